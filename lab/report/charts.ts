@@ -1,0 +1,214 @@
+import type { TopLevelSpec } from 'vega-lite';
+import type { ExperimentResult } from './schema.js';
+
+/** A chart of a report: the SVG file it is written to, its caption and its Vega-Lite spec. */
+export interface ChartSpec {
+  file: string;
+  title: string;
+  spec: TopLevelSpec;
+}
+
+const WIDTH = 560;
+const HEIGHT = 260;
+const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+
+/** Latency CDF, one line per run (proxy, replica count…): how the whole distribution shifts, not just p99. */
+function latencyCdfChart(result: ExperimentResult): ChartSpec | undefined {
+  const values = result.runs.flatMap((run) =>
+    run.latencyCdf.map((point) => ({
+      run: run.label,
+      // a log scale cannot show 0 ms (same-millisecond delivery)
+      latencyMs: Math.max(point.latencyMs, 0.01),
+      fraction: point.fraction,
+    })),
+  );
+  if (values.length === 0) return undefined;
+  return {
+    file: 'latency-cdf.svg',
+    title: 'Fan-out latency CDF per run (publish → delivery)',
+    spec: {
+      $schema: SCHEMA,
+      width: WIDTH,
+      height: HEIGHT,
+      data: { values },
+      mark: { type: 'line', interpolate: 'step-after' },
+      encoding: {
+        x: { field: 'latencyMs', type: 'quantitative', title: 'latency (ms, log)', scale: { type: 'log' } },
+        y: {
+          field: 'fraction',
+          type: 'quantitative',
+          title: 'fraction of deliveries',
+          scale: { domain: [0, 1] },
+        },
+        color: { field: 'run', type: 'nominal', title: 'run' },
+      },
+    },
+  };
+}
+
+/** Connected clients over time with the faults as vertical rules: how deep the dip and how long. */
+function reconnectTimelineChart(result: ExperimentResult): ChartSpec | undefined {
+  const points = result.runs.flatMap((run) =>
+    run.connectedTimeline.map((point) => ({
+      run: run.label,
+      tS: point.tMs / 1000,
+      connected: point.connected,
+    })),
+  );
+  if (points.length === 0) return undefined;
+  const events = result.runs.flatMap((run) =>
+    run.events.map((event) => ({ run: run.label, tS: event.tMs / 1000, kind: event.kind })),
+  );
+  return {
+    file: 'reconnect-timeline.svg',
+    title: 'Connected clients over time (rules: faults and lab actions)',
+    spec: {
+      $schema: SCHEMA,
+      width: WIDTH,
+      height: HEIGHT,
+      layer: [
+        {
+          data: { values: points },
+          mark: { type: 'line', interpolate: 'step-after' },
+          encoding: {
+            x: { field: 'tS', type: 'quantitative', title: 'time (s)' },
+            y: { field: 'connected', type: 'quantitative', title: 'connected clients' },
+            color: { field: 'run', type: 'nominal', title: 'run' },
+          },
+        },
+        {
+          data: { values: events },
+          mark: { type: 'rule', strokeDash: [4, 3], color: '#888' },
+          encoding: { x: { field: 'tS', type: 'quantitative' }, tooltip: { field: 'kind' } },
+        },
+      ],
+    },
+  };
+}
+
+/** Open connections per replica over time, one panel per run: spread and where reconnects land. */
+function connectionsPerReplicaChart(result: ExperimentResult): ChartSpec | undefined {
+  const values = result.runs.flatMap((run) =>
+    run.connectionsPerReplica.map((point) => ({ run: run.label, tS: point.tMs / 1000, ...point })),
+  );
+  if (values.length === 0) return undefined;
+  const runCount = new Set(values.map((value) => value.run)).size;
+  return {
+    file: 'connections-per-replica.svg',
+    title: 'Open connections per replica over time',
+    spec: {
+      $schema: SCHEMA,
+      data: { values },
+      facet: { row: { field: 'run', type: 'nominal', title: null } },
+      spec: {
+        width: WIDTH,
+        height: runCount > 2 ? 110 : 160,
+        mark: { type: 'line', interpolate: 'step-after' },
+        encoding: {
+          x: { field: 'tS', type: 'quantitative', title: 'time (s)' },
+          y: { field: 'connections', type: 'quantitative', title: 'connections' },
+          color: { field: 'replica', type: 'nominal', title: 'replica' },
+        },
+      },
+    },
+  };
+}
+
+/** Delivered/s against replica count (one line per offered load when there are several). */
+function throughputVsReplicasChart(result: ExperimentResult): ChartSpec | undefined {
+  const values = result.runs
+    .filter((run) => typeof run.parameters.replicas === 'number' && run.deliveredPerS !== undefined)
+    .map((run) => ({
+      replicas: run.parameters.replicas as number,
+      deliveredPerS: run.deliveredPerS as number,
+      load: String(run.parameters.load ?? 'all'),
+    }));
+  if (new Set(values.map((value) => value.replicas)).size < 2) return undefined;
+  return {
+    file: 'throughput-vs-replicas.svg',
+    title: 'Delivered messages per second against replicas',
+    spec: {
+      $schema: SCHEMA,
+      width: WIDTH,
+      height: HEIGHT,
+      data: { values },
+      mark: { type: 'line', point: true },
+      encoding: {
+        x: { field: 'replicas', type: 'quantitative', title: 'replicas', axis: { tickMinStep: 1 } },
+        y: { field: 'deliveredPerS', type: 'quantitative', title: 'delivered / s' },
+        color: { field: 'load', type: 'nominal', title: 'offered load' },
+      },
+    },
+  };
+}
+
+/** CPU seconds per component and run: where the time went. */
+function cpuChart(result: ExperimentResult): ChartSpec | undefined {
+  const values = result.runs.flatMap((run) =>
+    run.resources.map((usage) => ({
+      run: run.label,
+      component: usage.component,
+      cpuSeconds: usage.cpuSeconds,
+    })),
+  );
+  if (values.length === 0) return undefined;
+  return {
+    file: 'cpu-per-component.svg',
+    title: 'CPU seconds per component (from /proc)',
+    spec: {
+      $schema: SCHEMA,
+      width: WIDTH,
+      height: HEIGHT,
+      data: { values },
+      mark: 'bar',
+      encoding: {
+        x: { field: 'component', type: 'nominal', title: 'component', axis: { labelAngle: -30 } },
+        xOffset: { field: 'run', type: 'nominal' },
+        y: { field: 'cpuSeconds', type: 'quantitative', title: 'CPU (s)' },
+        color: { field: 'run', type: 'nominal', title: 'run' },
+      },
+    },
+  };
+}
+
+/** Reconnect time CDF per run (from losing the socket to being back in the room). */
+function reconnectCdfChart(result: ExperimentResult): ChartSpec | undefined {
+  const values = result.runs.flatMap((run) => {
+    const sorted = [...run.reconnectMs].sort((a, b) => a - b);
+    return sorted.map((ms, index) => ({ run: run.label, ms, fraction: (index + 1) / sorted.length }));
+  });
+  if (values.length === 0) return undefined;
+  return {
+    file: 'reconnect-cdf.svg',
+    title: 'Reconnect time CDF per run',
+    spec: {
+      $schema: SCHEMA,
+      width: WIDTH,
+      height: HEIGHT,
+      data: { values },
+      mark: { type: 'line', interpolate: 'step-after' },
+      encoding: {
+        x: { field: 'ms', type: 'quantitative', title: 'reconnect time (ms)' },
+        y: {
+          field: 'fraction',
+          type: 'quantitative',
+          title: 'fraction of clients',
+          scale: { domain: [0, 1] },
+        },
+        color: { field: 'run', type: 'nominal', title: 'run' },
+      },
+    },
+  };
+}
+
+/** Every chart the result has data for, in report order. */
+export function chartsFor(result: ExperimentResult): ChartSpec[] {
+  return [
+    latencyCdfChart(result),
+    throughputVsReplicasChart(result),
+    reconnectTimelineChart(result),
+    reconnectCdfChart(result),
+    connectionsPerReplicaChart(result),
+    cpuChart(result),
+  ].filter((chart): chart is ChartSpec => chart !== undefined);
+}

@@ -1,0 +1,40 @@
+import type { ChartSpec } from './charts.js';
+import { formatMiB, markdownTable } from './format.js';
+import type { ExperimentResult } from './schema.js';
+import type { ReportTable } from './tables.js';
+
+/** report.md: what was asked, the conclusion in words, the tables, the charts, the machine. */
+export function renderMarkdown(result: ExperimentResult, tables: ReportTable[], charts: ChartSpec[]): string {
+  const { machine } = result;
+  const parts: string[] = [
+    `# ${result.title}`,
+    '',
+    `Experiment \`${result.experiment}\` (${result.mode} mode), ${result.startedAt}, ${(result.durationMs / 1000).toFixed(1)} s.`,
+  ];
+  if (result.question) parts.push('', `**Question.** ${result.question}`);
+  parts.push('', '## Conclusion', '');
+  if (result.conclusions.length === 0) parts.push('No conclusion was drawn from this run.');
+  for (const conclusion of result.conclusions) parts.push(`- ${conclusion}`);
+  for (const table of tables)
+    parts.push('', `## ${table.title}`, '', markdownTable(table.header, table.rows));
+  if (charts.length > 0) {
+    parts.push('', '## Charts');
+    for (const chart of charts) parts.push('', `### ${chart.title}`, '', `![${chart.title}](${chart.file})`);
+  }
+  if (result.notes.length > 0) {
+    parts.push('', '## Notes', '');
+    for (const note of result.notes) parts.push(`- ${note}`);
+  }
+  const tools = Object.values(machine.tools).join('; ');
+  parts.push(
+    '',
+    '## Machine',
+    '',
+    `${machine.cpus} × ${machine.cpuModel}, ${formatMiB(machine.totalMemoryBytes)} MiB RAM, ` +
+      `${machine.platform} ${machine.release} (${machine.arch}), Node ${machine.node}${tools ? `; ${tools}` : ''}.`,
+    '',
+    'Raw figures: [result.json](result.json).',
+    '',
+  );
+  return parts.join('\n');
+}

@@ -1,0 +1,115 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseResult } from './schema.js';
+import { empiricalCdf, summarize } from './stats.js';
+import { syntheticResult } from './synthetic.js';
+import { rerenderReport, type WrittenReport, writeReport } from './write.js';
+
+let dir: string;
+let written: WrittenReport;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'wslab-report-'));
+  written = await writeReport(dir, syntheticResult());
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Count of drawn marks of a given Vega mark type in an SVG. */
+function markCount(svg: string, markType: string): number {
+  return svg.split(`class="mark-${markType} role-mark`).length - 1;
+}
+
+describe('stats', () => {
+  it('summarises with nearest-rank percentiles', () => {
+    const samples = Array.from({ length: 100 }, (_, index) => index + 1);
+    expect(summarize(samples)).toEqual({ count: 100, mean: 50.5, p50: 50, p95: 95, p99: 99, max: 100 });
+    expect(summarize([])).toMatchObject({ count: 0, p99: 0 });
+  });
+
+  it('thins a CDF but keeps its tail', () => {
+    const cdf = empiricalCdf(Array.from({ length: 10_000 }, (_, index) => index));
+    expect(cdf.length).toBeLessThanOrEqual(201);
+    expect(cdf.at(-1)).toEqual({ latencyMs: 9_999, fraction: 1 });
+  });
+});
+
+describe('report', () => {
+  it('writes a result.json that validates and round-trips', async () => {
+    const result = parseResult(JSON.parse(await readFile(written.resultPath, 'utf8')));
+    expect(result.runs.map((run) => run.label)).toEqual(['direct', 'haproxy', 'nginx']);
+  });
+
+  it('rejects a result with a missing field, naming it', () => {
+    const bad = { ...syntheticResult(), runs: [] };
+    expect(() => parseResult(bad)).toThrow(/runs/);
+  });
+
+  it('renders each chart as an SVG with drawn marks', async () => {
+    const files = written.chartPaths.map((path) => path.split('/').at(-1));
+    expect(files).toEqual([
+      'latency-cdf.svg',
+      'throughput-vs-replicas.svg',
+      'reconnect-timeline.svg',
+      'reconnect-cdf.svg',
+      'connections-per-replica.svg',
+      'cpu-per-component.svg',
+    ]);
+    for (const path of written.chartPaths) {
+      const svg = await readFile(path, 'utf8');
+      expect(svg.startsWith('<svg')).toBe(true);
+      expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
+    }
+    const cdf = await readFile(join(dir, 'latency-cdf.svg'), 'utf8');
+    // one line per run, and the legend names each run
+    expect(markCount(cdf, 'line')).toBe(3);
+    for (const label of ['direct', 'haproxy', 'nginx']) expect(cdf).toContain(`>${label}</text>`);
+    const throughput = await readFile(join(dir, 'throughput-vs-replicas.svg'), 'utf8');
+    expect(markCount(throughput, 'symbol')).toBe(1);
+    expect(markCount(throughput, 'line')).toBe(1);
+    const cpu = await readFile(join(dir, 'cpu-per-component.svg'), 'utf8');
+    expect(markCount(cpu, 'rect')).toBe(1);
+    // one bar per run × component, labelled with its figure
+    expect(cpu.split('aria-roledescription="bar"').length - 1).toBe(6);
+    expect(cpu).toContain('component: replica-1; CPU (s): 2.5; run: haproxy');
+  });
+
+  it('writes report.md with the figures, conclusion and chart links', async () => {
+    const markdown = await readFile(written.markdownPath, 'utf8');
+    const result = parseResult(syntheticResult());
+    const haproxy = result.runs[1]!;
+    const row = markdown.split('\n').find((line) => line.startsWith('| haproxy |'));
+    expect(row).toBeDefined();
+    expect(row).toContain(`| ${haproxy.latencyMs!.p50.toFixed(2)} |`);
+    expect(row).toContain('| 49990 |'); // delivered
+    expect(markdown).toContain('- HAProxy added 0.5 ms at p50 over direct connections.');
+    expect(markdown).toContain('| p50 (ms) | p95 (ms) | p99 (ms) |');
+    expect(markdown).toContain('| publishResumeMs |');
+    expect(markdown).toContain('| haproxy | replica-1 | 4242 | 2.50 |');
+    expect(markdown).toContain('![Fan-out latency CDF per run (publish → delivery)](latency-cdf.svg)');
+    expect(markdown).toContain('2 × Test CPU');
+  });
+
+  it('writes an index.html that embeds every chart and escapes text', async () => {
+    const html = await readFile(written.htmlPath, 'utf8');
+    for (const path of written.chartPaths) expect(html).toContain(`<img src="${path.split('/').at(-1)}"`);
+    expect(html).toContain('<td>haproxy</td>');
+    const result = syntheticResult();
+    const hostile = join(dir, 'hostile');
+    await writeReport(hostile, { ...result, conclusions: ['<script>alert(1)</script>'] });
+    expect(await readFile(join(hostile, 'index.html'), 'utf8')).toContain('&lt;script&gt;');
+  });
+
+  it('re-renders from result.json alone', async () => {
+    const path = join(dir, 'result.json');
+    const result = JSON.parse(await readFile(path, 'utf8'));
+    result.conclusions = ['Edited conclusion.'];
+    await writeFile(path, JSON.stringify(result));
+    await rerenderReport(dir);
+    expect(await readFile(written.markdownPath, 'utf8')).toContain('- Edited conclusion.');
+  });
+});

@@ -1,0 +1,97 @@
+import type { ExperimentResultInput, RunResultInput } from './schema.js';
+import { empiricalCdf, summarize } from './stats.js';
+
+/** Deterministic pseudo-random numbers (mulberry32), so synthetic reports are stable. */
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function syntheticRun(label: string, replicas: number, baseMs: number, seed: number): RunResultInput {
+  const random = seeded(seed);
+  const latencies = Array.from({ length: 500 }, () => baseMs + -Math.log(1 - random()) * baseMs);
+  const timeline = Array.from({ length: 21 }, (_, index) => ({
+    tMs: index * 500,
+    connected: index >= 8 && index < 11 ? 60 + index : 100,
+  }));
+  const connectionsPerReplica = Array.from({ length: 21 }, (_, index) =>
+    Array.from({ length: replicas }, (_, replica) => ({
+      tMs: index * 500,
+      replica: `r${replica + 1}`,
+      connections: Math.round(100 / replicas) + (replica === 0 && index >= 8 ? -10 : 0),
+    })),
+  ).flat();
+  return {
+    label,
+    parameters: { proxy: label, replicas, load: '50 msg/s' },
+    durationMs: 10_000,
+    latencyMs: summarize(latencies),
+    latencyCdf: empiricalCdf(latencies),
+    publishedPerS: 50,
+    deliveredPerS: 4_990 * replicas ** 0.8,
+    messages: { published: 500, expected: 50_000, delivered: 49_990, lost: 10, duplicated: 2, recovered: 40 },
+    reconnectMs: Array.from({ length: 30 }, () => 100 + random() * 900),
+    connectedTimeline: timeline,
+    connectionsPerReplica,
+    events: [{ tMs: 4_000, kind: 'kill-replica', detail: 'SIGKILL r1 (pid 4242)' }],
+    metrics: { publishResumeMs: 1234.5 },
+    resources: [
+      {
+        component: 'replica-1',
+        kind: 'replica',
+        pid: 4242,
+        cpuSeconds: 1.25 * replicas,
+        cpuPercentMean: 12.5,
+        cpuPercentMax: 40,
+        rssMaxBytes: 80 * 1024 * 1024,
+        samples: [{ tMs: 0, cpuPercent: 10, rssBytes: 80 * 1024 * 1024 }],
+      },
+      {
+        component: 'redis',
+        kind: 'redis',
+        pid: 4243,
+        cpuSeconds: 0.5,
+        cpuPercentMean: 5,
+        cpuPercentMax: 9,
+        rssMaxBytes: 9 * 1024 * 1024,
+      },
+    ],
+  };
+}
+
+/** A made-up but plausible result with every kind of figure: for tests and the README's example chart. */
+export function syntheticResult(): ExperimentResultInput {
+  return {
+    schemaVersion: 1,
+    experiment: 'synthetic',
+    mode: 'short',
+    title: 'Synthetic experiment',
+    question: 'Does the report show every figure it is given?',
+    startedAt: '2026-01-01T00:00:00.000Z',
+    finishedAt: '2026-01-01T00:00:10.000Z',
+    durationMs: 10_000,
+    machine: {
+      hostname: 'test',
+      platform: 'linux',
+      release: '6.1',
+      arch: 'x64',
+      cpuModel: 'Test CPU',
+      cpus: 2,
+      totalMemoryBytes: 4 * 1024 ** 3,
+      node: 'v20.19.0',
+    },
+    runs: [
+      syntheticRun('direct', 1, 1, 1),
+      syntheticRun('haproxy', 2, 1.5, 2),
+      syntheticRun('nginx', 3, 1.8, 3),
+    ],
+    conclusions: ['HAProxy added 0.5 ms at p50 over direct connections.'],
+    notes: ['Synthetic data.'],
+  };
+}
