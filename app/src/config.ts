@@ -1,0 +1,222 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import type { BusMode } from './bus/bus.js';
+
+/** The service's configuration, every field resolved (defaults merged once, here). */
+export interface Config {
+  host: string;
+  /** 0 = any free port; the bound port is logged (`listening`). */
+  port: number;
+  instanceId: string;
+  busMode: BusMode;
+  redisUrl: string;
+  /** host:port seeds; required when busMode is `cluster`. */
+  redisClusterNodes: string[];
+  redisPassword: string | undefined;
+  history: boolean;
+  historySize: number;
+  historyTtlS: number;
+  /** 0 = no pings. */
+  pingIntervalMs: number;
+  maxFrameBytes: number;
+  maxRoomsPerConnection: number;
+  publishRatePerS: number;
+  publishBurst: number;
+  sendBufferMaxBytes: number;
+  drainWindowMs: number;
+  /** A client that has not finished its HTTP upgrade request within this is dropped (408) and counted. */
+  handshakeTimeoutMs: number;
+  publishApiKey: string | undefined;
+  authJwtSecret: string | undefined;
+  allowedOrigins: string[] | undefined;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+/** Thrown by `loadConfig` with one line per bad value. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+// Each variable gets its own small schema so that a bad value produces exactly one
+// message naming the variable, the expectation and the value received.
+function integer(name: string, fallback: number, min: number, max: number) {
+  const message = `${name} must be an integer from ${min} to ${max}`;
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw === '') return fallback;
+      const value = /^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
+      if (!Number.isSafeInteger(value) || value < min || value > max) {
+        ctx.addIssue({ code: 'custom', message: `${message}, got ${JSON.stringify(raw)}` });
+        return z.NEVER;
+      }
+      return value;
+    });
+}
+
+function oneOf<const T extends readonly string[]>(name: string, values: T, fallback: T[number]) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw === '') return fallback;
+      if (!(values as readonly string[]).includes(raw)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name} must be one of ${values.join('|')}, got ${JSON.stringify(raw)}`,
+        });
+        return z.NEVER;
+      }
+      return raw as T[number];
+    });
+}
+
+function optionalText(name: string, minLength: number) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw === '') return undefined;
+      if (raw.length < minLength) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name} must be at least ${minLength} characters, got ${raw.length}`,
+        });
+        return z.NEVER;
+      }
+      return raw;
+    });
+}
+
+const HOST_PORT = /^[^\s:,]+:\d{1,5}$/;
+
+const envSchema = z.object({
+  HOST: z
+    .string()
+    .optional()
+    .transform((raw) => (raw === undefined || raw === '' ? '127.0.0.1' : raw)),
+  PORT: integer('PORT', 8080, 0, 65535),
+  INSTANCE_ID: z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw === '') return `${hostname()}-${process.pid}`;
+      if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(raw)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `INSTANCE_ID must be 1-64 of [A-Za-z0-9_.:-], got ${JSON.stringify(raw)}`,
+        });
+        return z.NEVER;
+      }
+      return raw;
+    }),
+  BUS_MODE: oneOf('BUS_MODE', ['memory', 'single', 'cluster', 'broadcast'] as const, 'single'),
+  REDIS_URL: z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw === '') return 'redis://127.0.0.1:6379';
+      if (!/^rediss?:\/\/\S+$/.test(raw)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `REDIS_URL must start with redis:// or rediss://, got ${JSON.stringify(raw)}`,
+        });
+        return z.NEVER;
+      }
+      return raw;
+    }),
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw.trim() === '') return [];
+      const nodes = raw.split(',').map((node) => node.trim());
+      if (!nodes.every((node) => HOST_PORT.test(node))) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `REDIS_CLUSTER_NODES must be a comma list of host:port, got ${JSON.stringify(raw)}`,
+        });
+        return z.NEVER;
+      }
+      return nodes;
+    }),
+  REDIS_PASSWORD: optionalText('REDIS_PASSWORD', 1),
+  HISTORY: oneOf('HISTORY', ['on', 'off'] as const, 'on'),
+  HISTORY_SIZE: integer('HISTORY_SIZE', 1000, 1, 10_000_000),
+  HISTORY_TTL_S: integer('HISTORY_TTL_S', 3600, 1, 31_536_000),
+  PING_INTERVAL_MS: integer('PING_INTERVAL_MS', 25_000, 0, 3_600_000),
+  MAX_FRAME_BYTES: integer('MAX_FRAME_BYTES', 65_536, 64, 16_777_216),
+  MAX_ROOMS_PER_CONNECTION: integer('MAX_ROOMS_PER_CONNECTION', 100, 1, 100_000),
+  PUBLISH_RATE_PER_S: integer('PUBLISH_RATE_PER_S', 50, 1, 1_000_000),
+  PUBLISH_BURST: integer('PUBLISH_BURST', 100, 1, 1_000_000),
+  SEND_BUFFER_MAX_BYTES: integer('SEND_BUFFER_MAX_BYTES', 1_048_576, 1024, 1_073_741_824),
+  DRAIN_WINDOW_MS: integer('DRAIN_WINDOW_MS', 10_000, 0, 600_000),
+  HANDSHAKE_TIMEOUT_MS: integer('HANDSHAKE_TIMEOUT_MS', 10_000, 100, 600_000),
+  PUBLISH_API_KEY: optionalText('PUBLISH_API_KEY', 16),
+  AUTH_JWT_SECRET: optionalText('AUTH_JWT_SECRET', 32),
+  ALLOWED_ORIGINS: z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw.trim() === '') return undefined;
+      const origins = raw.split(',').map((origin) => origin.trim());
+      if (!origins.every((origin) => /^https?:\/\/[^\s/,]+$/.test(origin))) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `ALLOWED_ORIGINS must be a comma list of scheme://host[:port], got ${JSON.stringify(raw)}`,
+        });
+        return z.NEVER;
+      }
+      return origins;
+    }),
+  LOG_LEVEL: oneOf(
+    'LOG_LEVEL',
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const,
+    'info',
+  ),
+});
+
+/**
+ * Reads and validates the service's environment variables (table in app/README.md).
+ * Throws a ConfigError listing one exact message per bad value.
+ */
+export function loadConfig(env: Env = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((issue) => issue.message));
+  const v = parsed.data;
+  const problems: string[] = [];
+  if (v.BUS_MODE === 'cluster' && v.REDIS_CLUSTER_NODES.length === 0) {
+    problems.push('REDIS_CLUSTER_NODES is required when BUS_MODE=cluster');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    host: v.HOST,
+    port: v.PORT,
+    instanceId: v.INSTANCE_ID,
+    busMode: v.BUS_MODE,
+    redisUrl: v.REDIS_URL,
+    redisClusterNodes: v.REDIS_CLUSTER_NODES,
+    redisPassword: v.REDIS_PASSWORD,
+    history: v.HISTORY === 'on',
+    historySize: v.HISTORY_SIZE,
+    historyTtlS: v.HISTORY_TTL_S,
+    pingIntervalMs: v.PING_INTERVAL_MS,
+    maxFrameBytes: v.MAX_FRAME_BYTES,
+    maxRoomsPerConnection: v.MAX_ROOMS_PER_CONNECTION,
+    publishRatePerS: v.PUBLISH_RATE_PER_S,
+    publishBurst: v.PUBLISH_BURST,
+    sendBufferMaxBytes: v.SEND_BUFFER_MAX_BYTES,
+    drainWindowMs: v.DRAIN_WINDOW_MS,
+    handshakeTimeoutMs: v.HANDSHAKE_TIMEOUT_MS,
+    publishApiKey: v.PUBLISH_API_KEY,
+    authJwtSecret: v.AUTH_JWT_SECRET,
+    allowedOrigins: v.ALLOWED_ORIGINS,
+    logLevel: v.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,200 @@
+import type { RawData, WebSocket } from 'ws';
+import { allows, type Grants } from './auth.js';
+import { Client } from './client.js';
+import type { Config } from './config.js';
+import { type Hub, joinRoom, leaveAllRooms, leaveRoom } from './hub.js';
+import { PublishLimiter } from './limits.js';
+import type { Metrics } from './metrics.js';
+import { decodeClientFrame } from './protocol/decode.js';
+import { encodeFrame } from './protocol/encode.js';
+import {
+  CLOSE_CODES,
+  type HelloFrame,
+  type JoinFrame,
+  type LeaveFrame,
+  PROTOCOL_VERSION,
+  type PubFrame,
+  type TypingFrame,
+} from './protocol/messages.js';
+import type { Sender } from './sender.js';
+
+/** What the connection handlers share (one per service instance). */
+export interface ConnectionContext {
+  config: Config;
+  hub: Hub;
+  sender: Sender;
+  metrics: Metrics;
+  clients: Set<Client>;
+}
+
+/** ws's own protocol errors (it closes the socket itself) → our metric label and the close code it sent. */
+const WS_ERROR_CLOSE: Record<string, { label: string; code: number }> = {
+  WS_ERR_UNSUPPORTED_MESSAGE_LENGTH: { label: 'frame_too_big', code: CLOSE_CODES.messageTooBig },
+  WS_ERR_INVALID_UTF8: { label: 'invalid_utf8', code: CLOSE_CODES.invalidPayload },
+};
+
+/** Wires a freshly upgraded socket: the client object, its handlers, `hello`. */
+export function wssOnConnection(
+  context: ConnectionContext,
+  socket: WebSocket,
+  grants: Grants | null,
+): Client {
+  const { config } = context;
+  const client = new Client(socket, new PublishLimiter(config.publishRatePerS, config.publishBurst), grants);
+  context.clients.add(client);
+  context.metrics.connectionsOpen.inc();
+  socket.on('message', (data, isBinary) => socketOnMessage(context, client, data, isBinary));
+  socket.on('pong', () => socketOnPong(client));
+  socket.on('error', (error) => socketOnError(context, client, error));
+  socket.once('close', () => socketOnClose(context, client));
+  const hello: HelloFrame = {
+    op: 'hello',
+    instance: config.instanceId,
+    version: PROTOCOL_VERSION,
+    pingIntervalMs: config.pingIntervalMs,
+    history: context.hub.bus.historyEnabled,
+    limits: {
+      maxFrameBytes: config.maxFrameBytes,
+      maxRoomsPerConnection: config.maxRoomsPerConnection,
+      publishPerSecond: config.publishRatePerS,
+    },
+  };
+  context.sender.send(client, encodeFrame(hello));
+  return client;
+}
+
+function socketOnPong(client: Client): void {
+  client.isAlive = true;
+}
+
+function socketOnError(context: ConnectionContext, client: Client, error: Error & { code?: string }): void {
+  // ws already closed the socket with the matching code; count what happened.
+  const known = error.code === undefined ? undefined : WS_ERROR_CLOSE[error.code];
+  const label = known?.label ?? 'ws_protocol';
+  context.metrics.protocolErrors.inc({ code: label });
+  if (!client.closing) {
+    client.closing = true;
+    context.metrics.closeCodesSent.inc({ code: String(known?.code ?? 1002) });
+  }
+}
+
+function socketOnClose(context: ConnectionContext, client: Client): void {
+  client.closing = true;
+  context.clients.delete(client);
+  context.metrics.connectionsOpen.dec();
+  leaveAllRooms(context.hub, client);
+}
+
+function socketOnMessage(context: ConnectionContext, client: Client, data: RawData, isBinary: boolean): void {
+  context.metrics.framesIn.inc();
+  if (client.closing) return;
+  if (isBinary) {
+    context.metrics.protocolErrors.inc({ code: 'binary' });
+    context.sender.close(client, CLOSE_CODES.unsupportedData, 'text frames only');
+    return;
+  }
+  // ws delivers one Buffer per message (fragments joined) and has validated the UTF-8.
+  const result = decodeClientFrame(data.toString());
+  if (!result.ok) {
+    context.sender.sendError(client, result.code, result.reason, result.id);
+    return;
+  }
+  const frame = result.frame;
+  switch (frame.op) {
+    case 'join':
+      clientOnJoin(context, client, frame);
+      return;
+    case 'leave':
+      clientOnLeave(context, client, frame);
+      return;
+    case 'pub':
+      clientOnPub(context, client, frame);
+      return;
+    case 'typing':
+      clientOnTyping(context, client, frame);
+      return;
+  }
+}
+
+function clientOnJoin(context: ConnectionContext, client: Client, frame: JoinFrame): void {
+  const { sender, config } = context;
+  if (!allows(client.grants, 'join', frame.room)) {
+    sender.sendError(client, 'forbidden', 'the token does not grant this room');
+    return;
+  }
+  if (client.rooms.has(frame.room)) {
+    // A second join re-synchronises: the same as leave + join, so `since` is honoured exactly.
+    leaveRoom(context.hub, client, frame.room);
+  } else if (client.rooms.size >= config.maxRoomsPerConnection) {
+    sender.sendError(
+      client,
+      'too_many_rooms',
+      `at most ${config.maxRoomsPerConnection} rooms per connection`,
+    );
+    return;
+  }
+  void joinRoom(context.hub, client, frame.room, frame.since);
+}
+
+function clientOnLeave(context: ConnectionContext, client: Client, frame: LeaveFrame): void {
+  leaveRoom(context.hub, client, frame.room);
+  context.sender.send(client, encodeFrame({ op: 'left', room: frame.room }));
+}
+
+/** Applies the publish limit; false when the frame must be dropped (error sent or socket closed). */
+function admitPublish(context: ConnectionContext, client: Client, id: string | undefined): boolean {
+  const verdict = client.limiter.check();
+  if (verdict === 'allowed') return true;
+  if (verdict === 'rate_limited') {
+    context.sender.sendError(client, 'rate_limited', 'publish rate exceeded', id);
+  } else {
+    context.metrics.protocolErrors.inc({ code: 'publish_flood' });
+    context.sender.close(client, CLOSE_CODES.policyViolation, 'publish flood');
+  }
+  return false;
+}
+
+function clientOnPub(context: ConnectionContext, client: Client, frame: PubFrame): void {
+  const { sender, hub, config } = context;
+  if (!allows(client.grants, 'publish', frame.room)) {
+    sender.sendError(client, 'forbidden', 'the token does not grant publishing here', frame.id);
+    return;
+  }
+  if (!admitPublish(context, client, frame.id)) return;
+  hub.bus
+    .publish({
+      room: frame.room,
+      dataJson: JSON.stringify(frame.data),
+      ts: Date.now(),
+      origin: config.instanceId,
+    })
+    .then(
+      (result) => {
+        context.metrics.publishes.inc({ source: 'ws' });
+        const ack =
+          result.offset > 0
+            ? { op: 'ack' as const, id: frame.id, offset: result.offset, epoch: result.epoch }
+            : { op: 'ack' as const, id: frame.id };
+        sender.send(client, encodeFrame(ack));
+      },
+      () => sender.sendError(client, 'unavailable', 'publish failed, retry later', frame.id),
+    );
+}
+
+function clientOnTyping(context: ConnectionContext, client: Client, frame: TypingFrame): void {
+  const { sender, hub, config } = context;
+  if (!client.rooms.has(frame.room)) {
+    sender.sendError(client, 'not_joined', 'join the room first');
+    return;
+  }
+  if (!admitPublish(context, client, undefined)) return;
+  hub.bus
+    .publish({
+      room: frame.room,
+      dataJson: JSON.stringify(client.id),
+      ts: Date.now(),
+      origin: config.instanceId,
+      ephemeral: true,
+    })
+    .catch(() => sender.sendError(client, 'unavailable', 'typing relay failed'));
+}

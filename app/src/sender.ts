@@ -1,0 +1,70 @@
+import type { Client } from './client.js';
+import type { Metrics } from './metrics.js';
+import type { ErrorCode } from './protocol/messages.js';
+
+/** After a close frame is queued, a peer that does not finish the close handshake within this is cut off. */
+export const CLOSE_GRACE_MS = 5_000;
+
+// One options object for every send: no allocation per socket on the fan-out path.
+const TEXT_FRAME = { binary: false, compress: false, fin: true } as const;
+
+/**
+ * Every write to a client goes through here, so the slow-consumer cap is
+ * checked before each send: once a socket holds more than `sendBufferMaxBytes`
+ * unsent, it is closed with 1013 and nothing more is queued for it — memory
+ * per socket stays bounded by the cap plus one frame.
+ */
+export class Sender {
+  constructor(
+    private readonly metrics: Metrics,
+    private readonly sendBufferMaxBytes: number,
+  ) {}
+
+  /** Sends without counting frames out (fan-out counts once per entry). False when dropped. */
+  sendUncounted(client: Client, data: Buffer | string): boolean {
+    if (client.closing) return false;
+    if (client.socket.bufferedAmount > this.sendBufferMaxBytes) {
+      this.metrics.slowConsumersDropped.inc();
+      this.close(client, 1013, 'slow consumer');
+      return false;
+    }
+    client.socket.send(data, TEXT_FRAME);
+    return true;
+  }
+
+  /** Sends one frame and counts it. */
+  send(client: Client, data: Buffer | string): boolean {
+    const sent = this.sendUncounted(client, data);
+    if (sent) this.metrics.framesOut.inc();
+    return sent;
+  }
+
+  /** Sends an `error` frame (and counts the protocol error). */
+  sendError(client: Client, code: ErrorCode, reason: string, id?: string): void {
+    this.metrics.protocolErrors.inc({ code });
+    const frame = id === undefined ? { op: 'error', code, reason } : { op: 'error', code, reason, id };
+    this.send(client, JSON.stringify(frame));
+  }
+
+  /**
+   * Closes with `code` (counted) and terminates the TCP connection if the peer
+   * has not completed the close handshake after `graceMs`.
+   */
+  close(client: Client, code: number, reason: string, graceMs = CLOSE_GRACE_MS): void {
+    if (client.closing) return;
+    client.closing = true;
+    this.metrics.closeCodesSent.inc({ code: String(code) });
+    const { socket } = client;
+    socket.close(code, reason);
+    const timer = setTimeout(() => socket.terminate(), graceMs);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+  }
+
+  /** Ends the connection without a close frame (dead peer). Counted as 1006. */
+  terminate(client: Client): void {
+    if (!client.closing) this.metrics.closeCodesSent.inc({ code: '1006' });
+    client.closing = true;
+    client.socket.terminate();
+  }
+}

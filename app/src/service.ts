@@ -1,0 +1,152 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Bus } from './bus/bus.js';
+import type { Client } from './client.js';
+import type { Config } from './config.js';
+import { closeSpread, pickFraction } from './drain.js';
+import { startHeartbeat } from './heartbeat.js';
+import { serverOnRequest } from './http/routes.js';
+import { Hub } from './hub.js';
+import type { Logger } from './logger.js';
+import { createMetrics, type Metrics, recordBusState } from './metrics.js';
+import { CLOSE_CODES } from './protocol/messages.js';
+import { Sender } from './sender.js';
+import { createWebSocketServer, serverOnUpgrade, type TransportContext } from './transport.js';
+
+export interface ServiceOptions {
+  config: Config;
+  /** Injected, not built here: tests pass the memory bus, main.ts a Redis one. */
+  bus: Bus;
+  logger: Logger;
+}
+
+/** One replica: HTTP server, WebSocket transport, hub, heartbeat and drain. */
+export interface Service {
+  readonly metrics: Metrics;
+  readonly hub: Hub;
+  readonly clients: ReadonlySet<Client>;
+  /** The bound port (after `listen`). */
+  readonly port: number;
+  listen(): Promise<number>;
+  /** Unready, stop accepting, close clients with 1012 over DRAIN_WINDOW_MS, close the bus. */
+  drain(): Promise<void>;
+  /** Closes everything now (tests). */
+  close(): Promise<void>;
+}
+
+/** Builds a replica around an injected bus. */
+export function createService(options: ServiceOptions): Service {
+  const { config, bus, logger } = options;
+  const metrics = createMetrics(config.instanceId);
+  const sender = new Sender(metrics, config.sendBufferMaxBytes);
+  const hub = new Hub(bus, sender, metrics, logger, config.instanceId);
+  const clients = new Set<Client>();
+  let draining = false;
+  const isDraining = () => draining;
+
+  recordBusState(metrics, bus.state);
+  bus.onStateChange((state) => {
+    recordBusState(metrics, state);
+    logger.info({ busState: state }, 'bus state');
+  });
+  bus.onDecodeError((error) => {
+    metrics.busDecodeErrors.inc();
+    logger.debug({ err: error }, 'bus decode error');
+  });
+
+  const context: TransportContext = {
+    config,
+    hub,
+    sender,
+    metrics,
+    clients,
+    logger,
+    isDraining,
+    jwtSecret: config.authJwtSecret === undefined ? null : new TextEncoder().encode(config.authJwtSecret),
+  };
+  const wss = createWebSocketServer(context);
+  const rebalance = (fraction: number, windowMs: number): number => {
+    const chosen = pickFraction(clients, fraction);
+    void closeSpread(chosen, sender, { code: CLOSE_CODES.rebalance, reason: 'rebalance', windowMs });
+    logger.info({ fraction, closing: chosen.length, windowMs }, 'rebalance');
+    return chosen.length;
+  };
+
+  const server: Server = createServer({
+    // A client that never finishes its upgrade request is dropped after this (and counted below).
+    headersTimeout: config.handshakeTimeoutMs,
+    requestTimeout: config.handshakeTimeoutMs,
+    connectionsCheckingInterval: Math.min(1000, Math.max(100, Math.floor(config.handshakeTimeoutMs / 4))),
+  });
+  server.on('request', (request, response) =>
+    serverOnRequest({ config, bus, metrics, isDraining, rebalance }, request, response),
+  );
+  server.on('upgrade', (request, socket, head) => {
+    serverOnUpgrade(context, wss, request, socket, head).catch((error: unknown) => {
+      logger.error({ err: error }, 'upgrade failed');
+      socket.destroy();
+    });
+  });
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+      metrics.upgradesRejected.inc({ reason: 'handshake_timeout' });
+      if (socket.writable) socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n');
+    } else if (error.code !== 'ECONNRESET') {
+      metrics.upgradesRejected.inc({ reason: 'bad_request' });
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    }
+    socket.destroy();
+  });
+
+  const stopHeartbeat = startHeartbeat(clients, sender, config.pingIntervalMs);
+  let port = 0;
+
+  const stopListening = () =>
+    new Promise<void>((resolve) => {
+      if (!server.listening) return resolve();
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    });
+
+  return {
+    metrics,
+    hub,
+    clients,
+    get port() {
+      return port;
+    },
+    listen() {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, config.host, () => {
+          server.off('error', reject);
+          port = (server.address() as AddressInfo).port;
+          resolve(port);
+        });
+      });
+    },
+    async drain() {
+      if (draining) return;
+      draining = true;
+      stopHeartbeat();
+      logger.info({ clients: clients.size, drainWindowMs: config.drainWindowMs }, 'draining');
+      const listenerClosed = stopListening();
+      await closeSpread([...clients], sender, {
+        code: CLOSE_CODES.serviceRestart,
+        reason: 'service restart',
+        windowMs: config.drainWindowMs,
+      });
+      server.closeAllConnections();
+      await listenerClosed;
+      await bus.close();
+      logger.info('drained');
+    },
+    async close() {
+      draining = true;
+      stopHeartbeat();
+      for (const client of clients) client.socket.terminate();
+      server.closeAllConnections();
+      await stopListening();
+    },
+  };
+}

@@ -1,0 +1,88 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import { type Grants, isTokenError, originAllowed, tokenFromRequest, verifyToken } from './auth.js';
+import { type ConnectionContext, wssOnConnection } from './connection.js';
+import type { Logger } from './logger.js';
+
+/** Why an upgrade was refused (metric label) and the HTTP status sent. */
+const REJECTIONS = {
+  draining: { status: 503, text: 'Service Unavailable' },
+  path: { status: 404, text: 'Not Found' },
+  origin: { status: 403, text: 'Forbidden' },
+  auth: { status: 401, text: 'Unauthorized' },
+} as const;
+type RejectionReason = keyof typeof REJECTIONS;
+
+export interface TransportContext extends ConnectionContext {
+  logger: Logger;
+  /** Read on every upgrade: true once the replica drains. */
+  isDraining: () => boolean;
+  jwtSecret: Uint8Array | null;
+}
+
+/**
+ * The ws server in noServer mode: the HTTP server's `upgrade` event runs the
+ * checks (drain, path, Origin, token) before the handshake completes, the ws
+ * README's authentication recipe.
+ */
+export function createWebSocketServer(context: TransportContext): WebSocketServer {
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: context.config.maxFrameBytes,
+    // Compression would cost ~300 KiB of zlib state per busy socket; the payloads are small JSON.
+    perMessageDeflate: false,
+    // Origin and token are checked before handleUpgrade; ws only validates the handshake itself.
+    clientTracking: false,
+  });
+  const instanceHeader = `X-Instance: ${context.config.instanceId}`;
+  wss.on('headers', (headers) => headers.push(instanceHeader));
+  wss.on('wsClientError', (_error, socket) => {
+    // A malformed handshake (bad key, version): ws answers 400 itself.
+    context.metrics.upgradesRejected.inc({ reason: 'bad_handshake' });
+    socket.destroy();
+  });
+  return wss;
+}
+
+function rejectUpgrade(context: TransportContext, socket: Duplex, reason: RejectionReason): void {
+  const { status, text } = REJECTIONS[reason];
+  context.metrics.upgradesRejected.inc({ reason });
+  if (socket.writable) {
+    socket.end(
+      `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\nX-Instance: ${context.config.instanceId}\r\n\r\n`,
+    );
+  }
+  socket.destroy();
+}
+
+/** The HTTP server's `upgrade` handler. */
+export async function serverOnUpgrade(
+  context: TransportContext,
+  wss: WebSocketServer,
+  request: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+): Promise<void> {
+  socket.on('error', () => socket.destroy());
+  if (context.isDraining()) return rejectUpgrade(context, socket, 'draining');
+  const url = new URL(request.url ?? '/', 'http://localhost');
+  if (url.pathname !== '/ws') return rejectUpgrade(context, socket, 'path');
+  if (!originAllowed(context.config.allowedOrigins, request.headers.origin)) {
+    return rejectUpgrade(context, socket, 'origin');
+  }
+  let grants: Grants | null = null;
+  if (context.jwtSecret !== null) {
+    const token = tokenFromRequest(request, url);
+    if (token === undefined) return rejectUpgrade(context, socket, 'auth');
+    try {
+      grants = await verifyToken(context.jwtSecret, token);
+    } catch (error) {
+      if (!isTokenError(error)) context.logger.warn({ err: error }, 'token verification failed');
+      return rejectUpgrade(context, socket, 'auth');
+    }
+    if (socket.destroyed) return;
+    if (context.isDraining()) return rejectUpgrade(context, socket, 'draining');
+  }
+  wss.handleUpgrade(request, socket, head, (webSocket) => wssOnConnection(context, webSocket, grants));
+}
