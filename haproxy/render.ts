@@ -1,0 +1,82 @@
+import {
+  durationLiteral,
+  maxProxiedConnections,
+  type ProxyOptions,
+  type ProxyOptionsInput,
+  resolveProxyOptions,
+} from '../proxy/options.js';
+import { type HaproxyView, haproxyTemplate } from './template.js';
+
+/** Backend lines that pick a replica and keep a client on it, per stickiness mode. */
+export function haproxyBalanceLines(options: ProxyOptions): string[] {
+  switch (options.stickiness) {
+    case 'none':
+      return ['balance leastconn'];
+    case 'cookie': {
+      // Verified with haproxy 2.6: `insert` adds Set-Cookie to the 101 response
+      // itself, and `indirect` leaves a client's valid cookie alone. leastconn picks
+      // the replica for a client without (or with a dead replica's) cookie.
+      const secure = options.tls.enabled ? ' secure' : '';
+      return ['balance leastconn', `cookie ${options.cookieName} insert indirect nocache httponly${secure}`];
+    }
+    case 'source':
+      return ['balance source', 'hash-type consistent'];
+    case 'room':
+      // Requests without the parameter fall back to round robin.
+      return [`balance url_param ${options.roomParam}`, 'hash-type consistent'];
+  }
+}
+
+/** The derived values of the HAProxy config (exported for tests and the README). */
+export function haproxyView(options: ProxyOptions): HaproxyView {
+  const { timeouts, health, tls } = options;
+  const tlsBind = tls.enabled ? ` ssl crt ${tls.bundlePath} alpn http/1.1` : '';
+  const defaultServer = [
+    'check',
+    `inter ${durationLiteral(health.intervalMs)}`,
+    `fastinter ${durationLiteral(health.fastIntervalMs)}`,
+    `downinter ${durationLiteral(health.downIntervalMs)}`,
+    `fall ${health.fall}`,
+    `rise ${health.rise}`,
+    ...(health.slowStartMs > 0 ? [`slowstart ${durationLiteral(health.slowStartMs)}`] : []),
+    'on-marked-down shutdown-sessions',
+    // Start even when a container hostname does not resolve yet; the server stays down until it does.
+    'init-addr libc,none',
+  ].join(' ');
+  const cookie = options.stickiness === 'cookie';
+  return {
+    pidFile: options.paths.pidFile,
+    adminSocketPath: options.paths.adminSocketPath,
+    maxConnections: maxProxiedConnections(options.limits),
+    threads: options.limits.workers,
+    hardStopAfter: durationLiteral(timeouts.hardStopAfterMs),
+    timeouts: {
+      connect: durationLiteral(timeouts.connectMs),
+      client: durationLiteral(timeouts.clientMs),
+      server: durationLiteral(timeouts.serverMs),
+      tunnel: durationLiteral(timeouts.tunnelMs),
+      clientFin: durationLiteral(timeouts.clientFinMs),
+      httpRequest: durationLiteral(timeouts.httpRequestMs),
+      httpKeepAlive: durationLiteral(timeouts.httpKeepAliveMs),
+      // A check that takes longer than its interval is a failed check.
+      check: durationLiteral(Math.min(health.intervalMs, timeouts.connectMs)),
+    },
+    bind: `${options.listen.host}:${options.listen.port}${tlsBind}`,
+    statsBind: `${options.stats.host}:${options.stats.port}`,
+    balanceLines: haproxyBalanceLines(options),
+    healthPath: health.path,
+    defaultServer,
+    serverLines: options.backends.map(
+      (backend) =>
+        `server ${backend.id} ${backend.host}:${backend.port}${cookie ? ` cookie ${backend.id}` : ''}`,
+    ),
+  };
+}
+
+/**
+ * Renders haproxy.cfg for HAProxy 2.6 from the shared proxy options (defaults
+ * merged and validated first; throws ProxyOptionsError on bad options).
+ */
+export function renderHaproxyConfig(input: ProxyOptionsInput): string {
+  return haproxyTemplate(haproxyView(resolveProxyOptions(input)));
+}

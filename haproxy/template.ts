@@ -1,0 +1,85 @@
+/**
+ * The HAProxy 2.6 config template. `render.ts` derives every value from the
+ * shared ProxyOptions; this file only lays them out, so the config reads like
+ * the hand-written one it replaces. Knobs are explained in haproxy/README.md.
+ */
+export interface HaproxyView {
+  pidFile: string;
+  adminSocketPath: string;
+  maxConnections: number;
+  threads: number;
+  hardStopAfter: string;
+  timeouts: {
+    connect: string;
+    client: string;
+    server: string;
+    tunnel: string;
+    clientFin: string;
+    httpRequest: string;
+    httpKeepAlive: string;
+    check: string;
+  };
+  /** `bind` line arguments: address plus TLS settings when on. */
+  bind: string;
+  statsBind: string;
+  /** Balance and stickiness lines of the backend. */
+  balanceLines: string[];
+  healthPath: string;
+  defaultServer: string;
+  serverLines: string[];
+}
+
+export function haproxyTemplate(view: HaproxyView): string {
+  const t = view.timeouts;
+  return `# Rendered by haproxy/render.ts from ProxyOptions. Do not edit by hand.
+global
+    pidfile ${view.pidFile}
+    log stdout format raw local0 info
+    maxconn ${view.maxConnections}
+    nbthread ${view.threads}
+    hard-stop-after ${view.hardStopAfter}
+    stats socket ${view.adminSocketPath} mode 600 level admin expose-fd listeners
+    stats timeout 30s
+    ssl-default-bind-options ssl-min-ver TLSv1.2
+
+defaults
+    mode http
+    log global
+    option httplog
+    option dontlognull
+    option redispatch 1
+    retries 2
+    timeout connect ${t.connect}
+    timeout client ${t.client}
+    timeout server ${t.server}
+    timeout tunnel ${t.tunnel}
+    timeout client-fin ${t.clientFin}
+    timeout http-request ${t.httpRequest}
+    timeout http-keep-alive ${t.httpKeepAlive}
+    timeout check ${t.check}
+
+frontend ws_in
+    bind ${view.bind}
+    maxconn ${view.maxConnections}
+    option forwardfor
+    http-request set-header X-Forwarded-Proto https if { ssl_fc }
+    http-request set-header X-Forwarded-Proto http if !{ ssl_fc }
+    default_backend replicas
+
+frontend stats
+    bind ${view.statsBind}
+    http-request set-log-level silent
+    http-request use-service prometheus-exporter if { path /metrics }
+    stats enable
+    stats uri /
+    stats refresh 5s
+    stats show-legends
+
+backend replicas
+${view.balanceLines.map((line) => `    ${line}`).join('\n')}
+    option httpchk GET ${view.healthPath}
+    http-check expect status 200
+    default-server ${view.defaultServer}
+${view.serverLines.map((line) => `    ${line}`).join('\n')}
+`;
+}

@@ -1,0 +1,115 @@
+/**
+ * The Nginx 1.22 config template. `render.ts` derives every value from the
+ * shared ProxyOptions; this file only lays them out. Knobs are explained in
+ * nginx/README.md.
+ */
+export interface NginxView {
+  runDir: string;
+  pidFile: string;
+  errorLogPath: string;
+  /** `access_log` argument: a path plus format, or `off`. */
+  accessLog: string;
+  workers: number;
+  workerRlimitNofile: number;
+  workerConnections: number;
+  workerShutdownTimeout: string;
+  timeouts: {
+    connect: string;
+    read: string;
+    send: string;
+    clientHeader: string;
+    clientBody: string;
+    keepAlive: string;
+    nextUpstream: string;
+  };
+  /** `map` blocks the stickiness mode needs (before the upstream). */
+  maps: string[];
+  /** First line of the upstream block: the balancing method. */
+  balance: string;
+  serverLines: string[];
+  listen: string;
+  tlsLines: string[];
+  /** Extra lines in the proxied location (the cookie mode's Set-Cookie). */
+  locationExtras: string[];
+  forwardedProto: string;
+  statusListen: string;
+}
+
+const indent = (lines: string[], spaces: number): string =>
+  lines.map((line) => `${' '.repeat(spaces)}${line}`).join('\n');
+
+export function nginxTemplate(view: NginxView): string {
+  const t = view.timeouts;
+  return `# Rendered by nginx/render.ts from ProxyOptions. Do not edit by hand.
+daemon off;
+master_process on;
+worker_processes ${view.workers};
+worker_rlimit_nofile ${view.workerRlimitNofile};
+worker_shutdown_timeout ${view.workerShutdownTimeout};
+pid ${view.pidFile};
+error_log ${view.errorLogPath} notice;
+
+events {
+    worker_connections ${view.workerConnections};
+}
+
+http {
+    default_type application/octet-stream;
+    server_tokens off;
+    log_format wslab '$remote_addr [$time_local] "$request" $status $bytes_sent '
+                     'upstream=$upstream_addr connect=$upstream_connect_time total=$request_time';
+    access_log ${view.accessLog};
+
+    # Every temp path under the run dir: nothing under /var, no clash with a system nginx.
+    client_body_temp_path ${view.runDir}/client_body_temp;
+    proxy_temp_path ${view.runDir}/proxy_temp;
+    fastcgi_temp_path ${view.runDir}/fastcgi_temp;
+    uwsgi_temp_path ${view.runDir}/uwsgi_temp;
+    scgi_temp_path ${view.runDir}/scgi_temp;
+
+    client_header_timeout ${t.clientHeader};
+    client_body_timeout ${t.clientBody};
+    keepalive_timeout ${t.keepAlive};
+
+    map $http_upgrade $connection_upgrade {
+        default upgrade;
+        '' close;
+    }
+${view.maps.map((block) => indent(block.split('\n'), 4)).join('\n')}
+    upstream replicas {
+        ${view.balance}
+${indent(view.serverLines, 8)}
+    }
+
+    server {
+        listen ${view.listen};
+${indent(view.tlsLines, 8)}
+        location / {
+            proxy_pass http://replicas;
+            proxy_http_version 1.1;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection $connection_upgrade;
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto ${view.forwardedProto};
+            proxy_connect_timeout ${t.connect};
+            proxy_read_timeout ${t.read};
+            proxy_send_timeout ${t.send};
+            proxy_next_upstream error timeout;
+            proxy_next_upstream_tries 3;
+            proxy_next_upstream_timeout ${t.nextUpstream};
+            proxy_buffering off;
+${indent(view.locationExtras, 12)}
+        }
+    }
+
+    server {
+        listen ${view.statusListen};
+        access_log off;
+        location = /stub_status {
+            stub_status;
+        }
+    }
+}
+`;
+}

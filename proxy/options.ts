@@ -1,0 +1,369 @@
+import { isAbsolute, join } from 'node:path';
+
+/**
+ * One options type for both proxies (HAProxy and Nginx). The lab and the
+ * Pulumi program build a `ProxyOptionsInput`, `resolveProxyOptions` merges the
+ * defaults once and validates, and each renderer turns the result into a config
+ * file. Every default is explained in haproxy/README.md and nginx/README.md.
+ */
+
+/** How a client is pinned to a replica. */
+export const STICKINESS_MODES = ['none', 'cookie', 'source', 'room'] as const;
+export type Stickiness = (typeof STICKINESS_MODES)[number];
+
+export interface ProxyBackend {
+  /** Stable replica id: HAProxy server name and cookie value. [A-Za-z0-9_.-]{1,32}. */
+  id: string;
+  /** Address the proxy dials: 127.0.0.1 in the lab, a container hostname under Docker. */
+  host: string;
+  port: number;
+}
+
+export interface ProxyListen {
+  /** Bind address: 127.0.0.1 in the lab, 0.0.0.0 in a container. */
+  host: string;
+  port: number;
+}
+
+export interface ProxyTimeouts {
+  /** TCP connect to a replica. Short: a dead replica must fail over fast. */
+  connectMs: number;
+  /** Client inactivity before the upgrade (plain HTTP phase). */
+  clientMs: number;
+  /** Server inactivity before the upgrade (plain HTTP phase). */
+  serverMs: number;
+  /** Inactivity of an upgraded (WebSocket) connection, both directions. Must exceed the replicas' ping interval. */
+  tunnelMs: number;
+  /** Half-closed client side: how long to wait for the client's FIN after the server closed. */
+  clientFinMs: number;
+  /** Time to receive a complete request head (slowloris guard). */
+  httpRequestMs: number;
+  /** Idle keep-alive between HTTP requests on one client connection. */
+  httpKeepAliveMs: number;
+  /** How long old workers keep open connections after a reload (HAProxy hard-stop-after, Nginx worker_shutdown_timeout). */
+  hardStopAfterMs: number;
+}
+
+export interface ProxyHealth {
+  /** Readiness path probed by HAProxy's active checks (replicas answer 503 while draining or without Redis). */
+  path: string;
+  /** HAProxy `inter`: check period while the server is up. */
+  intervalMs: number;
+  /** HAProxy `fastinter`: check period while a state change is pending. */
+  fastIntervalMs: number;
+  /** HAProxy `downinter`: check period while the server is down. */
+  downIntervalMs: number;
+  /** Consecutive failed checks before a server is marked down. */
+  fall: number;
+  /** Consecutive good checks before a server is marked up. */
+  rise: number;
+  /** HAProxy `slowstart`: ramp a recovered server's weight over this long. */
+  slowStartMs: number;
+  /** Nginx passive check: failed attempts within `failTimeoutMs` before the server is skipped. */
+  maxFails: number;
+  /** Nginx passive check: window for `maxFails` and how long the server is then skipped. */
+  failTimeoutMs: number;
+}
+
+export interface ProxyLimits {
+  /** Per-process file descriptor limit of the proxy (`ulimit -n`). */
+  fdLimit: number;
+  /** Descriptors kept for listeners, logs, checks, the runtime socket. */
+  fdReserve: number;
+  /** HAProxy threads / Nginx worker processes. */
+  workers: number;
+}
+
+export interface ProxyTls {
+  enabled: boolean;
+  /** PEM certificate (Nginx `ssl_certificate`). */
+  certPath: string;
+  /** PEM private key (Nginx `ssl_certificate_key`). */
+  keyPath: string;
+  /** Certificate and key concatenated in one PEM (HAProxy `crt`). */
+  bundlePath: string;
+}
+
+export interface ProxyPaths {
+  /** Directory the proxy owns: pid file, sockets, Nginx temp dirs and logs default to live here. */
+  runDir: string;
+  pidFile: string;
+  /** Nginx error_log. HAProxy logs to stdout (the lab captures it; Docker collects it). */
+  errorLogPath: string;
+  /** Nginx access_log; null turns access logging off. */
+  accessLogPath: string | null;
+  /** HAProxy runtime API socket (stats socket, level admin, exposes listeners for seamless reloads). */
+  adminSocketPath: string;
+  /** HAProxy master CLI socket (`-S`), used to reload and list workers. */
+  masterSocketPath: string;
+}
+
+export interface ProxyOptions {
+  listen: ProxyListen;
+  /** HAProxy: stats page on `/` and Prometheus on `/metrics`; Nginx: `stub_status` on `/stub_status`. */
+  stats: ProxyListen;
+  backends: ProxyBackend[];
+  stickiness: Stickiness;
+  /** Cookie carrying the sticky key (cookie mode). */
+  cookieName: string;
+  /** Query parameter naming the room (room mode): clients connect to /ws?room=NAME. */
+  roomParam: string;
+  timeouts: ProxyTimeouts;
+  health: ProxyHealth;
+  limits: ProxyLimits;
+  tls: ProxyTls;
+  paths: ProxyPaths;
+}
+
+type DeepPartial<T> = {
+  [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K];
+};
+
+/** What callers pass: backends, listen port and runDir are required; everything else has a default. */
+export type ProxyOptionsInput = DeepPartial<Omit<ProxyOptions, 'backends' | 'listen' | 'paths'>> & {
+  backends: ProxyBackend[];
+  listen: Partial<ProxyListen> & { port: number };
+  paths: Partial<ProxyPaths> & { runDir: string };
+};
+
+/** Defaults for a replica pinging every 25 s (the service's PING_INTERVAL_MS default) on a machine with fd limit 20000. */
+export const PROXY_DEFAULTS = {
+  listenHost: '127.0.0.1',
+  statsPort: 8404,
+  stickiness: 'cookie' as Stickiness,
+  cookieName: 'WSLAB_SRV',
+  roomParam: 'room',
+  timeouts: {
+    connectMs: 2_000,
+    clientMs: 30_000,
+    serverMs: 30_000,
+    tunnelMs: 60_000,
+    clientFinMs: 5_000,
+    httpRequestMs: 5_000,
+    httpKeepAliveMs: 5_000,
+    hardStopAfterMs: 30_000,
+  } satisfies ProxyTimeouts,
+  health: {
+    path: '/readyz',
+    intervalMs: 1_000,
+    fastIntervalMs: 250,
+    downIntervalMs: 1_000,
+    fall: 2,
+    rise: 2,
+    slowStartMs: 5_000,
+    maxFails: 1,
+    failTimeoutMs: 5_000,
+  } satisfies ProxyHealth,
+  limits: { fdLimit: 20_000, fdReserve: 200, workers: 2 } satisfies ProxyLimits,
+} as const;
+
+/** Error code per bad option (tests assert codes; the message is exact and says how to fix it). */
+export type ProxyOptionsErrorCode =
+  | 'no_backends'
+  | 'bad_backend_id'
+  | 'duplicate_backend_id'
+  | 'bad_backend_host'
+  | 'bad_host'
+  | 'bad_port'
+  | 'port_clash'
+  | 'bad_stickiness'
+  | 'bad_cookie_name'
+  | 'bad_room_param'
+  | 'bad_timeout'
+  | 'tunnel_below_client_fin'
+  | 'bad_health'
+  | 'bad_limits'
+  | 'tls_paths_missing'
+  | 'relative_path';
+
+export class ProxyOptionsError extends Error {
+  readonly code: ProxyOptionsErrorCode;
+  constructor(code: ProxyOptionsErrorCode, message: string) {
+    super(message);
+    this.name = 'ProxyOptionsError';
+    this.code = code;
+  }
+}
+
+/** Merges defaults into `input` (one place) and validates the result. */
+export function resolveProxyOptions(input: ProxyOptionsInput): ProxyOptions {
+  const runDir = input.paths.runDir;
+  const options: ProxyOptions = {
+    listen: { host: input.listen.host ?? PROXY_DEFAULTS.listenHost, port: input.listen.port },
+    stats: {
+      host: input.stats?.host ?? input.listen.host ?? PROXY_DEFAULTS.listenHost,
+      port: input.stats?.port ?? PROXY_DEFAULTS.statsPort,
+    },
+    backends: input.backends.map((backend) => ({ ...backend })),
+    stickiness: input.stickiness ?? PROXY_DEFAULTS.stickiness,
+    cookieName: input.cookieName ?? PROXY_DEFAULTS.cookieName,
+    roomParam: input.roomParam ?? PROXY_DEFAULTS.roomParam,
+    timeouts: { ...PROXY_DEFAULTS.timeouts, ...definedOnly(input.timeouts) },
+    health: { ...PROXY_DEFAULTS.health, ...definedOnly(input.health) },
+    limits: { ...PROXY_DEFAULTS.limits, ...definedOnly(input.limits) },
+    tls: {
+      enabled: input.tls?.enabled ?? false,
+      certPath: input.tls?.certPath ?? '',
+      keyPath: input.tls?.keyPath ?? '',
+      bundlePath: input.tls?.bundlePath ?? '',
+    },
+    paths: {
+      runDir,
+      pidFile: input.paths.pidFile ?? join(runDir, 'proxy.pid'),
+      errorLogPath: input.paths.errorLogPath ?? join(runDir, 'error.log'),
+      accessLogPath: input.paths.accessLogPath === undefined ? null : input.paths.accessLogPath,
+      adminSocketPath: input.paths.adminSocketPath ?? join(runDir, 'admin.sock'),
+      masterSocketPath: input.paths.masterSocketPath ?? join(runDir, 'master.sock'),
+    },
+  };
+  validateProxyOptions(options);
+  return options;
+}
+
+function definedOnly<T extends object>(value: T | undefined): Partial<T> {
+  if (value === undefined) return {};
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+const BACKEND_ID = /^[A-Za-z0-9_.-]{1,32}$/;
+// Hostnames and IPv4 literals only: the value lands unquoted in both configs.
+const HOST = /^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/;
+const COOKIE_NAME = /^[A-Za-z0-9_]{1,64}$/;
+const QUERY_PARAM = /^[A-Za-z0-9_]{1,64}$/;
+
+function isPort(value: number): boolean {
+  return Number.isInteger(value) && value >= 1 && value <= 65_535;
+}
+
+/**
+ * Throws a `ProxyOptionsError` with one exact message for the first bad value
+ * or combination. The renderers call it, so a config is never written from bad options.
+ */
+export function validateProxyOptions(options: ProxyOptions): void {
+  const fail = (code: ProxyOptionsErrorCode, message: string): never => {
+    throw new ProxyOptionsError(code, message);
+  };
+  if (options.backends.length === 0) fail('no_backends', 'backends: at least one backend is required');
+  const seen = new Set<string>();
+  options.backends.forEach((backend, index) => {
+    if (!BACKEND_ID.test(backend.id)) {
+      fail('bad_backend_id', `backends[${index}].id: "${backend.id}" must match ${BACKEND_ID.source}`);
+    }
+    if (seen.has(backend.id))
+      fail('duplicate_backend_id', `backends[${index}].id: "${backend.id}" is used twice`);
+    seen.add(backend.id);
+    if (!HOST.test(backend.host)) {
+      fail(
+        'bad_backend_host',
+        `backends[${index}].host: "${backend.host}" is not a hostname or IPv4 address`,
+      );
+    }
+    if (!isPort(backend.port))
+      fail('bad_port', `backends[${index}].port: ${backend.port} is not a port 1..65535`);
+  });
+  for (const [name, listen] of [
+    ['listen', options.listen],
+    ['stats', options.stats],
+  ] as const) {
+    if (!HOST.test(listen.host))
+      fail('bad_host', `${name}.host: "${listen.host}" is not an IPv4 address or hostname`);
+    if (!isPort(listen.port)) fail('bad_port', `${name}.port: ${listen.port} is not a port 1..65535`);
+  }
+  if (options.listen.port === options.stats.port && options.listen.host === options.stats.host) {
+    fail(
+      'port_clash',
+      `stats.port: ${options.stats.port} is also listen.port; give the stats endpoint its own port`,
+    );
+  }
+  if (!STICKINESS_MODES.includes(options.stickiness)) {
+    fail(
+      'bad_stickiness',
+      `stickiness: "${options.stickiness}" is not one of ${STICKINESS_MODES.join(', ')}`,
+    );
+  }
+  if (!COOKIE_NAME.test(options.cookieName)) {
+    fail('bad_cookie_name', `cookieName: "${options.cookieName}" must match ${COOKIE_NAME.source}`);
+  }
+  if (!QUERY_PARAM.test(options.roomParam)) {
+    fail('bad_room_param', `roomParam: "${options.roomParam}" must match ${QUERY_PARAM.source}`);
+  }
+  for (const [key, value] of Object.entries(options.timeouts)) {
+    if (!Number.isInteger(value) || value < 1)
+      fail('bad_timeout', `timeouts.${key}: ${value} must be a positive integer (ms)`);
+  }
+  if (options.timeouts.tunnelMs < options.timeouts.clientFinMs) {
+    fail(
+      'tunnel_below_client_fin',
+      `timeouts.tunnelMs (${options.timeouts.tunnelMs}) must be >= timeouts.clientFinMs (${options.timeouts.clientFinMs})`,
+    );
+  }
+  const health = options.health;
+  if (!health.path.startsWith('/') || /\s/.test(health.path)) {
+    fail('bad_health', `health.path: "${health.path}" must start with / and contain no spaces`);
+  }
+  for (const key of [
+    'intervalMs',
+    'fastIntervalMs',
+    'downIntervalMs',
+    'fall',
+    'rise',
+    'maxFails',
+    'failTimeoutMs',
+  ] as const) {
+    if (!Number.isInteger(health[key]) || health[key] < 1)
+      fail('bad_health', `health.${key}: ${health[key]} must be a positive integer`);
+  }
+  if (!Number.isInteger(health.slowStartMs) || health.slowStartMs < 0) {
+    fail(
+      'bad_health',
+      `health.slowStartMs: ${health.slowStartMs} must be an integer >= 0 (0 turns slowstart off)`,
+    );
+  }
+  const limits = options.limits;
+  if (!Number.isInteger(limits.workers) || limits.workers < 1 || limits.workers > 64) {
+    fail('bad_limits', `limits.workers: ${limits.workers} must be an integer 1..64`);
+  }
+  if (!Number.isInteger(limits.fdReserve) || limits.fdReserve < 16) {
+    fail('bad_limits', `limits.fdReserve: ${limits.fdReserve} must be an integer >= 16`);
+  }
+  if (!Number.isInteger(limits.fdLimit) || limits.fdLimit < limits.fdReserve + 2 * 64) {
+    fail(
+      'bad_limits',
+      `limits.fdLimit: ${limits.fdLimit} leaves room for fewer than 64 proxied connections after fdReserve`,
+    );
+  }
+  if (options.tls.enabled && (!options.tls.certPath || !options.tls.keyPath || !options.tls.bundlePath)) {
+    fail('tls_paths_missing', 'tls.enabled needs tls.certPath, tls.keyPath and tls.bundlePath');
+  }
+  const paths: [string, string | null][] = [
+    ...Object.entries(options.paths),
+    ...(options.tls.enabled
+      ? ([
+          ['tls.certPath', options.tls.certPath],
+          ['tls.keyPath', options.tls.keyPath],
+          ['tls.bundlePath', options.tls.bundlePath],
+        ] as [string, string][])
+      : []),
+  ];
+  for (const [key, value] of paths) {
+    if (value !== null && (!isAbsolute(value) || /[\s;{}"']/.test(value))) {
+      fail(
+        'relative_path',
+        `${key.includes('.') ? key : `paths.${key}`}: "${value}" must be an absolute path without spaces, quotes, ; or braces`,
+      );
+    }
+  }
+}
+
+/**
+ * Proxied client connections one proxy process can hold: each uses two
+ * descriptors (client side and replica side), after the reserve.
+ */
+export function maxProxiedConnections(limits: ProxyLimits): number {
+  return Math.floor((limits.fdLimit - limits.fdReserve) / 2);
+}
+
+/** Milliseconds as the `<n>ms` / `<n>s` both configs accept. */
+export function durationLiteral(ms: number): string {
+  return ms % 1_000 === 0 ? `${ms / 1_000}s` : `${ms}ms`;
+}
