@@ -105,7 +105,7 @@ export function createService(options: ServiceOptions): Service {
     new Promise<void>((resolve) => {
       if (!server.listening) return resolve();
       server.close(() => resolve());
-      server.closeIdleConnections();
+      server.closeAllConnections();
     });
 
   return {
@@ -130,14 +130,14 @@ export function createService(options: ServiceOptions): Service {
       draining = true;
       stopHeartbeat();
       logger.info({ clients: clients.size, drainWindowMs: config.drainWindowMs }, 'draining');
-      const listenerClosed = stopListening();
+      // The listener stays open through the window so proxies' health checks read readyz 503 and
+      // late upgrades get a clean 503 (not a reset) while the clients are closed; then it closes.
       await closeSpread([...clients], sender, {
         code: CLOSE_CODES.serviceRestart,
         reason: 'service restart',
         windowMs: config.drainWindowMs,
       });
-      server.closeAllConnections();
-      await listenerClosed;
+      await stopListening();
       await bus.close();
       logger.info('drained');
     },
@@ -145,7 +145,6 @@ export function createService(options: ServiceOptions): Service {
       draining = true;
       stopHeartbeat();
       for (const client of clients) client.socket.terminate();
-      server.closeAllConnections();
       await stopListening();
     },
   };

@@ -1,0 +1,135 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { MemoryBroker } from '../src/bus/memory.js';
+import { type InProcessReplica, startInProcess } from './helpers/in-process.js';
+import { TestClient } from './helpers/ws-client.js';
+
+// The hub (rooms, refcounted subscriptions, fan-out, resume) over real sockets and the memory bus.
+describe('hub', () => {
+  const replicas: InProcessReplica[] = [];
+  const clients: TestClient[] = [];
+  const connect = async (replica: InProcessReplica) => {
+    const client = await TestClient.connect(replica.wsUrl);
+    clients.push(client);
+    return client;
+  };
+  afterEach(async () => {
+    for (const client of clients.splice(0)) client.close();
+    for (const replica of replicas.splice(0)) await replica.stop();
+  });
+
+  it('fans out between two replicas on one broker, in order, once', async () => {
+    const broker = new MemoryBroker();
+    replicas.push(await startInProcess({}, broker), await startInProcess({}, broker));
+    const [a, b] = replicas as [InProcessReplica, InProcessReplica];
+    const publisher = await connect(a);
+    const local = await connect(a);
+    const remote = await connect(b);
+    await local.join('room1');
+    await remote.join('room1');
+    for (let index = 0; index < 20; index += 1)
+      publisher.send({ op: 'pub', room: 'room1', data: index, id: `${index}` });
+    for (const receiver of [local, remote]) {
+      const messages = await receiver.waitForMessages('room1', 20);
+      expect(messages.map((frame) => frame.data)).toEqual([...Array(20).keys()]);
+      expect(messages.map((frame) => frame.offset)).toEqual([...Array(20).keys()].map((index) => index + 1));
+    }
+    const ack = await publisher.next('ack', (frame) => frame.id === '19');
+    expect(ack.offset).toBe(20);
+    expect(publisher.messages('room1')).toEqual([]);
+  });
+
+  it('subscribes a room once per replica and unsubscribes when the last member leaves', async () => {
+    replicas.push(await startInProcess());
+    const replica = replicas[0]!;
+    const first = await connect(replica);
+    const second = await connect(replica);
+    await first.join('shared');
+    await second.join('shared');
+    expect(replica.service.hub.rooms.get('shared')?.size).toBe(2);
+    first.send({ op: 'leave', room: 'shared' });
+    await first.next('left');
+    expect(replica.service.hub.rooms.get('shared')?.size).toBe(1);
+    second.close();
+    await second.closed;
+    await expect.poll(() => replica.service.hub.rooms.has('shared')).toBe(false);
+  });
+
+  it('resumes with exactly the missed messages, then live, while others publish during the join', async () => {
+    replicas.push(await startInProcess());
+    const replica = replicas[0]!;
+    const publisher = await connect(replica);
+    const subscriber = await connect(replica);
+    const joined = await subscriber.join('resume');
+    for (let index = 1; index <= 5; index += 1) publisher.send({ op: 'pub', room: 'resume', data: index });
+    const firstFive = await subscriber.waitForMessages('resume', 5);
+    const last = firstFive.at(-1)!;
+    subscriber.close();
+    // Missed while away.
+    for (let index = 6; index <= 10; index += 1) publisher.send({ op: 'pub', room: 'resume', data: index });
+    await publisher.next('ack', () => publisher.frames.filter((frame) => frame.op === 'ack').length >= 10);
+    const back = await connect(replica);
+    // A burst published while the resume is in flight must be neither lost nor duplicated.
+    const epoch = (joined.position as { epoch: string }).epoch;
+    back.send({ op: 'join', room: 'resume', since: { offset: last.offset, epoch } });
+    for (let index = 11; index <= 30; index += 1) publisher.send({ op: 'pub', room: 'resume', data: index });
+    const rejoined = await back.next('joined');
+    expect(rejoined).toMatchObject({ recovered: true, missed: false });
+    const messages = await back.waitForMessages('resume', 25);
+    expect(messages.map((frame) => frame.data)).toEqual([...Array(25).keys()].map((index) => index + 6));
+    // And no duplicates trickle in afterwards.
+    publisher.send({ op: 'pub', room: 'resume', data: 31, id: 'end' });
+    await back.waitForMessages('resume', 26);
+    expect(back.messages('resume').map((frame) => frame.data)).toEqual(
+      [...Array(26).keys()].map((index) => index + 6),
+    );
+  });
+
+  it('signals missed when since is older than the retained window or from another epoch', async () => {
+    replicas.push(await startInProcess({ HISTORY_SIZE: '3' }));
+    const replica = replicas[0]!;
+    const client = await connect(replica);
+    const joined = await client.join('small');
+    const epoch = (joined.position as { epoch: string }).epoch;
+    for (let index = 1; index <= 6; index += 1)
+      client.send({ op: 'pub', room: 'small', data: index, id: `${index}` });
+    await client.next('ack', (frame) => frame.id === '6');
+    const other = await connect(replica);
+    expect(await other.join('small', { offset: 1, epoch })).toMatchObject({ missed: true, recovered: false });
+    const third = await connect(replica);
+    expect(await third.join('small', { offset: 5, epoch: 'not-the-epoch' })).toMatchObject({ missed: true });
+    const fourth = await connect(replica);
+    expect(await fourth.join('small', { offset: 4, epoch })).toMatchObject({
+      missed: false,
+      recovered: true,
+    });
+    expect((await fourth.waitForMessages('small', 2)).map((frame) => frame.data)).toEqual([5, 6]);
+  });
+
+  it('relays typing to the other members only, and refuses typing outside a joined room', async () => {
+    replicas.push(await startInProcess());
+    const replica = replicas[0]!;
+    const typist = await connect(replica);
+    const reader = await connect(replica);
+    await typist.join('t');
+    await reader.join('t');
+    typist.send({ op: 'typing', room: 't' });
+    await reader.next('typing');
+    typist.send({ op: 'typing', room: 'elsewhere' });
+    expect(await typist.next('error')).toMatchObject({ code: 'not_joined' });
+    expect(typist.frames.filter((frame) => frame.op === 'typing')).toEqual([]);
+  });
+
+  it('answers join with unavailable when the bus is down, and recovers', async () => {
+    const broker = new MemoryBroker();
+    replicas.push(await startInProcess({}, broker));
+    const client = await connect(replicas[0]!);
+    broker.setAvailable(false);
+    client.send({ op: 'join', room: 'down' });
+    expect(await client.next('error')).toMatchObject({ code: 'unavailable' });
+    const ready = await fetch(`${replicas[0]!.httpUrl}/readyz`);
+    expect(ready.status).toBe(503);
+    broker.setAvailable(true);
+    expect(await client.join('down')).toMatchObject({ op: 'joined' });
+    expect((await fetch(`${replicas[0]!.httpUrl}/readyz`)).status).toBe(200);
+  });
+});
