@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
 import { promisify } from 'node:util';
 
 const execFileAsync = promisify(execFile);
@@ -28,10 +29,12 @@ export function checkHaproxyConfig(configPath: string): Promise<ConfigCheck> {
  * `nginx -t` with the run dir as prefix and `-e` for the error log: without
  * `-e` nginx opens its compiled-in log path before it reads the config.
  */
-export function checkNginxConfig(
+export async function checkNginxConfig(
   configPath: string,
   runDir: string,
   errorLogPath: string,
 ): Promise<ConfigCheck> {
+  // nginx -t opens the pid file and logs: the run dir must exist.
+  await mkdir(runDir, { recursive: true });
   return run('nginx', ['-t', '-q', '-c', configPath, '-p', runDir, '-e', errorLogPath]);
 }
