@@ -1,0 +1,275 @@
+/**
+ * A load client that behaves like a good production client: on an unexpected close it
+ * reconnects with exponential backoff and full jitter (rotating through the target URLs),
+ * re-joins its rooms with `since` = the last position it saw in each room (resume), and
+ * records every outage (down → reopened → re-joined → first message).
+ */
+import WebSocket from 'ws';
+import type {
+  ClientFrame,
+  JoinedFrame,
+  MsgFrame,
+  ServerFrame,
+  StreamPosition,
+} from '../../app/src/protocol/messages.js';
+import { CLOSE_CODES, RECONNECTABLE_CLOSE_CODES } from '../../app/src/protocol/messages.js';
+import { type BackoffOptions, backoffDelayMs } from './backoff.js';
+import { nowMs } from './clock.js';
+
+/** One outage of one client, from the unexpected close to the first message after re-joining. */
+export interface Outage {
+  downAtMs: number;
+  closeCode: number;
+  /** Connect attempts it took (1 = the first reconnect worked). */
+  attempts: number;
+  reopenedAtMs: number | null;
+  /** Every room re-joined (joined frame received for each). */
+  rejoinedAtMs: number | null;
+  firstMessageAtMs: number | null;
+  /** URL the client came back on. */
+  url: string | null;
+}
+
+export interface ClientListener {
+  /** A `msg` frame. `replayed` is true for messages the server replayed after a resume. */
+  onMessage?(frame: MsgFrame, replayed: boolean, receivedAtMs: number): void;
+  /** Every other server frame (ack, error, joined, hello…). */
+  onFrame?(frame: ServerFrame, receivedAtMs: number): void;
+  /** First handshake done. */
+  onOpen?(handshakeMs: number): void;
+  /** A handshake failed (first connect or a reconnect attempt). */
+  onConnectFailure?(error: Error): void;
+  onOutageStart?(outage: Outage): void;
+  onOutageEnd?(outage: Outage): void;
+  /** A terminal close (not reconnectable): the client gave up. */
+  onTerminalClose?(code: number): void;
+}
+
+export interface ResilientClientOptions {
+  urls: readonly string[];
+  /** Which URL to use first; reconnects rotate from there. */
+  urlIndex: number;
+  backoff: BackoffOptions;
+  handshakeTimeoutMs: number;
+  /** When false, a lost connection stays lost (idle capacity tests). */
+  reconnect: boolean;
+  listener: ClientListener;
+}
+
+interface RoomState {
+  position: StreamPosition | null;
+  /** After a resumed join: messages at or below this offset are replays. */
+  replayUpTo: number | null;
+  joined: boolean;
+}
+
+export class ResilientClient {
+  private ws: WebSocket | null = null;
+  private stopped = false;
+  private attempt = 0;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private urlIndex: number;
+  private readonly rooms = new Map<string, RoomState>();
+  private readonly joinWaiters = new Map<string, (frame: JoinedFrame) => void>();
+  private outage: Outage | null = null;
+  /** Every outage this client had, in order. */
+  readonly outages: Outage[] = [];
+  private firstOpen: { resolve: () => void; reject: (error: Error) => void } | null = null;
+
+  constructor(private readonly options: ResilientClientOptions) {
+    this.urlIndex = options.urlIndex % options.urls.length;
+  }
+
+  get isOpen(): boolean {
+    return this.ws !== null && this.ws.readyState === WebSocket.OPEN;
+  }
+
+  get currentUrl(): string {
+    return this.options.urls[this.urlIndex]!;
+  }
+
+  /** Opens the first connection. Rejects on failure only when reconnect is off. */
+  start(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.firstOpen = { resolve, reject };
+      this.open();
+    });
+  }
+
+  /** Joins a room and resolves with the server's `joined` frame (re-joined after every reconnect). */
+  join(room: string): Promise<JoinedFrame> {
+    this.rooms.set(room, { position: null, replayUpTo: null, joined: false });
+    return new Promise((resolve) => {
+      this.joinWaiters.set(room, resolve);
+      this.send({ op: 'join', room });
+    });
+  }
+
+  /** Sends a frame; false when the connection is not open (nothing is queued). */
+  send(frame: ClientFrame): boolean {
+    if (!this.isOpen) return false;
+    this.ws!.send(JSON.stringify(frame));
+    return true;
+  }
+
+  /** Closes for good (1000) and cancels any pending reconnect. */
+  stop(): void {
+    this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    const ws = this.ws;
+    this.ws = null;
+    if (!ws) return;
+    if (ws.readyState === WebSocket.OPEN) ws.close(CLOSE_CODES.normal);
+    else ws.terminate();
+  }
+
+  private open(): void {
+    const url = this.currentUrl;
+    const startedAt = nowMs();
+    const ws = new WebSocket(url, {
+      perMessageDeflate: false,
+      handshakeTimeout: this.options.handshakeTimeoutMs,
+    });
+    this.ws = ws;
+    let opened = false;
+    ws.on('open', () => {
+      opened = true;
+      this.socketOnOpen(startedAt);
+    });
+    ws.on('message', (data, isBinary) => {
+      if (!isBinary) this.socketOnMessage(data.toString());
+    });
+    ws.on('error', (error) => {
+      // 'close' follows; a failed handshake is reported here because 'close' has no cause.
+      if (!opened) this.options.listener.onConnectFailure?.(error);
+    });
+    ws.on('close', (code) => {
+      if (this.ws === ws) this.ws = null;
+      this.socketOnClose(opened, code);
+    });
+  }
+
+  private socketOnOpen(startedAt: number): void {
+    const openedAt = nowMs();
+    this.attempt = 0;
+    if (this.firstOpen) {
+      this.options.listener.onOpen?.(openedAt - startedAt);
+      this.firstOpen.resolve();
+      this.firstOpen = null;
+    }
+    if (this.outage) {
+      this.outage.reopenedAtMs = openedAt;
+      this.outage.url = this.currentUrl;
+      if (this.rooms.size === 0) this.finishOutage();
+    }
+    for (const [room, state] of this.rooms) {
+      state.joined = false;
+      // Resume from the last position seen; without one (history off) a plain join.
+      this.send(state.position ? { op: 'join', room, since: state.position } : { op: 'join', room });
+    }
+  }
+
+  private socketOnMessage(text: string): void {
+    const receivedAt = nowMs();
+    let frame: ServerFrame;
+    try {
+      frame = JSON.parse(text) as ServerFrame;
+    } catch {
+      return;
+    }
+    if (frame.op === 'msg') {
+      const state = this.rooms.get(frame.room);
+      let replayed = false;
+      if (state && typeof frame.offset === 'number' && frame.epoch !== undefined) {
+        replayed = state.replayUpTo !== null && frame.offset <= state.replayUpTo;
+        if (!state.position || frame.epoch !== state.position.epoch || frame.offset > state.position.offset) {
+          state.position = { offset: frame.offset, epoch: frame.epoch };
+        }
+      }
+      if (this.outage && this.outage.rejoinedAtMs !== null && this.outage.firstMessageAtMs === null) {
+        this.outage.firstMessageAtMs = receivedAt;
+        this.finishOutage();
+      }
+      this.options.listener.onMessage?.(frame, replayed, receivedAt);
+      return;
+    }
+    if (frame.op === 'joined') this.roomJoined(frame, receivedAt);
+    this.options.listener.onFrame?.(frame, receivedAt);
+  }
+
+  private roomJoined(frame: JoinedFrame, receivedAt: number): void {
+    const state = this.rooms.get(frame.room);
+    if (!state) return;
+    state.joined = true;
+    const resumed = this.outage !== null && frame.recovered;
+    state.replayUpTo = resumed && frame.position ? frame.position.offset : null;
+    if (!state.position && frame.position) state.position = frame.position;
+    else if (frame.position && frame.position.epoch !== state.position?.epoch)
+      state.position = frame.position;
+    const waiter = this.joinWaiters.get(frame.room);
+    if (waiter) {
+      this.joinWaiters.delete(frame.room);
+      waiter(frame);
+    }
+    if (this.outage && this.outage.rejoinedAtMs === null && [...this.rooms.values()].every((r) => r.joined)) {
+      this.outage.rejoinedAtMs = receivedAt;
+    }
+  }
+
+  private finishOutage(): void {
+    const outage = this.outage;
+    if (!outage) return;
+    this.outage = null;
+    this.options.listener.onOutageEnd?.(outage);
+  }
+
+  private socketOnClose(opened: boolean, code: number): void {
+    if (this.stopped) return;
+    if (!opened && this.firstOpen && !this.options.reconnect) {
+      this.firstOpen.reject(new Error(`connect to ${this.currentUrl} failed (close ${code})`));
+      this.firstOpen = null;
+      return;
+    }
+    if (opened && this.firstOpen === null) {
+      if (!this.options.reconnect) {
+        this.options.listener.onTerminalClose?.(code);
+        return;
+      }
+      if (code !== 1006 && !RECONNECTABLE_CLOSE_CODES.has(code)) {
+        this.options.listener.onTerminalClose?.(code);
+        return;
+      }
+      if (this.outage) {
+        // Lost again before the first message: the outage continues.
+        this.outage.reopenedAtMs = null;
+        this.outage.rejoinedAtMs = null;
+      } else {
+        this.outage = {
+          downAtMs: nowMs(),
+          closeCode: code,
+          attempts: 0,
+          reopenedAtMs: null,
+          rejoinedAtMs: null,
+          firstMessageAtMs: null,
+          url: null,
+        };
+        this.outages.push(this.outage);
+        this.options.listener.onOutageStart?.(this.outage);
+      }
+    }
+    this.scheduleReconnect(opened);
+  }
+
+  private scheduleReconnect(afterOpen: boolean): void {
+    // After a failed attempt move to the next URL; right after a loss retry the same one first.
+    if (!afterOpen) this.urlIndex = (this.urlIndex + 1) % this.options.urls.length;
+    const delayMs = backoffDelayMs(this.attempt, this.options.backoff);
+    this.attempt += 1;
+    if (this.outage) this.outage.attempts += 1;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (!this.stopped) this.open();
+    }, delayMs);
+  }
+}

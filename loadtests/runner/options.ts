@@ -1,0 +1,65 @@
+/** What a run is pointed at and how it runs. */
+import type { Threshold } from '../scenarios/thresholds.js';
+
+/** Where the clients connect, and how to observe the server(s). */
+export interface Target {
+  /**
+   * WebSocket URL(s): a replica (`ws://127.0.0.1:8080/ws`), a proxy, a Docker deployment.
+   * With several, clients are spread over them and rotate through them when reconnecting.
+   */
+  url: string | readonly string[];
+  /** Server process ids on this host: CPU and RSS read from /proc (preferred). */
+  serverPids?: readonly number[];
+  /** Prometheus endpoints of the servers (`http://…/metrics`), used when no pid is given. */
+  metricsUrls?: readonly string[];
+  /** Free-form name in the result (`haproxy`, `direct`, `raw-ws`). */
+  label?: string;
+}
+
+export interface RunHooks {
+  /** Every client is connected and joined; nothing published yet. */
+  onReady?(): void | Promise<void>;
+  /**
+   * Publishing has started. The failover scenario's fault goes here (kill a replica, a Redis
+   * master, a proxy): the run keeps publishing while the hook runs; its errors fail the run.
+   */
+  onPublishing?(): void | Promise<void>;
+}
+
+export interface RunOptions {
+  /** Client shards: 'auto' (inline for small runs, child processes for large ones) or a count of child processes. */
+  shards?: 'auto' | number;
+  /** Run a single shard in this process instead of a child (tests, debugging). Default: auto. */
+  inline?: boolean;
+  /** Replace the scenario's thresholds. */
+  thresholds?: readonly Threshold[];
+  /** Progress line on stderr. Default: when stderr is a TTY and CI is unset. */
+  progress?: boolean;
+  hooks?: RunHooks;
+}
+
+/** Clients per child process beyond which another process is used (fd limit 20 000 per process). */
+export const CLIENTS_PER_SHARD = 9_000;
+/** Below this many clients one inline shard is enough. */
+export const INLINE_MAX_CLIENTS = 2_000;
+
+export function targetUrls(target: Target): string[] {
+  const urls = typeof target.url === 'string' ? [target.url] : [...target.url];
+  if (urls.length === 0) throw new Error('target.url: at least one WebSocket URL is required');
+  for (const url of urls) {
+    if (!/^wss?:\/\//.test(url)) throw new Error(`target.url: not a ws:// or wss:// URL: ${url}`);
+  }
+  return urls;
+}
+
+/** How many shards, and whether they are inline, for `clients` clients. */
+export function shardLayout(clients: number, options: RunOptions): { count: number; inline: boolean } {
+  if (typeof options.shards === 'number') {
+    if (!Number.isInteger(options.shards) || options.shards < 1)
+      throw new Error('shards: a positive integer');
+    return { count: options.shards, inline: options.inline === true && options.shards === 1 };
+  }
+  if (options.inline === true) return { count: 1, inline: true };
+  if (clients <= INLINE_MAX_CLIENTS && options.inline !== false) return { count: 1, inline: true };
+  return { count: Math.max(2, Math.ceil(clients / CLIENTS_PER_SHARD)), inline: false };
+}

@@ -1,0 +1,107 @@
+/**
+ * The versioned JSON result of a run: parameters, environment, every metric with its unit,
+ * a timeline, every outage, threshold outcomes. The zod schema is the contract (tests validate
+ * every result against it); the TypeScript types are inferred from it.
+ */
+import { z } from 'zod';
+
+export const RESULT_SCHEMA_ID = 'wslab.loadtest.result';
+export const RESULT_VERSION = 1;
+
+const unit = z.enum(['ms', 'count', 'msg/s', 'bytes', 'bytes/connection', 'cores', '1', 'conn/s']);
+
+export const scalarMetricSchema = z.object({
+  kind: z.enum(['counter', 'gauge', 'rate']),
+  unit,
+  /** null when it could not be measured (for example no server pid or /metrics given). */
+  value: z.number().nullable(),
+  description: z.string(),
+});
+
+export const distributionMetricSchema = z.object({
+  kind: z.literal('distribution'),
+  unit: z.literal('ms'),
+  description: z.string(),
+  count: z.number().int().nonnegative(),
+  min: z.number(),
+  mean: z.number(),
+  p50: z.number(),
+  p90: z.number(),
+  p95: z.number(),
+  p99: z.number(),
+  p999: z.number(),
+  max: z.number(),
+});
+
+export const metricSchema = z.discriminatedUnion('kind', [scalarMetricSchema, distributionMetricSchema]);
+
+export const outageSchema = z.object({
+  role: z.enum(['publisher', 'subscriber', 'idle']),
+  client: z.number().int(),
+  downAtMs: z.number(),
+  closeCode: z.number().int(),
+  attempts: z.number().int(),
+  reopenedAtMs: z.number().nullable(),
+  rejoinedAtMs: z.number().nullable(),
+  firstMessageAtMs: z.number().nullable(),
+  url: z.string().nullable(),
+});
+
+export const thresholdOutcomeSchema = z.object({
+  metric: z.string(),
+  stat: z.enum(['value', 'p50', 'p95', 'p99', 'max', 'mean']),
+  op: z.enum(['<', '<=', '>', '>=', '==']),
+  value: z.number(),
+  actual: z.number().nullable(),
+  ok: z.boolean(),
+});
+
+export const timelinePointSchema = z.object({
+  /** Start of the interval, ms from the start of publishing. */
+  tMs: z.number(),
+  delivered: z.number().int().nonnegative(),
+  deliveredPerS: z.number(),
+  latencyP50Ms: z.number().nullable(),
+  latencyP99Ms: z.number().nullable(),
+  serverRssBytes: z.number().nullable(),
+});
+
+export const scenarioResultSchema = z.object({
+  schema: z.literal(RESULT_SCHEMA_ID),
+  version: z.literal(RESULT_VERSION),
+  scenario: z.enum(['fanout', 'connect_ramp', 'failover', 'soak']),
+  runId: z.string(),
+  startedAt: z.iso.datetime(),
+  finishedAt: z.iso.datetime(),
+  wallMs: z.number().nonnegative(),
+  parameters: z.record(z.string(), z.union([z.number(), z.boolean(), z.string()])),
+  target: z.object({
+    label: z.string().nullable(),
+    urls: z.array(z.string()).min(1),
+    serverPids: z.array(z.number().int()),
+    metricsUrls: z.array(z.string()),
+  }),
+  environment: z.object({
+    node: z.string(),
+    platform: z.string(),
+    arch: z.string(),
+    cpus: z.number().int(),
+    cpuModel: z.string(),
+    totalMemoryBytes: z.number(),
+    hostname: z.string(),
+    shards: z.number().int().positive(),
+    shardMode: z.enum(['inline', 'process']),
+  }),
+  metrics: z.record(z.string(), metricSchema),
+  timeline: z.array(timelinePointSchema),
+  outages: z.object({ total: z.number().int(), truncated: z.number().int(), records: z.array(outageSchema) }),
+  thresholds: z.array(thresholdOutcomeSchema),
+  passed: z.boolean(),
+});
+
+export type ScalarMetric = z.infer<typeof scalarMetricSchema>;
+export type DistributionMetric = z.infer<typeof distributionMetricSchema>;
+export type Metric = z.infer<typeof metricSchema>;
+export type TimelinePoint = z.infer<typeof timelinePointSchema>;
+/** The result of one run (version 1). */
+export type ScenarioResult = z.infer<typeof scenarioResultSchema>;
