@@ -1,21 +1,7 @@
-import type { Bus } from './bus/bus.js';
-import { createMemoryBus } from './bus/memory.js';
+import { createBus } from './bus/create-bus.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger } from './logger.js';
 import { createService } from './service.js';
-
-/** Builds the bus the config asks for (Redis connections are created and owned by the bus factory). */
-async function busFromConfig(config: Config, logger: Logger): Promise<Bus> {
-  const busOptions = {
-    instanceId: config.instanceId,
-    history: config.history,
-    historySize: config.historySize,
-    historyTtlS: config.historyTtlS,
-  };
-  if (config.busMode === 'memory') return createMemoryBus(busOptions);
-  logger.fatal({ busMode: config.busMode }, 'bus mode not available yet');
-  throw new Error(`BUS_MODE=${config.busMode} is not available`);
-}
 
 /** Entry point: config → logger → bus → service → listen; SIGTERM/SIGINT drain and exit 0. */
 async function main(): Promise<void> {
@@ -30,8 +16,9 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config);
-  const bus = await busFromConfig(config, logger);
-  const service = createService({ config, bus, logger });
+  // The factory builds the Redis connections the config asks for and injects them into the bus.
+  const created = createBus(config);
+  const service = createService({ config, bus: created.bus, logger, closeBus: created.close });
   const port = await service.listen();
   // The lab and tests read this line to learn the port when PORT=0.
   logger.info({ port, host: config.host, busMode: config.busMode, history: config.history }, 'listening');

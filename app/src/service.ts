@@ -18,6 +18,8 @@ export interface ServiceOptions {
   /** Injected, not built here: tests pass the memory bus, main.ts a Redis one. */
   bus: Bus;
   logger: Logger;
+  /** Closes the bus and whatever it was built on (default: `bus.close()`). */
+  closeBus?: () => Promise<void>;
 }
 
 /** One replica: HTTP server, WebSocket transport, hub, heartbeat and drain. */
@@ -138,7 +140,7 @@ export function createService(options: ServiceOptions): Service {
         windowMs: config.drainWindowMs,
       });
       await stopListening();
-      await bus.close();
+      await (options.closeBus ?? (() => bus.close()))();
       logger.info('drained');
     },
     async close() {
