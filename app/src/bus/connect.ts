@@ -44,7 +44,8 @@ export function connectRedis(config: RedisConnectionConfig): RedisConnections {
   if (config.busMode === 'cluster') {
     const cluster = new Cluster(config.redisClusterNodes.map(parseSeed), {
       shardedSubscribers: true,
-      redisOptions: { ...commonOptions, ...(password === undefined ? {} : { password }) },
+      // Node connections reconnect under clusterRetryStrategy; a retryStrategy here is not allowed.
+      redisOptions: { maxRetriesPerRequest: 3, ...(password === undefined ? {} : { password }) },
       clusterRetryStrategy: retryDelayMs,
       // During a failover: retry a command on MOVED/CLUSTERDOWN soon, and refresh
       // the slot map often enough to find the promoted replica without waiting 5 s.

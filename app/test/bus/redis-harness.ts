@@ -32,7 +32,7 @@ export class ClientPool {
     const client = new Cluster(seeds.map(parseSeed), {
       shardedSubscribers: true,
       clusterRetryStrategy: retryStrategy,
-      redisOptions: { retryStrategy, maxRetriesPerRequest: 3 },
+      redisOptions: { maxRetriesPerRequest: 3 },
       retryDelayOnFailover: 100,
       retryDelayOnClusterDown: 100,
       slotsRefreshInterval: 1_000,
