@@ -1,0 +1,94 @@
+import * as docker from '@pulumi/docker';
+import * as pulumi from '@pulumi/pulumi';
+import { renderHaproxyConfig } from '../../haproxy/render.js';
+import { renderNginxConfig } from '../../nginx/render.js';
+import { type ProxyOptionsInput, resolveProxyOptions } from '../../proxy/options.js';
+import { CONTAINER_PROXY } from '../proxy-input.js';
+import type { ProxyKind } from '../stack-config.js';
+
+export interface LoadBalancerArgs {
+  kind: ProxyKind;
+  /** Image reference (official `haproxy`/`nginx` images by default). */
+  image: pulumi.Input<string>;
+  /**
+   * The shared renderer's input. Listen/stats ports and paths must be the container-side ones
+   * (CONTAINER_PROXY); backends are the replicas' container hostnames.
+   */
+  options: ProxyOptionsInput;
+  networkName: pulumi.Input<string>;
+  containerName: string;
+  /** Host port published for the WebSocket/HTTP listener. */
+  httpHostPort: number;
+  /** Host port published for the stats/metrics listener. */
+  statsHostPort: number;
+  /** Host address both published ports bind to. */
+  publishAddress: string;
+}
+
+/**
+ * HAProxy or Nginx in front of the replicas. Its config is the shared renderer's output for
+ * `args.options` (the config the repository tests against the real binaries), uploaded into
+ * the container. Pass the replicas in `opts.dependsOn` so the proxy starts after them.
+ */
+export class LoadBalancer extends pulumi.ComponentResource {
+  public readonly container: docker.Container;
+  /** The rendered config, exactly as uploaded. */
+  public readonly config: string;
+  /** Path of the config inside the container. */
+  public readonly configPath: string;
+  /** Container-side ports, for the published-port mapping. */
+  public readonly listenPort: number;
+  public readonly statsPort: number;
+
+  constructor(name: string, args: LoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('wslab:infra:LoadBalancer', name, {}, opts);
+    const resolved = resolveProxyOptions(args.options);
+    this.listenPort = resolved.listen.port;
+    this.statsPort = resolved.stats.port;
+    this.config =
+      args.kind === 'haproxy' ? renderHaproxyConfig(args.options) : renderNginxConfig(args.options);
+    this.configPath = CONTAINER_PROXY[args.kind].configPath;
+    const image = new docker.RemoteImage(
+      `${name}-image`,
+      { name: args.image, keepLocally: true },
+      { parent: this },
+    );
+
+    this.container = new docker.Container(
+      `${name}-proxy`,
+      {
+        name: args.containerName,
+        hostname: args.containerName,
+        image: image.imageId,
+        // HAProxy: the image's default command reads this very path (and runs as user haproxy).
+        // Nginx: the rendered config already says `daemon off;`, so the image's default
+        // `nginx -g 'daemon off;'` would fail on a duplicate directive; name the file instead.
+        command:
+          args.kind === 'haproxy' ? ['haproxy', '-f', this.configPath] : ['nginx', '-c', this.configPath],
+        uploads: [{ file: this.configPath, content: this.config, permissions: '0644' }],
+        ulimits: [{ name: 'nofile', soft: resolved.limits.fdLimit, hard: resolved.limits.fdLimit }],
+        ports: [
+          { internal: this.listenPort, external: args.httpHostPort, ip: args.publishAddress },
+          { internal: this.statsPort, external: args.statsHostPort, ip: args.publishAddress },
+        ],
+        // Neither image ships curl; bash's /dev/tcp checks that the listener accepts connections.
+        healthcheck: {
+          tests: ['CMD', 'bash', '-c', `exec 3<>/dev/tcp/127.0.0.1/${this.listenPort}`],
+          interval: '5s',
+          timeout: '2s',
+          retries: 3,
+          startPeriod: '2s',
+        },
+        wait: true,
+        waitTimeout: 60,
+        restart: 'unless-stopped',
+        networksAdvanced: [{ name: args.networkName, aliases: [args.containerName] }],
+      },
+      // The component's dependsOn (the replicas) is forwarded to the container itself, so the
+      // proxy container is created only after every replica container is healthy.
+      { parent: this, dependsOn: opts?.dependsOn },
+    );
+
+    this.registerOutputs({ containerName: this.container.name, configPath: this.configPath });
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * The wslab topology on Docker: a user-defined network, Redis (single or a 6-node cluster),
+ * N replicas of the WebSocket service built from app/Dockerfile, and HAProxy or Nginx in front
+ * with the config from the shared renderer. The only file that reads stack config and exports
+ * stack outputs; see infra/README.md.
+ */
+import { relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as docker from '@pulumi/docker';
+import * as pulumi from '@pulumi/pulumi';
+import * as random from '@pulumi/random';
+import { LoadBalancer } from './components/load-balancer.js';
+import { RedisCluster } from './components/redis-cluster.js';
+import { WsService } from './components/ws-service.js';
+import { CONTAINER_PROXY, stackProxyInput } from './proxy-input.js';
+import { resolveStackConfig, STACK_CONFIG_KEYS } from './stack-config.js';
+
+const config = new pulumi.Config();
+// Every key goes through the same parser the lab uses for stack files (one exact message
+// per bad value); `proxy` has no default, so Pulumi's own "missing required" hint applies.
+const stack = resolveStackConfig(
+  {
+    ...Object.fromEntries(STACK_CONFIG_KEYS.map((key) => [key, config.get(key)])),
+    proxy: config.require('proxy'),
+  },
+  `stack ${pulumi.getStack()}`,
+);
+const redisPassword =
+  config.getSecret('redisPassword') ??
+  new random.RandomPassword('redis-password', { length: 32, special: false }).result;
+const publishApiKey = config.getSecret('publishApiKey');
+const authJwtSecret = config.getSecret('authJwtSecret');
+
+// Container names carry project and stack, so two stacks can run side by side on one host.
+const prefix = `wslab-${pulumi.getStack()}`;
+const network = new docker.Network('network', { name: `${prefix}-net`, driver: 'bridge' });
+
+const redis = new RedisCluster('redis', {
+  mode: stack.redisMode,
+  image: stack.images.redis,
+  networkName: network.name,
+  containerPrefix: prefix,
+  password: pulumi.secret(redisPassword),
+  hostPort: stack.redisHostPort,
+  publishAddress: stack.publishAddress,
+});
+
+// The build context is the repository root wherever `pulumi` runs the program from.
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+const fromCwd = (path: string) => relative(process.cwd(), path) || '.';
+// Optional secrets become env vars only when set (the service treats unset as "feature off").
+const optionalSecrets: Record<string, pulumi.Output<string>> = {};
+if (publishApiKey !== undefined) optionalSecrets.PUBLISH_API_KEY = pulumi.secret(publishApiKey);
+if (authJwtSecret !== undefined) optionalSecrets.AUTH_JWT_SECRET = pulumi.secret(authJwtSecret);
+
+const service = new WsService(
+  'app',
+  {
+    replicas: stack.replicas,
+    buildContext: fromCwd(repoRoot),
+    dockerfile: fromCwd(`${repoRoot}app/Dockerfile`),
+    imageName: stack.images.app,
+    nodeImage: stack.images.node,
+    networkName: network.name,
+    containerPrefix: prefix,
+    drainWindowMs: stack.drainWindowMs,
+    env: {
+      BUS_MODE: stack.redisMode,
+      ...(stack.redisMode === 'cluster'
+        ? { REDIS_CLUSTER_NODES: redis.seeds.join(',') }
+        : { REDIS_URL: redis.url }),
+      REDIS_PASSWORD: pulumi.secret(redisPassword),
+      HISTORY: stack.history ? 'on' : 'off',
+      HISTORY_SIZE: String(stack.historySize),
+      HISTORY_TTL_S: String(stack.historyTtlS),
+      PING_INTERVAL_MS: String(stack.pingIntervalMs),
+      DRAIN_WINDOW_MS: String(stack.drainWindowMs),
+      LOG_LEVEL: stack.logLevel,
+      ...optionalSecrets,
+    },
+  },
+  { dependsOn: [redis] },
+);
+
+const proxy = new LoadBalancer(
+  'proxy',
+  {
+    kind: stack.proxy,
+    image: stack.proxy === 'haproxy' ? stack.images.haproxy : stack.images.nginx,
+    options: stackProxyInput(stack, {
+      backends: service.backends,
+      listen: { host: '0.0.0.0', port: CONTAINER_PROXY.listenPort },
+      stats: { host: '0.0.0.0', port: CONTAINER_PROXY.statsPort },
+      paths: CONTAINER_PROXY[stack.proxy].paths,
+    }),
+    networkName: network.name,
+    containerName: `${prefix}-${stack.proxy}`,
+    httpHostPort: stack.httpPort,
+    statsHostPort: stack.statsPort,
+    publishAddress: stack.publishAddress,
+  },
+  { dependsOn: service.containers },
+);
+
+const host =
+  stack.publishAddress === '0.0.0.0' || stack.publishAddress === '127.0.0.1'
+    ? 'localhost'
+    : stack.publishAddress;
+
+/** WebSocket endpoint through the proxy (`?room=` picks the replica in room stickiness). */
+export const wsUrl = `ws://${host}:${stack.httpPort}/ws`;
+/** HTTP base through the proxy (POST /api/publish, GET /healthz of some replica). */
+export const httpUrl = `http://${host}:${stack.httpPort}`;
+/** HAProxy stats page, or Nginx stub_status. */
+export const statsUrl =
+  stack.proxy === 'haproxy'
+    ? `http://${host}:${stack.statsPort}/`
+    : `http://${host}:${stack.statsPort}/stub_status`;
+/** Prometheus metrics of the proxy (HAProxy's exporter; Nginx OSS has stub_status only). */
+export const metricsUrl =
+  stack.proxy === 'haproxy'
+    ? `http://${host}:${stack.statsPort}/metrics`
+    : `http://${host}:${stack.statsPort}/stub_status`;
+export const proxyKind = stack.proxy;
+export const stickiness = stack.stickiness;
+export const replicaContainers = service.backends.map((backend) => backend.host);
+export const proxyContainer = proxy.container.name;
+export const redisMode = stack.redisMode;
+export const redisSeeds = redis.seeds;
+export const redisReady = redis.ready;
+export const networkName = network.name;
+/** `pulumi stack output redisPassword --show-secrets`; stored encrypted in the state. */
+export const redisPasswordSecret = pulumi.secret(redisPassword);

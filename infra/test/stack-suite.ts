@@ -1,0 +1,236 @@
+import { resolve } from 'node:path';
+import * as pulumi from '@pulumi/pulumi';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { renderHaproxyConfig } from '../../haproxy/render.js';
+import { renderNginxConfig } from '../../nginx/render.js';
+import { CONTAINER_PROXY, stackProxyInput } from '../proxy-input.js';
+import { parseConfigMap, type StackConfig } from '../stack-config.js';
+import {
+  envMap,
+  MOCK_REDIS_PASSWORD,
+  outputValue,
+  type ProgramRun,
+  plainStrings,
+  REPO_ROOT,
+  type Registered,
+  runProgram,
+  stackFileConfig,
+  TYPES,
+} from './harness.js';
+
+/**
+ * The checks every example stack must pass, run against the real Pulumi.<stack>.yaml under
+ * mocks. Expectations are derived from the stack file through the same parser the program
+ * uses, plus the literal numbers each stack is meant to have (`expected`).
+ */
+export function stackSuite(
+  stackName: string,
+  expected: { proxy: 'haproxy' | 'nginx'; replicas: number; redisNodes: 1 | 6; httpPort: number },
+): void {
+  describe(`stack ${stackName} (Pulumi.${stackName}.yaml under mocks)`, () => {
+    let run: ProgramRun;
+    let stack: StackConfig;
+    const prefix = `wslab-${stackName}`;
+    const containers = () => run.byType(TYPES.container);
+    const redisNodes = () => containers().filter((c) => /-redis-\d+$/.test(c.inputs.name as string));
+    const replicas = () => containers().filter((c) => /-app-\d+$/.test(c.inputs.name as string));
+    const proxy = () => containers().find((c) => c.inputs.name === `${prefix}-${expected.proxy}`)!;
+    const createJob = () => containers().find((c) => c.inputs.name === `${prefix}-redis-cluster-create`);
+
+    beforeAll(async () => {
+      const config = stackFileConfig(stackName);
+      stack = parseConfigMap(config);
+      run = await runProgram(stackName, config);
+    });
+
+    it('is the topology the stack file describes', () => {
+      expect(stack.proxy).toBe(expected.proxy);
+      expect(stack.replicas).toBe(expected.replicas);
+      expect(stack.httpPort).toBe(expected.httpPort);
+      expect(redisNodes()).toHaveLength(expected.redisNodes);
+      expect(replicas()).toHaveLength(expected.replicas);
+      expect(replicas().map((c) => c.inputs.name)).toEqual(
+        Array.from({ length: expected.replicas }, (_, i) => `${prefix}-app-${i + 1}`),
+      );
+      expect(proxy()).toBeDefined();
+      // redis nodes + cluster job (cluster only) + replicas + proxy, nothing else.
+      const jobs = expected.redisNodes === 6 ? 1 : 0;
+      expect(containers()).toHaveLength(expected.redisNodes + jobs + expected.replicas + 1);
+      expect(run.byType(TYPES.image)).toHaveLength(1);
+    });
+
+    it('puts every container on one user-defined network', () => {
+      const networks = run.byType(TYPES.network);
+      expect(networks).toHaveLength(1);
+      expect(networks[0]!.inputs).toMatchObject({ name: `${prefix}-net`, driver: 'bridge' });
+      for (const container of containers()) {
+        expect(container.inputs.networksAdvanced).toEqual([
+          expect.objectContaining({ name: `${prefix}-net` }),
+        ]);
+      }
+    });
+
+    it('keeps Redis private, password-protected and health-checked', () => {
+      for (const node of redisNodes()) {
+        expect(node.inputs.ports ?? []).toEqual([]);
+        expect(node.inputs.wait).toBe(true);
+        expect((node.inputs.healthcheck as { tests: string[] }).tests.join(' ')).toContain('redis-cli ping');
+        const upload = (node.inputs.uploads as { file: string; content: string }[])[0]!;
+        expect(node.inputs.command).toEqual(['redis-server', upload.file]);
+        expect(upload.content).toContain(`requirepass "${MOCK_REDIS_PASSWORD}"`);
+        expect(upload.content.includes('cluster-enabled yes')).toBe(expected.redisNodes === 6);
+      }
+    });
+
+    it('creates the cluster once, after every Redis node (cluster stacks only)', () => {
+      const job = createJob();
+      if (expected.redisNodes === 1) {
+        expect(job).toBeUndefined();
+        return;
+      }
+      expect(job).toBeDefined();
+      expect(job!.dependencies).toEqual(expect.arrayContaining(redisNodes().map((node) => node.urn)));
+      const script = (job!.inputs.command as string[]).join(' ');
+      expect(script).toContain('redis-cli --cluster create $addrs --cluster-replicas 1 --cluster-yes');
+      for (const node of redisNodes()) expect(script).toContain(node.inputs.name as string);
+      expect(job!.inputs).toMatchObject({ attach: true, mustRun: false, restart: 'no' });
+    });
+
+    it('builds the service image from app/Dockerfile with the repository as context', () => {
+      const image = run.byType(TYPES.image)[0]!;
+      const build = image.inputs.build as {
+        context: string;
+        dockerfile: string;
+        args: Record<string, string>;
+      };
+      expect(resolve(build.context)).toBe(resolve(REPO_ROOT));
+      expect(resolve(build.dockerfile)).toBe(resolve(REPO_ROOT, 'app/Dockerfile'));
+      expect(build.args).toEqual({ NODE_IMAGE: stack.images.node });
+      expect(image.inputs).toMatchObject({ imageName: stack.images.app, skipPush: true });
+      for (const replica of replicas()) expect(replica.inputs.image).toBe(`sha256:${image.name}-digest`);
+    });
+
+    it('configures each replica from the stack (service env contract)', () => {
+      const seeds = redisNodes().map((node) => `${node.inputs.name}:6379`);
+      for (const replica of replicas()) {
+        const env = envMap(replica);
+        expect(env).toMatchObject({
+          HOST: '0.0.0.0',
+          PORT: '8080',
+          INSTANCE_ID: replica.inputs.name,
+          BUS_MODE: stack.redisMode,
+          REDIS_PASSWORD: MOCK_REDIS_PASSWORD,
+          HISTORY: stack.history ? 'on' : 'off',
+          HISTORY_SIZE: String(stack.historySize),
+          HISTORY_TTL_S: String(stack.historyTtlS),
+          PING_INTERVAL_MS: String(stack.pingIntervalMs),
+          DRAIN_WINDOW_MS: String(stack.drainWindowMs),
+          LOG_LEVEL: stack.logLevel,
+        });
+        if (stack.redisMode === 'cluster') {
+          expect(env.REDIS_CLUSTER_NODES!.split(',')).toEqual(seeds);
+          expect(env.REDIS_URL).toBeUndefined();
+        } else {
+          expect(env.REDIS_URL).toBe(`redis://${seeds[0]}`);
+          expect(env.REDIS_CLUSTER_NODES).toBeUndefined();
+        }
+        // Unset optional secrets leave the features off rather than set to "".
+        expect(env.PUBLISH_API_KEY).toBeUndefined();
+        expect(env.AUTH_JWT_SECRET).toBeUndefined();
+      }
+    });
+
+    it('health-checks the replicas on /healthz and gives them longer than the drain window to stop', () => {
+      for (const replica of replicas()) {
+        const healthcheck = replica.inputs.healthcheck as { tests: string[] };
+        expect(healthcheck.tests[0]).toBe('CMD');
+        expect(healthcheck.tests.join(' ')).toContain('/healthz');
+        expect(replica.inputs.wait).toBe(true);
+        expect(replica.inputs.stopSignal).toBe('SIGTERM');
+        expect((replica.inputs.stopTimeout as number) * 1000).toBeGreaterThan(stack.drainWindowMs);
+        expect(replica.inputs.init).toBe(true);
+        expect(replica.inputs.ports ?? []).toEqual([]);
+      }
+    });
+
+    it('starts replicas after Redis is ready (every node, and the cluster job)', () => {
+      const redisUrns = [...redisNodes(), ...(createJob() ? [createJob()!] : [])].map((c) => c.urn);
+      for (const replica of replicas())
+        expect(replica.dependencies).toEqual(expect.arrayContaining(redisUrns));
+    });
+
+    it('starts the proxy after every replica', () => {
+      expect(proxy().dependencies).toEqual(expect.arrayContaining(replicas().map((c) => c.urn)));
+    });
+
+    it('uploads exactly the shared renderer output for the same options', () => {
+      const input = stackProxyInput(stack, {
+        backends: Array.from({ length: expected.replicas }, (_, i) => ({
+          id: `app-${i + 1}`,
+          host: `${prefix}-app-${i + 1}`,
+          port: 8080,
+        })),
+        listen: { host: '0.0.0.0', port: 8080 },
+        stats: { host: '0.0.0.0', port: 8404 },
+        paths: CONTAINER_PROXY[expected.proxy].paths,
+      });
+      const rendered = expected.proxy === 'haproxy' ? renderHaproxyConfig(input) : renderNginxConfig(input);
+      const uploads = proxy().inputs.uploads as { file: string; content: string }[];
+      expect(uploads).toHaveLength(1);
+      expect(uploads[0]!.file).toBe(CONTAINER_PROXY[expected.proxy].configPath);
+      expect(uploads[0]!.content).toBe(rendered);
+      // And the render really points at the replica containers.
+      for (const replica of replicas()) expect(rendered).toContain(`${replica.inputs.name}:8080`);
+      const command = proxy().inputs.command as string[];
+      expect(command).toContain(CONTAINER_PROXY[expected.proxy].configPath);
+    });
+
+    it('publishes the WebSocket and stats ports on the configured host address only', () => {
+      expect(proxy().inputs.ports).toEqual([
+        { internal: 8080, external: stack.httpPort, ip: stack.publishAddress },
+        { internal: 8404, external: stack.statsPort, ip: stack.publishAddress },
+      ]);
+      const published = containers().filter(
+        (c) => ((c.inputs.ports as unknown[] | undefined) ?? []).length > 0,
+      );
+      expect(published.map((c) => c.inputs.name)).toEqual([`${prefix}-${expected.proxy}`]);
+    });
+
+    it('uses the configured (official by default) images', () => {
+      const refs = run.byType(TYPES.remoteImage).map((image) => image.inputs.name);
+      expect(refs.sort()).toEqual([stack.images[expected.proxy], stack.images.redis].sort());
+    });
+
+    it('exports the WebSocket and stats URLs', () => {
+      expect(run.outputs.wsUrl).toBe(`ws://localhost:${stack.httpPort}/ws`);
+      expect(run.outputs.statsUrl).toBe(
+        expected.proxy === 'haproxy'
+          ? `http://localhost:${stack.statsPort}/`
+          : `http://localhost:${stack.statsPort}/stub_status`,
+      );
+    });
+
+    it('keeps the Redis password secret: a secret output, and never plain in any input or output', async () => {
+      const secretOutput = run.outputs.redisPasswordSecret as pulumi.Output<string>;
+      expect(await pulumi.isSecret(secretOutput)).toBe(true);
+      expect(await outputValue(secretOutput)).toBe(MOCK_REDIS_PASSWORD);
+      for (const [name, value] of Object.entries(run.outputs)) {
+        if (name === 'redisPasswordSecret') continue;
+        const plain = pulumi.Output.isInstance(value)
+          ? (await pulumi.isSecret(value))
+            ? ''
+            : JSON.stringify(await outputValue(value))
+          : JSON.stringify(value);
+        expect(plain, `output ${name}`).not.toContain(MOCK_REDIS_PASSWORD);
+      }
+      const leaks = run.resources.filter((resource: Registered) =>
+        plainStrings(resource.wireInputs).some((text) => text.includes(MOCK_REDIS_PASSWORD)),
+      );
+      expect(leaks.map((resource) => resource.name)).toEqual([]);
+      // It is used, though: every replica and Redis node receives it (as a secret).
+      expect(replicas().every((replica) => envMap(replica).REDIS_PASSWORD === MOCK_REDIS_PASSWORD)).toBe(
+        true,
+      );
+    });
+  });
+}
