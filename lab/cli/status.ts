@@ -1,0 +1,90 @@
+import { fetchText, metricValue } from '../collect/prometheus.js';
+import { isPortOpen } from '../processes/ports.js';
+import { redisCli } from '../processes/redis.js';
+import { markdownTable } from '../report/format.js';
+import { isAlive } from './pids.js';
+import type { LabState, LabStateComponent } from './state.js';
+
+export interface ComponentStatus {
+  name: string;
+  kind: string;
+  pid: number;
+  port: number;
+  alive: boolean;
+  listening: boolean;
+  /** ready / not ready / PONG / up… or why not. */
+  health: string;
+  /** Open client connections when the component reports them. */
+  connections: number | undefined;
+}
+
+async function healthOf(component: LabStateComponent): Promise<{ health: string; connections?: number }> {
+  switch (component.kind) {
+    case 'replica': {
+      const ready = await fetch(`${component.adminUrl}/readyz`, { signal: AbortSignal.timeout(1_000) })
+        .then((response) => (response.ok ? 'ready' : `not ready (${response.status})`))
+        .catch(() => 'no answer');
+      const metrics = await fetchText(`${component.adminUrl}/metrics`, 1_000);
+      const connections = metrics ? metricValue(metrics, 'wslab_connections_open') : undefined;
+      return connections === undefined ? { health: ready } : { health: ready, connections };
+    }
+    case 'redis': {
+      const pong = await redisCli(component.port, ['PING']).catch(() => 'no answer');
+      return { health: pong.trim() };
+    }
+    case 'nginx': {
+      // stub_status: "Active connections: N"
+      const text = await fetchText(component.adminUrl ?? '', 1_000);
+      const match = text?.match(/Active connections:\s*(\d+)/);
+      return match ? { health: 'up', connections: Number(match[1]) } : { health: text ? 'up' : 'no answer' };
+    }
+    case 'haproxy': {
+      const text = await fetchText(component.adminUrl ?? '', 1_000);
+      const connections = text ? metricValue(text, 'haproxy_frontend_current_sessions') : undefined;
+      return connections === undefined
+        ? { health: text ? 'up' : 'no answer' }
+        : { health: 'up', connections };
+    }
+  }
+}
+
+/** Probes every recorded component: pid alive, port listening, health, connections. */
+export async function statusOf(state: LabState): Promise<ComponentStatus[]> {
+  return Promise.all(
+    state.components.map(async (component) => {
+      const alive = isAlive(component.pid);
+      const listening = await isPortOpen(component.port);
+      const { health, connections } =
+        alive && listening ? await healthOf(component) : { health: alive ? 'not listening' : 'dead' };
+      return {
+        name: component.name,
+        kind: component.kind,
+        pid: component.pid,
+        port: component.port,
+        alive,
+        listening,
+        health,
+        connections,
+      };
+    }),
+  );
+}
+
+/** The status table `wslab status` prints. */
+export function formatStatus(state: LabState, statuses: ComponentStatus[]): string {
+  const header =
+    `lab supervisor pid ${state.supervisorPid} (${isAlive(state.supervisorPid) ? 'running' : 'gone'}), ` +
+    `${state.detached ? 'detached' : 'foreground'}, since ${state.startedAt}`;
+  const table = markdownTable(
+    ['component', 'kind', 'pid', 'port', 'health', 'connections'],
+    statuses.map((status) => [
+      status.name,
+      status.kind,
+      String(status.pid),
+      String(status.port),
+      status.health,
+      status.connections === undefined ? '–' : String(status.connections),
+    ]),
+  );
+  return `${header}\n${table}`;
+}

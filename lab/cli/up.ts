@@ -1,0 +1,142 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, openSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { readStackFile, stackFilePath } from '../../infra/stack-config.js';
+import { waitFor } from '../processes/wait-for.js';
+import type { TopologyOptionsInput } from '../topology/options.js';
+import { Topology } from '../topology/topology.js';
+import { isAlive } from './pids.js';
+import { type LabState, readLabState, removeLabState, writeLabState } from './state.js';
+
+/** The topology settings of a Pulumi stack file, so `up --stack <name>` runs locally what Pulumi deploys. */
+export function settingsFromStack(projectDir: string, stack: string): Omit<TopologyOptionsInput, 'dir'> {
+  const config = readStackFile(stackFilePath(projectDir, stack));
+  return {
+    proxy: config.proxy,
+    stickiness: config.stickiness,
+    replicas: config.replicas,
+    redis: config.redisMode,
+    history: config.history,
+    pingIntervalMs: config.pingIntervalMs,
+    drainWindowMs: config.drainWindowMs,
+    tunnelTimeoutMs: config.proxyTunnelTimeoutMs,
+    connectTimeoutMs: config.proxyConnectTimeoutMs,
+    replicaEnv: { HISTORY_SIZE: String(config.historySize), HISTORY_TTL_S: String(config.historyTtlS) },
+  };
+}
+
+/** state.json for a running topology. */
+export function stateOf(topology: Topology, detached: boolean, ready: boolean): LabState {
+  return {
+    version: 1,
+    supervisorPid: process.pid,
+    detached,
+    startedAt: new Date().toISOString(),
+    ready,
+    dir: topology.options.dir,
+    settings: { ...topology.options },
+    components: topology.components(),
+    urls: topology.urls(),
+    publishApiKey: topology.publishApiKey,
+  };
+}
+
+/** Human-readable summary printed once the topology is up. */
+export function describeUp(state: LabState): string {
+  const lines = ['wslab is up:'];
+  for (const [kind, url] of Object.entries(state.urls.proxies)) lines.push(`  ${kind.padEnd(8)} ${url}`);
+  state.urls.direct.forEach((url, index) => {
+    lines.push(`  ${`r${index + 1}`.padEnd(8)} ${url}`);
+  });
+  lines.push(`  logs     ${join(state.dir, 'logs')}`);
+  lines.push(`  publish  curl -H 'x-api-key: ${state.publishApiKey}' -d '{"room":"demo","data":"hi"}' \\`);
+  lines.push(
+    `             ${state.components.find((c) => c.kind === 'replica')?.adminUrl ?? ''}/api/publish`,
+  );
+  return lines.join('\n');
+}
+
+/**
+ * Foreground `up`: starts the topology, records it in state.json and runs until
+ * SIGINT/SIGTERM (Ctrl-C), then stops everything. A crash of this process
+ * still kills the children (ManagedProcess's exit hook).
+ */
+export async function upForeground(
+  dir: string,
+  settings: Omit<TopologyOptionsInput, 'dir'>,
+  detached: boolean,
+): Promise<void> {
+  const existing = readLabState(dir);
+  if (existing && isAlive(existing.supervisorPid)) {
+    throw new Error(`a lab is already up (pid ${existing.supervisorPid}); run \`wslab down\` first`);
+  }
+  mkdirSync(dir, { recursive: true });
+  const topology = await Topology.start({ ...settings, dir });
+  let stopping: Promise<void> | undefined;
+  const shutdown = (exitCode: number) => {
+    stopping ??= (async () => {
+      await topology.stop();
+      removeLabState(dir);
+      process.exit(exitCode);
+    })();
+    return stopping;
+  };
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+  process.on('uncaughtException', (error) => {
+    process.stderr.write(`wslab: ${error.stack ?? error.message}\n`);
+    void shutdown(1);
+  });
+  // Faults or crashes change pids: keep state.json current for `status` and `down`.
+  const refresh = setInterval(() => writeLabState(dir, stateOf(topology, detached, true)), 2_000);
+  refresh.unref();
+  const state = stateOf(topology, detached, true);
+  writeLabState(dir, state);
+  process.stdout.write(`${describeUp(state)}\n`);
+  if (!detached) process.stdout.write('Ctrl-C stops everything.\n');
+  await new Promise<never>(() => {
+    // runs until a signal handler exits the process
+  });
+}
+
+/**
+ * Detached `up`: re-runs this CLI as a background supervisor (own session, log
+ * under the lab dir) and returns once it reports ready in state.json.
+ */
+export async function upDetached(dir: string, argv: string[], cliPath: string): Promise<LabState> {
+  mkdirSync(join(dir, 'logs'), { recursive: true });
+  const logPath = join(dir, 'logs', 'lab.log');
+  const log = openSync(logPath, 'a');
+  const args = argv.filter((arg) => arg !== '--detach' && arg !== '-d');
+  const child = spawn(process.execPath, ['--import', 'tsx', resolve(cliPath), ...args, '--supervised'], {
+    detached: true,
+    stdio: ['ignore', log, log],
+    env: { ...process.env, WSLAB_DIR: dir },
+  });
+  child.unref();
+  const supervisorPid = child.pid;
+  if (supervisorPid === undefined) throw new Error('could not start the lab supervisor');
+  let exitCode: number | null | undefined;
+  child.once('exit', (code) => {
+    exitCode = code;
+  });
+  try {
+    return await waitFor(
+      () => {
+        const state = readLabState(dir);
+        if (state?.ready && state.supervisorPid === supervisorPid) return state;
+        // waitFor treats a throw as "not yet": end the wait through the timeout-free path instead
+        if (exitCode !== undefined) return { failed: true as const };
+        return undefined;
+      },
+      { timeoutMs: 180_000, intervalMs: 200, description: 'the detached lab ready' },
+    ).then((outcome) => {
+      if ('failed' in outcome)
+        throw new Error(`the lab supervisor exited (code ${exitCode}) before it was ready`);
+      return outcome;
+    });
+  } catch (error) {
+    const tail = readFileSync(logPath, 'utf8').split('\n').slice(-20).join('\n');
+    throw new Error(`${(error as Error).message}\n--- ${logPath} ---\n${tail}`);
+  }
+}

@@ -1,0 +1,97 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { labDir } from '../cli/state.js';
+import { describeMachine } from '../report/machine.js';
+import type { ExperimentResultInput, RunResultInput } from '../report/schema.js';
+import { reportDirName, type WrittenReport, writeReport } from '../report/write.js';
+import type { TopologyOptionsInput } from '../topology/options.js';
+import { Topology } from '../topology/topology.js';
+import { createProgress, type Progress } from '../ui/progress.js';
+
+export type ExperimentMode = 'short' | 'full';
+
+/** What an experiment gets to run with. */
+export interface ExperimentContext {
+  mode: ExperimentMode;
+  /** Scratch dir for its topologies (configs, logs, Redis data). */
+  workDir: string;
+  progress: Progress;
+}
+
+/** What an experiment hands back: the runs it measured and what they mean. */
+export interface ExperimentOutput {
+  parameters?: Record<string, string | number | boolean | null>;
+  runs: RunResultInput[];
+  conclusions: string[];
+  notes?: string[];
+}
+
+/** One experiment module: its topology, load, fault schedule and what it collects live in `run`. */
+export interface Experiment {
+  name: string;
+  title: string;
+  /** The question it answers, in one sentence. */
+  question: string;
+  run(context: ExperimentContext): Promise<ExperimentOutput>;
+}
+
+/** Starts a topology under the experiment's work dir, runs `body`, always stops it. */
+export async function withTopology<T>(
+  context: ExperimentContext,
+  name: string,
+  options: Omit<TopologyOptionsInput, 'dir'>,
+  body: (topology: Topology) => Promise<T>,
+): Promise<T> {
+  context.progress.phase(`starting topology ${name}`);
+  const topology = await Topology.start({ ...options, dir: join(context.workDir, name) });
+  try {
+    return await body(topology);
+  } finally {
+    await topology.stop();
+  }
+}
+
+export interface RunExperimentOptions {
+  mode: ExperimentMode;
+  /** Parent of the report directory. Default `reports`. */
+  reportsDir?: string;
+  progress?: Progress;
+}
+
+/** Runs one experiment and writes reports/<timestamp>-<name>/ (result.json, report.md, charts, index.html). */
+export async function runExperiment(
+  experiment: Experiment,
+  options: RunExperimentOptions,
+): Promise<WrittenReport> {
+  const startedAt = new Date();
+  const dirName = reportDirName(experiment.name, startedAt);
+  const workDir = join(labDir(), 'runs', dirName);
+  mkdirSync(workDir, { recursive: true });
+  const progress = options.progress ?? createProgress({ label: experiment.name });
+  try {
+    const output = await experiment.run({ mode: options.mode, workDir, progress });
+    const finishedAt = new Date();
+    const result: ExperimentResultInput = {
+      schemaVersion: 1,
+      experiment: experiment.name,
+      mode: options.mode,
+      title: experiment.title,
+      question: experiment.question,
+      startedAt: startedAt.toISOString(),
+      finishedAt: finishedAt.toISOString(),
+      durationMs: finishedAt.getTime() - startedAt.getTime(),
+      machine: describeMachine(),
+      parameters: { mode: options.mode, ...output.parameters },
+      runs: output.runs,
+      conclusions: output.conclusions,
+      notes: [
+        ...(options.mode === 'short' ? ['Short mode: seconds per run, figures are indicative only.'] : []),
+        ...(output.notes ?? []),
+      ],
+    };
+    progress.phase('writing report');
+    return await writeReport(join(options.reportsDir ?? 'reports', dirName), result);
+  } finally {
+    progress.close();
+  }
+}

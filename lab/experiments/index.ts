@@ -1,0 +1,35 @@
+import type { WrittenReport } from '../report/write.js';
+import { type Experiment, type ExperimentMode, runExperiment } from './experiment.js';
+import { proxyCompare } from './proxy-compare.js';
+
+/** Every experiment by name. */
+export const EXPERIMENTS: Record<string, Experiment> = {
+  [proxyCompare.name]: proxyCompare,
+};
+
+export const EXPERIMENT_NAMES = Object.keys(EXPERIMENTS);
+
+/** The set `npm start` runs: the headline questions, within ~5 minutes on a 2-core machine. */
+export const HEADLINE_EXPERIMENTS = ['proxy-compare'];
+
+/** Resolves names ("headline" expands to the headline set); unknown names are an error listing the known ones. */
+export function resolveExperiments(names: readonly string[]): Experiment[] {
+  const expanded = names.flatMap((name) => (name === 'headline' ? HEADLINE_EXPERIMENTS : [name]));
+  return expanded.map((name) => {
+    const experiment = EXPERIMENTS[name];
+    if (!experiment)
+      throw new Error(`unknown experiment "${name}"; known: ${EXPERIMENT_NAMES.join(', ')}, headline`);
+    return experiment;
+  });
+}
+
+/** Runs experiments one after another and returns their reports. */
+export async function runExperiments(
+  names: readonly string[],
+  options: { mode: ExperimentMode; reportsDir?: string },
+): Promise<WrittenReport[]> {
+  const experiments = resolveExperiments(names);
+  const written: WrittenReport[] = [];
+  for (const experiment of experiments) written.push(await runExperiment(experiment, options));
+  return written;
+}

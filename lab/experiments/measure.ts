@@ -1,0 +1,142 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { runScenario } from '../../loadtests/runner/index.js';
+import type { StreamParams } from '../../loadtests/scenarios/definition.js';
+import { ConnectionsPoller, connectedTimeline } from '../collect/connections.js';
+import { readRedisTraffic, redisTrafficMetrics } from '../collect/redis-traffic.js';
+import type { FaultOutcome } from '../faults/faults.js';
+import { figuresFrom } from '../load/figures.js';
+import type { RunEvent, RunResultInput } from '../report/schema.js';
+import { ResourceSampler } from '../sampler/sampler.js';
+import type { Topology } from '../topology/topology.js';
+import type { Progress } from '../ui/progress.js';
+
+/** A fault at a time after publishing started. */
+export interface FaultStep {
+  atMs: number;
+  run: (topology: Topology) => Promise<FaultOutcome> | FaultOutcome;
+}
+
+export interface MeasureOptions {
+  topology: Topology;
+  label: string;
+  parameters: Record<string, string | number | boolean | null>;
+  /** Where the load clients connect (a proxy, or every replica directly). */
+  urls: string[];
+  scenario: 'fanout' | 'failover';
+  load: Partial<StreamParams>;
+  faults?: FaultStep[];
+  progress: Progress;
+  /** Also measure Redis commands and bytes during the run. */
+  redisTraffic?: boolean;
+}
+
+type Parameter = string | number | boolean | null;
+
+/**
+ * One measured run on a running topology: the load scenario, with faults
+ * injected on schedule while it publishes, /proc sampling of every component
+ * and of the load generator, and connections per replica over time.
+ */
+export async function measureRun(options: MeasureOptions): Promise<RunResultInput> {
+  const { topology, progress } = options;
+  const startedAtMs = Date.now();
+  const sampler = new ResourceSampler({ intervalMs: 500 });
+  for (const component of topology.sampledComponents()) sampler.track(component);
+  // inline shards run in this process: its CPU is the load generator's
+  sampler.track({ component: 'lab+load', kind: 'load', pid: process.pid });
+  const poller = new ConnectionsPoller(
+    () =>
+      topology.replicas
+        .filter((slot) => slot.handle?.process.running)
+        .map((slot) => ({ id: slot.id, httpUrl: slot.httpUrl })),
+    500,
+    startedAtMs,
+  );
+  const events: RunEvent[] = [];
+  const faultFigures: Record<string, number> = {};
+  const redisBefore = options.redisTraffic ? await readRedisTraffic(topology) : undefined;
+  await sampler.start();
+  poller.start();
+  const ticker = setInterval(() => {
+    const connected = [...poller.latest().values()].reduce((sum, count) => sum + count, 0);
+    progress.update(
+      `${options.label}: ${connected} connected, ${((Date.now() - startedAtMs) / 1000).toFixed(0)}s`,
+    );
+  }, 1_000);
+  ticker.unref();
+  let publishStartMs = startedAtMs;
+  try {
+    const result = await runScenario(
+      options.scenario,
+      options.load,
+      {
+        url: options.urls,
+        serverPids: topology
+          .components()
+          .filter((c) => c.kind === 'replica')
+          .map((c) => c.pid),
+        label: options.label,
+      },
+      {
+        progress: false,
+        hooks: {
+          onPublishing: async () => {
+            publishStartMs = Date.now();
+            events.push({
+              tMs: publishStartMs - startedAtMs,
+              kind: 'publishing',
+              detail: 'load starts publishing',
+            });
+            for (const step of options.faults ?? []) {
+              const waitMs = publishStartMs + step.atMs - Date.now();
+              if (waitMs > 0) await sleep(waitMs);
+              const outcome = await step.run(topology);
+              events.push({ tMs: Date.now() - startedAtMs, kind: outcome.kind, detail: outcome.detail });
+              for (const [name, value] of Object.entries(outcome.figures)) faultFigures[name] = value;
+              // new processes (a restarted replica, a promoted node, new proxy workers) are sampled too
+              for (const component of topology.sampledComponents()) sampler.track(component);
+            }
+          },
+        },
+      },
+    );
+    const figures = figuresFrom(result);
+    const durationMs = Date.now() - startedAtMs;
+    const redisMetrics =
+      redisBefore === undefined
+        ? {}
+        : redisTrafficMetrics(redisBefore, await readRedisTraffic(topology), Date.now() - publishStartMs);
+    const points = await poller.stop();
+    const resources = await sampler.stop();
+    const parameters: Record<string, Parameter> = { ...options.parameters };
+    for (const [key, value] of Object.entries(result.parameters)) {
+      if (['publishers', 'subscribers', 'rooms', 'ratePerPublisher', 'durationMs'].includes(key)) {
+        parameters[key] = value;
+      }
+    }
+    return {
+      label: options.label,
+      parameters,
+      durationMs,
+      ...(figures.latency ? { latencyMs: figures.latency } : {}),
+      latencyCdf: figures.latencyCdf,
+      ...(figures.publishedPerS === undefined ? {} : { publishedPerS: figures.publishedPerS }),
+      ...(figures.deliveredPerS === undefined ? {} : { deliveredPerS: figures.deliveredPerS }),
+      messages: figures.messages,
+      reconnectMs: figures.reconnectMs,
+      connectedTimeline: connectedTimeline(points),
+      connectionsPerReplica: points,
+      events,
+      metrics: finiteOnly({ ...figures.scalars, ...faultFigures, ...redisMetrics }),
+      resources,
+    };
+  } finally {
+    clearInterval(ticker);
+    await poller.stop();
+    await sampler.stop().catch(() => []);
+  }
+}
+
+function finiteOnly(values: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => Number.isFinite(value)));
+}

@@ -1,0 +1,95 @@
+import type { RunResultInput } from '../report/schema.js';
+import type { Experiment } from './experiment.js';
+import { withTopology } from './experiment.js';
+import { describeLoad, streamLoad } from './load-sizes.js';
+import { measureRun } from './measure.js';
+
+const fmt = (ms: number | undefined) => (ms === undefined ? '–' : `${ms.toFixed(2)} ms`);
+
+function cpuOf(run: RunResultInput, component: string): number | undefined {
+  return run.resources?.find((usage) => usage.component === component)?.cpuSeconds;
+}
+
+/**
+ * direct vs HAProxy vs Nginx at the same offered load, on one topology (both
+ * proxies in front of the same replicas): latency percentiles, delivered/s,
+ * CPU of each component.
+ */
+export const proxyCompare: Experiment = {
+  name: 'proxy-compare',
+  title: 'Proxy comparison: direct vs HAProxy vs Nginx',
+  question: 'What does each proxy add to fan-out latency and CPU at the same offered load?',
+  async run(context) {
+    const replicas = 2;
+    const load = streamLoad(context.mode);
+    const runs = await withTopology(
+      context,
+      'proxy-compare',
+      { proxy: 'both', replicas, redis: 'single', stickiness: 'none' },
+      async (topology) => {
+        const targets: { label: string; urls: string[] }[] = [
+          { label: 'direct', urls: topology.urls().direct },
+          { label: 'haproxy', urls: [topology.proxy('haproxy').wsUrl] },
+          { label: 'nginx', urls: [topology.proxy('nginx').wsUrl] },
+        ];
+        const measured: RunResultInput[] = [];
+        for (const target of targets) {
+          context.progress.phase(`run ${target.label}`);
+          measured.push(
+            await measureRun({
+              topology,
+              label: target.label,
+              parameters: { proxy: target.label, replicas, load: describeLoad(load) },
+              urls: target.urls,
+              scenario: 'fanout',
+              load,
+              progress: context.progress,
+            }),
+          );
+        }
+        return measured;
+      },
+    );
+    const [direct, haproxy, nginx] = runs as [RunResultInput, RunResultInput, RunResultInput];
+    const conclusions: string[] = [];
+    for (const proxied of [haproxy, nginx]) {
+      const p50 = proxied.latencyMs?.p50;
+      const p99 = proxied.latencyMs?.p99;
+      const baseP50 = direct.latencyMs?.p50;
+      const baseP99 = direct.latencyMs?.p99;
+      if (p50 !== undefined && baseP50 !== undefined && p99 !== undefined && baseP99 !== undefined) {
+        conclusions.push(
+          `${proxied.label}: p50 ${fmt(p50)} (${p50 - baseP50 >= 0 ? '+' : ''}${(p50 - baseP50).toFixed(2)} ms vs direct), ` +
+            `p99 ${fmt(p99)} (${p99 - baseP99 >= 0 ? '+' : ''}${(p99 - baseP99).toFixed(2)} ms), ` +
+            `${(proxied.deliveredPerS ?? 0).toFixed(0)} delivered/s vs ${(direct.deliveredPerS ?? 0).toFixed(0)} direct; ` +
+            `the proxy itself used ${(cpuOf(proxied, proxied.label) ?? 0).toFixed(2)} CPU-s.`,
+        );
+      }
+    }
+    const lost = runs.reduce((sum, run) => sum + (run.messages?.lost ?? 0), 0);
+    conclusions.push(
+      lost === 0
+        ? 'No message was lost on any path.'
+        : `${lost} messages were lost in total: see the Runs table for which path.`,
+    );
+    const byP99 = [...runs]
+      .filter((run) => run.latencyMs)
+      .sort((a, b) => (a.latencyMs?.p99 ?? 0) - (b.latencyMs?.p99 ?? 0));
+    if (byP99.length === 3) {
+      conclusions.push(`Lowest p99: ${byP99[0]!.label}; highest: ${byP99[2]!.label}.`);
+    }
+    return {
+      parameters: { replicas, redis: 'single', ...flatten(load) },
+      runs,
+      conclusions,
+      notes: [
+        'All three paths share the same replicas and Redis; runs are sequential, so they see the same machine state.',
+      ],
+    };
+  },
+};
+
+/** Load parameters as report parameters. */
+export function flatten(load: object): Record<string, number> {
+  return Object.fromEntries(Object.entries(load).filter(([, value]) => typeof value === 'number'));
+}
