@@ -68,6 +68,7 @@ export class ResilientClient {
   private stopped = false;
   private attempt = 0;
   private retryTimer: NodeJS.Timeout | null = null;
+  private readonly joinRetryTimers = new Set<NodeJS.Timeout>();
   private urlIndex: number;
   private readonly rooms = new Map<string, RoomState>();
   private readonly joinWaiters = new Map<string, (frame: JoinedFrame) => void>();
@@ -117,6 +118,8 @@ export class ResilientClient {
     this.stopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
+    for (const timer of this.joinRetryTimers) clearTimeout(timer);
+    this.joinRetryTimers.clear();
     const ws = this.ws;
     this.ws = null;
     if (!ws) return;
@@ -195,6 +198,7 @@ export class ResilientClient {
       return;
     }
     if (frame.op === 'joined') this.roomJoined(frame, receivedAt);
+    if (frame.op === 'error' && frame.code === 'unavailable' && frame.id === undefined) this.retryJoins();
     this.options.listener.onFrame?.(frame, receivedAt);
   }
 
@@ -215,6 +219,19 @@ export class ResilientClient {
     if (this.outage && this.outage.rejoinedAtMs === null && [...this.rooms.values()].every((r) => r.joined)) {
       this.outage.rejoinedAtMs = receivedAt;
     }
+  }
+
+  /** The server could not join us (its Redis was unreachable): ask again for rooms not yet joined. */
+  private retryJoins(): void {
+    const delayMs = backoffDelayMs(1, this.options.backoff);
+    const timer = setTimeout(() => {
+      this.joinRetryTimers.delete(timer);
+      for (const [room, state] of this.rooms) {
+        if (!state.joined)
+          this.send(state.position ? { op: 'join', room, since: state.position } : { op: 'join', room });
+      }
+    }, delayMs);
+    this.joinRetryTimers.add(timer);
   }
 
   private finishOutage(): void {

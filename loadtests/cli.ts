@@ -1,0 +1,92 @@
+/**
+ * The load runner's command line.
+ *
+ *   npx tsx loadtests/cli.ts fanout --url ws://127.0.0.1:8080/ws --subscribers 500 --out reports/fanout.json
+ *
+ * Every scenario parameter is a flag (kebab-case of the name in loadtests/scenarios/).
+ * Prints a short summary (and the JSON with --json); exits 1 when a threshold fails, 2 on error.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { formatSummary, runScenario } from './runner/index.js';
+import { SCENARIO_NAMES, SCENARIOS, type ScenarioName } from './scenarios/index.js';
+
+const kebab = (name: string): string => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+function parseNumber(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed)) throw new InvalidArgumentError('not a number');
+  return parsed;
+}
+
+function parseBoolean(value: string): boolean {
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  throw new InvalidArgumentError('true or false');
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+const program = new Command('loadtests')
+  .description('Run a wslab load scenario against any WebSocket URL')
+  .showHelpAfterError();
+
+for (const name of SCENARIO_NAMES) {
+  const definition = SCENARIOS[name];
+  const command = program
+    .command(name)
+    .description(definition.description)
+    .requiredOption(
+      '--url <ws-url>',
+      'target WebSocket URL; repeat to spread clients over several',
+      collect,
+      [],
+    )
+    .option('--server-pid <pid>', 'server pid for CPU/RSS (repeatable)', collect, [])
+    .option('--metrics-url <url>', 'server Prometheus /metrics URL (repeatable; when no pid)', collect, [])
+    .option('--label <name>', 'target name in the result')
+    .option('--shards <n>', 'client processes (default: auto)', parseNumber)
+    .option('--out <file>', 'write the JSON result here')
+    .option('--json', 'print the JSON result on stdout instead of the summary')
+    .option('--no-progress', 'no progress line');
+  for (const [key, value] of Object.entries(definition.defaults)) {
+    const flag = `--${kebab(key)} <value>`;
+    command.option(
+      flag,
+      `${key} (default ${String(value)})`,
+      typeof value === 'boolean' ? parseBoolean : parseNumber,
+    );
+  }
+  command.action(async (flags: Record<string, unknown>) => {
+    const params: Record<string, unknown> = {};
+    for (const key of Object.keys(definition.defaults))
+      if (flags[key] !== undefined) params[key] = flags[key];
+    const result = await runScenario(
+      name as ScenarioName,
+      params,
+      {
+        url: flags.url as string[],
+        serverPids: (flags.serverPid as string[]).map(Number),
+        metricsUrls: flags.metricsUrl as string[],
+        ...(typeof flags.label === 'string' ? { label: flags.label } : {}),
+      },
+      {
+        ...(typeof flags.shards === 'number' ? { shards: flags.shards } : {}),
+        ...(flags.progress === false ? { progress: false } : {}),
+      },
+    );
+    const json = `${JSON.stringify(result, null, 2)}\n`;
+    if (typeof flags.out === 'string') {
+      mkdirSync(dirname(flags.out), { recursive: true });
+      writeFileSync(flags.out, json);
+    }
+    process.stdout.write(flags.json ? json : `${formatSummary(result)}\n`);
+    process.exitCode = result.passed ? 0 : 1;
+  });
+}
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 2;
+});

@@ -1,0 +1,86 @@
+/**
+ * k6 options for each script, built from the shared scenario definitions: one named k6 scenario
+ * per user flow (subscribers, publishers, connect), and the definitions' thresholds in k6 form.
+ */
+import type { Options } from 'k6/options';
+import type { ConnectRampParams } from '../scenarios/connect_ramp.js';
+import type { ScenarioDefinition, StreamParams } from '../scenarios/definition.js';
+import { type Threshold, toK6Thresholds } from '../scenarios/thresholds.js';
+
+/** Time given to subscribers to connect and join before the first publish. */
+export function connectLeadMs(params: StreamParams): number {
+  return Math.ceil(((params.subscribers + params.publishers) / params.connectRatePerS) * 1_000) + 2_000;
+}
+
+/** How long each subscriber stays: lead + publishing window + settle. */
+export function subscriberLifetimeMs(params: StreamParams): number {
+  return connectLeadMs(params) + params.durationMs + params.settleTimeoutMs;
+}
+
+/**
+ * k6 VUs share nothing, so "every client back" cannot be timed across VUs: a client's own
+ * reconnect time (its max) stands in for `all_back_ms`.
+ */
+function forK6(thresholds: readonly Threshold[]): Threshold[] {
+  return thresholds.map((t) =>
+    t.metric === 'all_back_ms' ? { ...t, metric: 'reconnect_ms', stat: 'max' } : t,
+  );
+}
+
+const seconds = (ms: number): string => `${Math.ceil(ms / 1_000)}s`;
+
+/** fanout and failover: subscribers first, publishers after the connect lead. */
+export function streamOptions(definition: ScenarioDefinition<StreamParams>, params: StreamParams): Options {
+  const lifetimeMs = subscriberLifetimeMs(params);
+  return {
+    scenarios: {
+      subscribers: {
+        executor: 'per-vu-iterations',
+        exec: 'subscriber',
+        vus: params.subscribers,
+        iterations: 1,
+        maxDuration: seconds(lifetimeMs + 30_000),
+      },
+      publishers: {
+        executor: 'per-vu-iterations',
+        exec: 'publisher',
+        vus: params.publishers,
+        iterations: 1,
+        startTime: seconds(connectLeadMs(params)),
+        maxDuration: seconds(params.durationMs + 30_000),
+      },
+    },
+    thresholds: toK6Thresholds(forK6(definition.thresholds)),
+  };
+}
+
+/** connect_ramp: one connection per iteration at a constant arrival rate. */
+export function rampOptions(
+  definition: ScenarioDefinition<ConnectRampParams>,
+  params: ConnectRampParams,
+): Options {
+  const rampMs = (params.connections / params.ratePerS) * 1_000;
+  return {
+    scenarios: {
+      connect: {
+        executor: 'constant-arrival-rate',
+        exec: 'connect',
+        rate: params.ratePerS,
+        timeUnit: '1s',
+        duration: seconds(rampMs),
+        preAllocatedVUs: params.connections,
+        maxVUs: params.connections,
+        gracefulStop: seconds(params.holdMs + params.handshakeTimeoutMs + 5_000),
+      },
+    },
+    // server_memory_per_connection is read from the server by the Node runner; k6 cannot see it.
+    thresholds: toK6Thresholds(
+      definition.thresholds.filter((t) => t.metric !== 'server_memory_per_connection'),
+    ),
+  };
+}
+
+/** How long each ramp connection stays open: until the ramp ends, then the hold. */
+export function rampHoldMs(params: ConnectRampParams): number {
+  return Math.ceil((params.connections / params.ratePerS) * 1_000) + params.holdMs;
+}
