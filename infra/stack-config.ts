@@ -322,15 +322,15 @@ export function parseConfigMap(config: Record<string, unknown>, source?: string)
     }
     values[key as StackConfigKey] = value;
   }
+  let resolved: StackConfig | undefined;
   try {
-    const resolved = resolveStackConfig(values, source);
-    if (problems.length > 0) throw new StackConfigError(problems, source);
-    return resolved;
+    resolved = resolveStackConfig(values, source);
   } catch (error) {
-    if (error instanceof StackConfigError)
-      throw new StackConfigError([...problems, ...error.problems], source);
-    throw error;
+    if (!(error instanceof StackConfigError)) throw error;
+    problems.push(...error.problems);
   }
+  if (problems.length > 0 || resolved === undefined) throw new StackConfigError(problems, source);
+  return resolved;
 }
 
 /**

@@ -1,0 +1,182 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PROXY_DEFAULTS } from '../proxy/options.js';
+import {
+  parseConfigMap,
+  readStackFile,
+  resolveStackConfig,
+  STACK_DEFAULTS,
+  StackConfigError,
+  stackFilePath,
+} from './stack-config.js';
+
+const repoRoot = new URL('../', import.meta.url).pathname;
+
+/** The problems a parse reports (throws if it did not fail). */
+function problemsOf(config: Record<string, unknown>): string[] {
+  try {
+    parseConfigMap(config);
+  } catch (error) {
+    if (error instanceof StackConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected the config to be rejected');
+}
+
+describe('readStackFile: the example stacks', () => {
+  it('reads Pulumi.haproxy.yaml', () => {
+    const stack = readStackFile(stackFilePath(repoRoot, 'haproxy'));
+    expect(stack).toMatchObject({
+      proxy: 'haproxy',
+      stickiness: 'cookie',
+      replicas: 3,
+      redisMode: 'cluster',
+      history: true,
+      httpPort: 8080,
+      statsPort: 8404,
+      publishAddress: '127.0.0.1',
+      redisHostPort: undefined,
+    });
+  });
+
+  it('reads Pulumi.nginx.yaml', () => {
+    const stack = readStackFile(stackFilePath(repoRoot, 'nginx'));
+    expect(stack).toMatchObject({ proxy: 'nginx', stickiness: 'room', replicas: 3, redisMode: 'cluster' });
+    expect(stack.images.nginx).toBe('nginx:1.26-bookworm');
+  });
+
+  it('reads Pulumi.single-redis.yaml', () => {
+    const stack = readStackFile(stackFilePath(repoRoot, 'single-redis'));
+    expect(stack).toMatchObject({ proxy: 'haproxy', stickiness: 'source', replicas: 2, redisMode: 'single' });
+    expect(stack.drainWindowMs).toBe(5000);
+  });
+
+  it('names the file in the error when a stack file is bad', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wslab-stack-'));
+    const path = join(dir, 'Pulumi.bad.yaml');
+    writeFileSync(path, 'config:\n  wslab:proxy: haproxy\n  wslab:replicas: "0"\n');
+    expect(() => readStackFile(path)).toThrow(
+      `invalid stack config in ${path}:\n  wslab:replicas must be an integer from 1 to 32, got "0"`,
+    );
+    writeFileSync(path, 'encryptionsalt: abc\n');
+    expect(() => readStackFile(path)).toThrow(
+      `invalid stack config in ${path}:\n  the file has no \`config:\` map`,
+    );
+  });
+});
+
+describe('parseConfigMap', () => {
+  it('fills every unset key from the defaults, proxy ones from the shared proxy defaults', () => {
+    const stack = parseConfigMap({ 'wslab:proxy': 'nginx' });
+    expect(stack).toEqual({ proxy: 'nginx', redisHostPort: undefined, ...STACK_DEFAULTS });
+    expect(stack.stickiness).toBe(PROXY_DEFAULTS.stickiness);
+    expect(stack.proxyTunnelTimeoutMs).toBe(PROXY_DEFAULTS.timeouts.tunnelMs);
+  });
+
+  it('accepts YAML numbers and booleans as well as the strings `pulumi config set` writes', () => {
+    const stack = parseConfigMap({ 'wslab:proxy': 'haproxy', 'wslab:replicas': 4, 'wslab:history': false });
+    expect(stack.replicas).toBe(4);
+    expect(stack.history).toBe(false);
+    expect(parseConfigMap({ 'wslab:proxy': 'haproxy', 'wslab:history': 'off' }).history).toBe(false);
+  });
+
+  it('ignores other namespaces and encrypted secrets', () => {
+    const stack = parseConfigMap({
+      'wslab:proxy': 'haproxy',
+      'docker:host': 'unix:///var/run/docker.sock',
+      'wslab:redisPassword': { secure: 'v1:AAAABBBB' },
+    });
+    expect(stack.proxy).toBe('haproxy');
+  });
+
+  it('rejects replicas 0 with one exact message', () => {
+    expect(problemsOf({ 'wslab:proxy': 'haproxy', 'wslab:replicas': '0' })).toEqual([
+      'wslab:replicas must be an integer from 1 to 32, got "0"',
+    ]);
+  });
+
+  it('rejects an unknown proxy with one exact message', () => {
+    expect(problemsOf({ 'wslab:proxy': 'envoy' })).toEqual([
+      'wslab:proxy must be one of haproxy|nginx, got "envoy"',
+    ]);
+  });
+
+  it('rejects a stickiness the chosen proxy cannot do, naming the proxy', () => {
+    expect(problemsOf({ 'wslab:proxy': 'nginx', 'wslab:stickiness': 'sticky-table' })).toEqual([
+      'wslab:stickiness "sticky-table" is not supported by nginx; use one of none|cookie|source|room',
+    ]);
+    expect(problemsOf({ 'wslab:proxy': 'haproxy', 'wslab:stickiness': 'header' })).toEqual([
+      'wslab:stickiness "header" is not supported by haproxy; use one of none|cookie|source|room',
+    ]);
+  });
+
+  it('requires the proxy', () => {
+    expect(problemsOf({ 'wslab:replicas': '2' })).toEqual(['wslab:proxy is required: one of haproxy|nginx']);
+  });
+
+  it('rejects a misspelt key instead of silently using a default', () => {
+    expect(problemsOf({ 'wslab:proxy': 'haproxy', 'wslab:replica': '5' })).toEqual([
+      'wslab:replica is not a known key',
+    ]);
+  });
+
+  it('reports one line per bad value, all at once', () => {
+    const problems = problemsOf({
+      'wslab:proxy': 'haproxy',
+      'wslab:replicas': 'three',
+      'wslab:redisMode': 'sentinel',
+      'wslab:history': 'maybe',
+      'wslab:httpPort': '70000',
+      'wslab:publishAddress': 'example.com',
+      'wslab:redisImage': 'Redis Latest',
+    });
+    expect(problems).toEqual([
+      'wslab:replicas must be an integer from 1 to 32, got "three"',
+      'wslab:redisMode must be one of single|cluster, got "sentinel"',
+      'wslab:history must be on or off, got "maybe"',
+      'wslab:httpPort must be an integer from 1 to 65535, got "70000"',
+      'wslab:publishAddress must be an IPv4 address such as 127.0.0.1 or 0.0.0.0, got "example.com"',
+      'wslab:redisImage must be an image reference such as redis:7.4, got "Redis Latest"',
+    ]);
+  });
+
+  it('rejects combinations that break WebSockets or collide', () => {
+    expect(
+      problemsOf({
+        'wslab:proxy': 'haproxy',
+        'wslab:pingIntervalMs': '60000',
+        'wslab:proxyTunnelTimeoutMs': '60000',
+      }),
+    ).toEqual([
+      'wslab:pingIntervalMs (60000) must be below wslab:proxyTunnelTimeoutMs (60000), or the proxy drops idle sockets between pings',
+    ]);
+    expect(problemsOf({ 'wslab:proxy': 'haproxy', 'wslab:httpPort': '8404' })).toEqual([
+      'wslab:statsPort must differ from wslab:httpPort (8404)',
+    ]);
+  });
+
+  it('accepts a digest-pinned image from a private mirror', () => {
+    const digest = `sha256:${'a'.repeat(64)}`;
+    const stack = parseConfigMap({
+      'wslab:proxy': 'haproxy',
+      'wslab:redisImage': `mirror.local:5000/redis:7.4@${digest}`,
+    });
+    expect(stack.images.redis).toBe(`mirror.local:5000/redis:7.4@${digest}`);
+  });
+});
+
+describe('resolveStackConfig (what the Pulumi program calls with config.get values)', () => {
+  it('treats undefined (unset) values as defaults', () => {
+    expect(resolveStackConfig({ proxy: 'haproxy', replicas: undefined }).replicas).toBe(
+      STACK_DEFAULTS.replicas,
+    );
+  });
+
+  it('throws a StackConfigError whose message lists the problems', () => {
+    expect(() => resolveStackConfig({ proxy: 'haproxy', replicas: '0' }, 'stack demo')).toThrow(
+      'invalid stack config in stack demo:\n  wslab:replicas must be an integer from 1 to 32, got "0"',
+    );
+  });
+});
