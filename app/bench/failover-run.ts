@@ -1,4 +1,4 @@
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import WebSocket from 'ws';
 import { type RedisClusterHandle, startRedisCluster } from '../../lab/processes/redis.js';
 import { type ReplicaHandle, startReplica } from '../../lab/processes/replica.js';
