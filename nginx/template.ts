@@ -77,6 +77,8 @@ http {
     }
 ${view.maps.map((block) => indent(block.split('\n'), 4)).join('\n')}
     upstream replicas {
+        # Shared memory: least_conn counts and passive-check failures are seen by every worker.
+        zone replicas 256k;
         ${view.balance}
 ${indent(view.serverLines, 8)}
     }

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { masterCliCommand, parseShowProc } from '../../haproxy/master-cli.js';
 import { renderHaproxyConfig } from '../../haproxy/render.js';
@@ -8,6 +9,12 @@ import { ManagedProcess } from './managed-process.js';
 import { isPortOpen } from './ports.js';
 import { mergeReloadChanges, prepareProxyOptions, proxyUrls, writeCheckedConfig } from './proxy-launch.js';
 import { waitFor } from './wait-for.js';
+
+/** Count of successful (re)loads the master has logged. */
+async function loadingSuccesses(logPath: string): Promise<number> {
+  const text = await readFile(logPath, 'utf8').catch(() => '');
+  return text.split('Loading success.').length - 1;
+}
 
 /**
  * Starts HAProxy in master-worker mode (`-W`, master CLI on `-S`) with a config
@@ -62,6 +69,7 @@ export async function startHaproxy(start: StartProxyOptions): Promise<RunningPro
       await writeCheckedConfig('haproxy', configPath, renderHaproxyConfig(nextOptions), checkHaproxyConfig);
       options = nextOptions;
       const before = new Set((await showProc()).workers);
+      const successesBefore = await loadingSuccesses(process.logPath);
       // SIGUSR2 to the master: it re-reads the file, starts new workers with the
       // listening sockets, and old workers finish their connections until hard-stop-after.
       process.killNow('SIGUSR2');
@@ -72,6 +80,11 @@ export async function startHaproxy(start: StartProxyOptions): Promise<RunningPro
         },
         { timeoutMs: 10_000, description: 'haproxy reload: new workers' },
       );
+      // The master logs this once the new worker is ready, when it tells old workers to stop accepting.
+      await waitFor(async () => (await loadingSuccesses(process.logPath)) > successesBefore, {
+        timeoutMs: 10_000,
+        description: `haproxy reload: "Loading success" (log ${process.logPath})`,
+      });
     },
     stop: () => process.stop('SIGTERM', 5_000),
   };

@@ -20,6 +20,16 @@ async function childPids(pid: number): Promise<number[]> {
   }
 }
 
+/** True while `pid` is an nginx worker that still accepts connections (not gone, not shutting down). */
+function isAcceptingWorker(pid: number): boolean {
+  try {
+    const title = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return title.startsWith('nginx: worker process') && !title.includes('shutting down');
+  } catch {
+    return false;
+  }
+}
+
 /** Nginx workers outlive a SIGKILLed master: remember every worker we saw and end them by pid. */
 const knownWorkers = new Set<number>();
 let exitHookInstalled = false;
@@ -112,6 +122,12 @@ export async function startNginx(start: StartProxyOptions): Promise<RunningProxy
         },
         { timeoutMs: 10_000, description: 'nginx reload: new workers' },
       );
+      // Old workers accept until they get the master's SIGQUIT and retitle
+      // themselves "is shutting down": only then do new connections see the new config.
+      await waitFor(() => [...before].every((pid) => !isAcceptingWorker(pid)), {
+        timeoutMs: 10_000,
+        description: 'nginx reload: old workers stop accepting',
+      });
     },
     async stop() {
       const seen = await workers();

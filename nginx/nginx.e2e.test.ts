@@ -1,0 +1,4 @@
+import { startNginx } from '../lab/processes/nginx.js';
+import { proxySuite } from '../proxy/testing/proxy-suite.js';
+
+proxySuite('nginx', startNginx);

@@ -1,0 +1,235 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MsgFrame, ServerFrame } from '../../app/src/protocol/messages.js';
+import type { LabProxyOptions, ProxyKind, RunningProxy, StartProxyOptions } from '../running.js';
+import { reconnectWithBackoff } from './reconnect.js';
+import { backendsOf, type ReplicaSet, startReplicaSet } from './replicas.js';
+import { CookieJar, TestClient } from './ws-client.js';
+
+const isMsg = (frame: ServerFrame): frame is MsgFrame => frame.op === 'msg';
+
+/**
+ * One end-to-end suite run against each proxy (haproxy/haproxy.e2e.test.ts,
+ * nginx/nginx.e2e.test.ts): real Redis, three real replicas, the real binary
+ * with a config rendered from ProxyOptions.
+ */
+export function proxySuite(
+  kind: ProxyKind,
+  startProxy: (start: StartProxyOptions) => Promise<RunningProxy>,
+): void {
+  describe(`${kind} in front of three replicas`, () => {
+    const dir = resolve('.lab', `e2e-${kind}-${process.pid}`);
+    let set: ReplicaSet;
+    const proxies: RunningProxy[] = [];
+    const clients: TestClient[] = [];
+    let proxyCount = 0;
+
+    const proxy = async (options: Partial<LabProxyOptions> = {}): Promise<RunningProxy> => {
+      proxyCount += 1;
+      const running = await startProxy({
+        dir: join(dir, `${kind}-${proxyCount}`),
+        options: { backends: backendsOf(set.replicas), limits: { workers: 2 }, ...options },
+      });
+      proxies.push(running);
+      return running;
+    };
+    const connect = async (running: RunningProxy, query = '', jar?: CookieJar): Promise<TestClient> => {
+      const ca = running.options.tls.enabled ? readFileSync(running.options.tls.certPath) : undefined;
+      const client = await TestClient.connect(`${running.wsUrl}/ws${query}`, {
+        ...(jar === undefined ? {} : { jar }),
+        ...(ca === undefined ? {} : { ca }),
+      });
+      clients.push(client);
+      return client;
+    };
+    /** Connects, reads the replica, closes: one "visit" of a reconnecting client. */
+    const visit = async (running: RunningProxy, query = '', jar?: CookieJar): Promise<string> => {
+      const client = await connect(running, query, jar);
+      expect(client.instanceHeader).toBe(client.instance);
+      client.close();
+      await client.closed;
+      return client.instance;
+    };
+
+    beforeAll(async () => {
+      // Pings every 500 ms: well inside the short tunnel timeouts used below.
+      set = await startReplicaSet(dir, 3, { PING_INTERVAL_MS: '500', DRAIN_WINDOW_MS: '1000' });
+    });
+
+    afterAll(async () => {
+      for (const client of clients) client.terminate();
+      await Promise.all(proxies.map((running) => running.stop()));
+      await set?.stop();
+    });
+
+    it('upgrades through the proxy and fans messages out across replicas', async () => {
+      const running = await proxy({ stickiness: 'none' });
+      const members = await Promise.all([1, 2, 3, 4, 5, 6].map(() => connect(running)));
+      // Held connections with least-connections balancing land on every replica.
+      expect(new Set(members.map((client) => client.instance)).size).toBe(3);
+      await Promise.all(members.map((client) => client.join('lobby')));
+      const publisher = members[0]!;
+      publisher.send({ op: 'pub', room: 'lobby', data: { hello: kind }, id: 'p1' });
+      for (const client of members) {
+        const frame = await client.next(isMsg);
+        expect(frame.data).toEqual({ hello: kind });
+      }
+      const metrics = await (await fetch(running.metricsUrl)).text();
+      expect(metrics).toMatch(
+        kind === 'haproxy'
+          ? /haproxy_backend_active_servers\{proxy="replicas"\} 3/
+          : /Active connections: \d+/,
+      );
+      for (const client of members) client.close();
+    });
+
+    describe('stickiness', () => {
+      it('none spreads reconnects over the replicas', async () => {
+        const running = await proxy({ stickiness: 'none' });
+        const held = await Promise.all([1, 2, 3].map(() => connect(running)));
+        expect(new Set(held.map((client) => client.instance)).size).toBe(3);
+        for (const client of held) client.close();
+      });
+
+      it('cookie: a browser-like client returns to its replica; new clients spread', async () => {
+        const running = await proxy({ stickiness: 'cookie' });
+        const jar = new CookieJar();
+        const first = await visit(running, '', jar);
+        // The cookie arrives on the 101 response itself.
+        expect(jar.get('WSLAB_SRV')).toBeDefined();
+        for (let visitIndex = 0; visitIndex < 6; visitIndex += 1)
+          expect(await visit(running, '', jar)).toBe(first);
+        const fresh = await Promise.all([1, 2, 3, 4, 5, 6].map(() => connect(running)));
+        expect(new Set(fresh.map((client) => client.instance)).size).toBeGreaterThan(1);
+        for (const client of fresh) client.close();
+      });
+
+      it('source: reconnects from one address land on one replica', async () => {
+        const running = await proxy({ stickiness: 'source' });
+        const first = await visit(running);
+        for (let visitIndex = 0; visitIndex < 6; visitIndex += 1) expect(await visit(running)).toBe(first);
+      });
+
+      it('room: members of a room share a replica, rooms spread', async () => {
+        const running = await proxy({ stickiness: 'room' });
+        const byRoom = new Map<string, string>();
+        for (let roomIndex = 0; roomIndex < 8; roomIndex += 1) {
+          const room = `room-${roomIndex}`;
+          const instances = new Set<string>();
+          for (let visitIndex = 0; visitIndex < 3; visitIndex += 1)
+            instances.add(await visit(running, `?room=${room}`));
+          expect(instances.size).toBe(1);
+          byRoom.set(room, [...instances][0]!);
+        }
+        expect(new Set(byRoom.values()).size).toBeGreaterThan(1);
+      });
+    });
+
+    describe('timeouts', () => {
+      const tunnelMs = 1_500;
+
+      it('an idle connection with server pings outlives the tunnel timeout', async () => {
+        const running = await proxy({ stickiness: 'none', timeouts: { tunnelMs, clientFinMs: 1_000 } });
+        const client = await connect(running);
+        const outcome = await Promise.race([
+          client.closed.then(() => 'closed'),
+          sleep(tunnelMs * 2.5, 'open'),
+        ]);
+        expect(outcome).toBe('open');
+        await client.join('still-here');
+        client.close();
+      });
+
+      it('without pings the proxy closes an idle connection at the tunnel timeout', async () => {
+        const quiet = await set.add(`quiet-${kind}`, { PING_INTERVAL_MS: '0' });
+        const running = await proxy({
+          backends: backendsOf([quiet]),
+          stickiness: 'none',
+          timeouts: { tunnelMs, clientFinMs: 1_000 },
+        });
+        const client = await connect(running);
+        const openedAt = Date.now();
+        await client.closed;
+        const idleMs = Date.now() - openedAt;
+        expect(idleMs).toBeGreaterThanOrEqual(tunnelMs - 200);
+        expect(idleMs).toBeLessThan(tunnelMs + 1_500);
+      });
+    });
+
+    it('reload keeps open connections until the hard stop; new connections use the new config', async () => {
+      const hardStopAfterMs = 3_000;
+      const [r1, r2, r3] = set.replicas;
+      const running = await proxy({
+        backends: backendsOf([r1!, r2!]),
+        stickiness: 'none',
+        timeouts: { hardStopAfterMs },
+      });
+      const old = await Promise.all([1, 2, 3, 4].map(() => connect(running)));
+      expect(new Set(old.map((client) => client.instance))).toEqual(new Set(['r1', 'r2']));
+      await Promise.all(old.map((client) => client.join('reload')));
+
+      const reloadedAt = Date.now();
+      await running.reload({ backends: backendsOf([r1!, r2!, r3!]) });
+      const fresh = await Promise.all([1, 2, 3].map(() => connect(running)));
+      expect(fresh.map((client) => client.instance)).toContain('r3');
+      // Old connections still carry messages after the reload.
+      await fresh[0]!.join('reload');
+      fresh[0]!.send({ op: 'pub', room: 'reload', data: 'after-reload' });
+      for (const client of old) expect((await client.next(isMsg)).data).toBe('after-reload');
+
+      await Promise.all(old.map((client) => client.closed));
+      const closedAfterMs = Date.now() - reloadedAt;
+      expect(closedAfterMs).toBeGreaterThanOrEqual(hardStopAfterMs - 500);
+      expect(closedAfterMs).toBeLessThan(hardStopAfterMs + 3_000);
+      // The new workers' connections are untouched by the hard stop of the old ones.
+      for (const client of fresh) expect(client.ws.readyState).toBe(client.ws.OPEN);
+      for (const client of fresh) client.close();
+    });
+
+    it('terminates TLS: wss:// through the proxy', async () => {
+      const running = await proxy({ stickiness: 'cookie', tls: true });
+      expect(running.wsUrl.startsWith('wss://')).toBe(true);
+      const client = await connect(running, '?room=tls');
+      expect(client.setCookie.join(';')).toMatch(/Secure/i);
+      await client.join('tls');
+      client.send({ op: 'pub', room: 'tls', data: 'secure' });
+      expect((await client.next(isMsg)).data).toBe('secure');
+      client.close();
+    });
+
+    // Last: it kills a replica of the shared set.
+    it('a killed replica: its clients reconnect through the proxy to healthy replicas', async () => {
+      const running = await proxy({ stickiness: 'none' });
+      const room = 'failover';
+      const members = await Promise.all(Array.from({ length: 12 }, () => connect(running)));
+      await Promise.all(members.map((client) => client.join(room)));
+      const victim = set.replicas.find((replica) => replica.instanceId === 'r3')!;
+      const orphans = members.filter((client) => client.instance === 'r3');
+      expect(orphans.length).toBeGreaterThan(0);
+
+      const killedAt = Date.now();
+      await victim.kill();
+      const reconnectMs = await Promise.all(
+        orphans.map(async (orphan) => {
+          await orphan.closed;
+          const { client } = await reconnectWithBackoff(`${running.wsUrl}/ws`, room);
+          clients.push(client);
+          expect(client.instance).not.toBe('r3');
+          return { client, ms: Date.now() - killedAt };
+        }),
+      );
+      const worstMs = Math.max(...reconnectMs.map((entry) => entry.ms));
+      console.info(`${kind}: ${orphans.length} clients of a killed replica back in ${worstMs} ms (max)`);
+      // Generous bound for a shared CI machine; the benchmark measures the target (HAProxy 2 s, Nginx 3 s).
+      expect(worstMs).toBeLessThan(5_000);
+
+      const survivors = members.filter((client) => client.instance !== 'r3');
+      survivors[0]!.send({ op: 'pub', room, data: 'after-failover' });
+      for (const client of [...survivors, ...reconnectMs.map((entry) => entry.client)]) {
+        expect((await client.next(isMsg)).data).toBe('after-failover');
+      }
+    });
+  });
+}

@@ -1,0 +1,51 @@
+import { join } from 'node:path';
+import { type RedisServerHandle, startRedis } from '../../lab/processes/redis.js';
+import { type ReplicaHandle, startReplica } from '../../lab/processes/replica.js';
+import type { ProxyBackend } from '../options.js';
+
+export type Replica = ReplicaHandle;
+
+export interface ReplicaSet {
+  redis: RedisServerHandle;
+  replicas: Replica[];
+  /** Starts one more replica on the same Redis (for example with pings off). */
+  add(id: string, env?: Record<string, string>): Promise<Replica>;
+  stop(): Promise<void>;
+}
+
+/** Redis plus `count` real replicas (ids r1..rN), as child processes under `dir`. */
+export async function startReplicaSet(
+  dir: string,
+  count: number,
+  env: Record<string, string>,
+): Promise<ReplicaSet> {
+  const redis = await startRedis({ dir: join(dir, 'redis') });
+  const replicas: Replica[] = [];
+  const add = async (id: string, extra: Record<string, string> = {}): Promise<Replica> => {
+    const replica = await startReplica({
+      logDir: join(dir, 'replicas'),
+      name: id,
+      // HAProxy's active checks probe /readyz: start only once the replica is ready.
+      waitReady: true,
+      env: { BUS_MODE: 'single', REDIS_URL: redis.url, INSTANCE_ID: id, LOG_LEVEL: 'warn', ...env, ...extra },
+    });
+    replicas.push(replica);
+    return replica;
+  };
+  await Promise.all(Array.from({ length: count }, (_, index) => add(`r${index + 1}`)));
+  replicas.sort((a, b) => a.instanceId.localeCompare(b.instanceId));
+  return {
+    redis,
+    replicas,
+    add,
+    async stop() {
+      await Promise.all(replicas.map((replica) => replica.stop()));
+      await redis.stop();
+    },
+  };
+}
+
+/** Proxy backends for replicas on 127.0.0.1, named by instance id. */
+export function backendsOf(replicas: readonly Replica[]): ProxyBackend[] {
+  return replicas.map((replica) => ({ id: replica.instanceId, host: '127.0.0.1', port: replica.port }));
+}
