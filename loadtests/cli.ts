@@ -8,7 +8,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { formatSummary, runScenario } from './runner/index.js';
 import { SCENARIO_NAMES, SCENARIOS, type ScenarioName } from './scenarios/index.js';
 
@@ -30,7 +30,8 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 
 const program = new Command('loadtests')
   .description('Run a wslab load scenario against any WebSocket URL')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  .exitOverride();
 
 for (const name of SCENARIO_NAMES) {
   const definition = SCENARIOS[name];
@@ -49,14 +50,13 @@ for (const name of SCENARIO_NAMES) {
     .option('--shards <n>', 'client processes (default: auto)', parseNumber)
     .option('--out <file>', 'write the JSON result here')
     .option('--json', 'print the JSON result on stdout instead of the summary')
-    .option('--no-progress', 'no progress line');
+    .option('--no-progress', 'no progress line')
+    .exitOverride();
   for (const [key, value] of Object.entries(definition.defaults)) {
     const flag = `--${kebab(key)} <value>`;
-    command.option(
-      flag,
-      `${key} (default ${String(value)})`,
-      typeof value === 'boolean' ? parseBoolean : parseNumber,
-    );
+    const description = `${key} (default ${String(value)})`;
+    if (typeof value === 'boolean') command.option(flag, description, parseBoolean);
+    else command.option(flag, description, parseNumber);
   }
   command.action(async (flags: Record<string, unknown>) => {
     const params: Record<string, unknown> = {};
@@ -87,6 +87,11 @@ for (const name of SCENARIO_NAMES) {
 }
 
 program.parseAsync(process.argv).catch((error: unknown) => {
+  if (error instanceof CommanderError) {
+    // Help and version exit 0; usage errors (already printed by commander) exit 2 like run errors.
+    process.exitCode = error.exitCode === 0 ? 0 : 2;
+    return;
+  }
   process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
   process.exitCode = 2;
 });

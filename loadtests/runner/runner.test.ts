@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { backoffDelayMs } from './backoff.js';
+import { encodeHistogram, mergeEncoded, newHistogram, recordMs, summarise } from './histogram.js';
+import { resolveParams } from './index.js';
+import { readStat } from './metric-values.js';
+import { shardLayout, targetUrls } from './options.js';
+import { countMissing, rangesHave, SequenceSet, toRanges } from './sequence-set.js';
+import { promValue } from './server-probe.js';
+
+describe('backoff', () => {
+  it('grows exponentially up to the ceiling, with full jitter', () => {
+    const options = { initialMs: 100, maxMs: 1_000 };
+    expect(backoffDelayMs(0, options, () => 0.999)).toBe(99);
+    expect(backoffDelayMs(3, options, () => 0.999)).toBe(799);
+    expect(backoffDelayMs(10, options, () => 0.999)).toBe(999);
+    expect(backoffDelayMs(10, options, () => 0)).toBe(0);
+  });
+});
+
+describe('sequence sets and ranges', () => {
+  it('detects duplicates and tracks the highest sequence', () => {
+    const set = new SequenceSet();
+    expect(set.add(3)).toBe(true);
+    expect(set.add(3)).toBe(false);
+    expect(set.add(10_000)).toBe(true);
+    expect(set.highest).toBe(10_000);
+    expect(set.has(9_999)).toBe(false);
+    expect(set.add(0)).toBe(false);
+  });
+
+  it('compresses acked sequences into ranges and counts what a subscriber missed', () => {
+    const ranges = toRanges([5, 1, 2, 3, 7, 8]);
+    expect(ranges).toEqual([
+      [1, 3],
+      [5, 5],
+      [7, 8],
+    ]);
+    expect(rangesHave(ranges, 6)).toBe(false);
+    expect(rangesHave(ranges, 8)).toBe(true);
+    const received = new SequenceSet();
+    for (const seq of [1, 3, 5, 6, 8]) received.add(seq);
+    expect(countMissing(ranges, received)).toBe(2);
+    expect(countMissing(ranges, undefined)).toBe(6);
+  });
+});
+
+describe('histograms', () => {
+  it('merges encoded histograms from several shards', () => {
+    const a = newHistogram();
+    const b = newHistogram();
+    for (let i = 1; i <= 100; i += 1) recordMs(a, i);
+    for (let i = 101; i <= 200; i += 1) recordMs(b, i);
+    const merged = summarise(mergeEncoded([encodeHistogram(a), encodeHistogram(b)]));
+    expect(merged.count).toBe(200);
+    expect(merged.p50).toBeCloseTo(100, 0);
+    expect(merged.p99).toBeCloseTo(198, 0);
+    expect(merged.max).toBeCloseTo(200, 0);
+  });
+
+  it('keeps sub-millisecond resolution and clamps clock skew to zero', () => {
+    const h = newHistogram();
+    recordMs(h, 0.25);
+    recordMs(h, -3);
+    const summary = summarise(h);
+    expect(summary.count).toBe(2);
+    expect(summary.max).toBeCloseTo(0.25, 2);
+  });
+});
+
+describe('options', () => {
+  it('merges parameters over defaults and rejects unknown names', () => {
+    expect(resolveParams('fanout', { subscribers: 7 })).toMatchObject({ subscribers: 7, publishers: 4 });
+    expect(() => resolveParams('fanout', { subscriber: 7 } as never)).toThrow(
+      "fanout: unknown parameter 'subscriber'",
+    );
+  });
+
+  it('validates target URLs', () => {
+    expect(targetUrls({ url: ['ws://a/ws', 'wss://b/ws'] })).toHaveLength(2);
+    expect(() => targetUrls({ url: 'http://a/ws' })).toThrow('not a ws:// or wss:// URL');
+    expect(() => targetUrls({ url: [] })).toThrow('at least one');
+  });
+
+  it('uses child processes beyond what one process should hold', () => {
+    expect(shardLayout(500, {})).toEqual({ count: 1, inline: true });
+    expect(shardLayout(5_000, {})).toEqual({ count: 2, inline: false });
+    expect(shardLayout(20_000, {})).toEqual({ count: 3, inline: false });
+    expect(shardLayout(500, { shards: 2 })).toEqual({ count: 2, inline: false });
+  });
+
+  it('reads statistics for thresholds, null when unmeasured', () => {
+    const metrics = {
+      a: { kind: 'counter', unit: 'count', value: 3, description: '' },
+      b: { kind: 'gauge', unit: 'bytes', value: null, description: '' },
+    } as const;
+    expect(readStat(metrics, 'a', 'value')).toBe(3);
+    expect(readStat(metrics, 'b', 'value')).toBeNull();
+    expect(readStat(metrics, 'c', 'value')).toBeNull();
+  });
+});
+
+describe('prometheus text', () => {
+  it('reads unlabelled and labelled samples', () => {
+    const text = '# HELP x\nprocess_cpu_seconds_total 12.5\nprocess_resident_memory_bytes{a="b"} 1.5e+07\n';
+    expect(promValue(text, 'process_cpu_seconds_total')).toBe(12.5);
+    expect(promValue(text, 'process_resident_memory_bytes')).toBe(15_000_000);
+    expect(promValue(text, 'nope')).toBeNull();
+  });
+});
