@@ -24,6 +24,12 @@ export interface Fanout {
   /** Subscribes at the Redis level; resolves once Redis confirmed. */
   subscribe(room: string): Promise<void>;
   unsubscribe(room: string): Promise<void>;
+  /**
+   * Re-subscribes `rooms` after the subscriber connection came back, and
+   * resolves once Redis confirmed: only then is the bus 'ready' again, so
+   * nothing published after that moment can miss this replica.
+   */
+  resync(rooms: string[]): Promise<void>;
 }
 
 /** Single Redis: one channel per room, SUBSCRIBE/PUBLISH. ioredis re-subscribes after a reconnect (autoResubscribe). */
@@ -56,6 +62,12 @@ export class ChannelFanout implements Fanout {
 
   async unsubscribe(room: string): Promise<void> {
     await this.subscriber.unsubscribe(this.channelFor(room));
+  }
+
+  async resync(rooms: string[]): Promise<void> {
+    // ioredis already queued its own re-SUBSCRIBE on this connection; ours is
+    // answered after it, so its reply means every channel is back.
+    if (rooms.length > 0) await this.subscriber.subscribe(...rooms.map((room) => this.channelFor(room)));
   }
 }
 
@@ -92,6 +104,11 @@ export class ShardedFanout implements Fanout {
 
   async unsubscribe(room: string): Promise<void> {
     await this.cluster.sunsubscribe(this.channelFor(room));
+  }
+
+  async resync(rooms: string[]): Promise<void> {
+    // One SSUBSCRIBE per room: a command's channels must share a slot.
+    await Promise.all(rooms.map((room) => this.cluster.ssubscribe(this.channelFor(room))));
   }
 }
 
@@ -144,4 +161,9 @@ export class BroadcastFanout implements Fanout {
   }
 
   async unsubscribe(): Promise<void> {}
+
+  async resync(): Promise<void> {
+    this.subscribed = this.subscriber.subscribe(this.channel);
+    await this.subscribed;
+  }
 }

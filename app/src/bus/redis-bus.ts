@@ -14,6 +14,12 @@ interface RoomSubscription {
   count: number;
   /** Settles when Redis confirmed the subscription. */
   confirmed: Promise<void>;
+  /** Epoch and offset of the last stored entry delivered ('' before the first): detects gaps. */
+  epoch: string;
+  lastOffset: number;
+  /** True while missing entries are read from history; live ones wait in `pending`. */
+  repairing: boolean;
+  pending: BusEntry[];
 }
 
 /** What a RedisBus is built from: injected clients, never built here. */
@@ -47,6 +53,9 @@ export class RedisBus implements Bus {
   private readonly rooms = new Map<string, RoomSubscription>();
   private readonly watchers: Array<() => void> = [];
   private readonly started: Promise<void>;
+  /** Set when a client dropped after the bus had been ready: subscriptions must be confirmed again. */
+  private needsResync = false;
+  private resyncing = false;
 
   constructor(
     private readonly parts: RedisBusParts,
@@ -147,6 +156,10 @@ export class RedisBus implements Bus {
     const subscription: RoomSubscription = {
       count: 1,
       confirmed: this.started.then(() => this.bounded(this.parts.fanout.subscribe(room), 'subscribe')),
+      epoch: '',
+      lastOffset: 0,
+      repairing: false,
+      pending: [],
     };
     this.rooms.set(room, subscription);
     try {
@@ -209,9 +222,72 @@ export class RedisBus implements Bus {
       return;
     }
     // Broadcast filter, and late messages after the last local member left.
-    if (!this.rooms.has(entry.room)) return;
+    const subscription = this.rooms.get(entry.room);
+    if (subscription === undefined) return;
+    if (entry.offset === 0) this.deliver(entry);
+    else this.sequence(entry.room, subscription, entry);
+  }
+
+  private deliver(entry: BusEntry): void {
     if (this.options.dropOwnEchoes && entry.origin === this.options.instanceId) return;
     this.events.emitMessage(entry);
+  }
+
+  /**
+   * Stored entries go out per room in offset order without gaps or
+   * duplicates: a live entry that skips offsets (published while this
+   * replica's subscription was being restored after a reconnect or failover)
+   * makes the bus read the missing ones from history first.
+   */
+  private sequence(room: string, subscription: RoomSubscription, entry: BusEntry): void {
+    if (subscription.repairing) {
+      subscription.pending.push(entry);
+    } else if (entry.epoch !== subscription.epoch) {
+      // First entry since subscribing, or a new epoch (lost stream): nothing to fill.
+      subscription.epoch = entry.epoch;
+      subscription.lastOffset = entry.offset;
+      this.deliver(entry);
+    } else if (entry.offset === subscription.lastOffset + 1) {
+      subscription.lastOffset = entry.offset;
+      this.deliver(entry);
+    } else if (entry.offset > subscription.lastOffset) {
+      subscription.pending.push(entry);
+      this.repair(room, subscription);
+    }
+    // else: already delivered (a replayed entry met its live copy).
+  }
+
+  /** Reads what `subscription` missed after its last offset, delivers it, then what waited. */
+  private repair(room: string, subscription: RoomSubscription): void {
+    if (subscription.repairing || subscription.epoch === '') return;
+    subscription.repairing = true;
+    const since = { offset: subscription.lastOffset, epoch: subscription.epoch };
+    const current = (): boolean => this.rooms.get(room) === subscription;
+    this.readSince(room, since)
+      .then(
+        (range) => {
+          if (range.missed || !current()) return;
+          for (const entry of range.entries) this.deliverNext(subscription, entry);
+        },
+        // Redis unreachable again: deliver what we have; the gap stays (the hub's resume covers clients).
+        () => undefined,
+      )
+      .finally(() => {
+        subscription.repairing = false;
+        if (!current()) return;
+        const pending = subscription.pending.splice(0).sort((a, b) => a.offset - b.offset);
+        for (const entry of pending) {
+          if (entry.epoch !== subscription.epoch) subscription.lastOffset = 0;
+          subscription.epoch = entry.epoch;
+          this.deliverNext(subscription, entry);
+        }
+      });
+  }
+
+  private deliverNext(subscription: RoomSubscription, entry: BusEntry): void {
+    if (entry.offset <= subscription.lastOffset) return;
+    subscription.lastOffset = entry.offset;
+    this.deliver(entry);
   }
 
   private release(room: string, subscription: RoomSubscription): void {
@@ -233,9 +309,37 @@ export class RedisBus implements Bus {
 
   private updateState(): void {
     if (this.events.state === 'closed') return;
-    const statuses = this.parts.watched.map((client) => client.status);
-    if (statuses.every((status) => status === 'ready')) this.events.setState('ready');
-    else if (this.events.state !== 'connecting') this.events.setState('reconnecting');
+    const allReady = this.parts.watched.every((client) => client.status === 'ready');
+    if (!allReady) {
+      if (this.events.state === 'ready') this.needsResync = true;
+      if (this.events.state !== 'connecting') this.events.setState('reconnecting');
+      return;
+    }
+    if (this.needsResync) {
+      this.resync();
+      return;
+    }
+    this.events.setState('ready');
+  }
+
+  /** After a reconnect: 'ready' only once Redis confirmed every room's subscription again. */
+  private resync(): void {
+    if (this.resyncing) return;
+    this.resyncing = true;
+    this.bounded(this.parts.fanout.resync([...this.rooms.keys()]), 'resubscribe').then(
+      () => {
+        this.resyncing = false;
+        this.needsResync = false;
+        this.updateState();
+        // Anything published while the subscriber was away is in history: fetch it now, not at the next publish.
+        for (const [room, subscription] of this.rooms) this.repair(room, subscription);
+      },
+      () => {
+        this.resyncing = false;
+        // Still connected but Redis did not confirm: try again shortly, not in a hot loop.
+        setTimeout(() => this.updateState(), RESYNC_RETRY_MS).unref();
+      },
+    );
   }
 
   private ensureReady(): void {
@@ -262,6 +366,8 @@ export class RedisBus implements Bus {
     });
   }
 }
+
+const RESYNC_RETRY_MS = 200;
 
 /** Redis errors that mean "try again later" rather than a bug in our commands. */
 const TRANSIENT_REPLY = /^(CLUSTERDOWN|TRYAGAIN|MASTERDOWN|LOADING|READONLY|MOVED|ASK|NOREPLICAS|BUSY)\b/;
