@@ -1,0 +1,138 @@
+import { resolve } from 'node:path';
+import WebSocket from 'ws';
+import { startRedis } from './processes/redis.js';
+import { type ReplicaHandle, startReplica } from './processes/replica.js';
+import { waitFor } from './processes/wait-for.js';
+
+// The interim main job (`npm start`): one Redis, two replicas, a short scripted exchange
+// between clients on different replicas, printed as it happens; everything stopped at the end.
+
+type Frame = Record<string, unknown> & { op: string };
+
+class DemoClient {
+  readonly frames: Frame[] = [];
+  private constructor(
+    readonly name: string,
+    readonly socket: WebSocket,
+  ) {
+    socket.on('message', (data) => this.frames.push(JSON.parse(data.toString()) as Frame));
+  }
+
+  static async connect(name: string, replica: ReplicaHandle): Promise<DemoClient> {
+    const socket = new WebSocket(replica.wsUrl);
+    const client = new DemoClient(name, socket);
+    await new Promise((resolveOpen, reject) => {
+      socket.once('open', resolveOpen);
+      socket.once('error', reject);
+    });
+    const hello = await client.next('hello');
+    say(`${name} connected to ${hello.instance}`);
+    return client;
+  }
+
+  send(frame: object): void {
+    this.socket.send(JSON.stringify(frame));
+  }
+
+  async next(op: string, where: (frame: Frame) => boolean = () => true): Promise<Frame> {
+    return waitFor(
+      () => {
+        const index = this.frames.findIndex((frame) => frame.op === op && where(frame));
+        return index < 0 ? undefined : this.frames.splice(index, 1)[0];
+      },
+      { timeoutMs: 10_000, intervalMs: 1, description: `${this.name}: ${op}` },
+    );
+  }
+
+  close(): void {
+    this.socket.terminate();
+  }
+}
+
+const startedAt = Date.now();
+function say(line: string): void {
+  process.stdout.write(`[${((Date.now() - startedAt) / 1000).toFixed(2).padStart(6)}s] ${line}\n`);
+}
+
+const apiKey = 'demo-api-key-0123456789';
+const dir = resolve('.lab', 'demo', String(Date.now()));
+const redis = await startRedis({ dir });
+say(`redis-server on 127.0.0.1:${redis.port}`);
+const replicas: ReplicaHandle[] = [];
+const clients: DemoClient[] = [];
+try {
+  for (const name of ['r1', 'r2']) {
+    const env = {
+      BUS_MODE: 'single',
+      REDIS_URL: redis.url,
+      PUBLISH_API_KEY: apiKey,
+      DRAIN_WINDOW_MS: '1000',
+      LOG_LEVEL: 'warn',
+    };
+    const replica = await startReplica({ logDir: dir, name, env, waitReady: true });
+    replicas.push(replica);
+    say(`replica ${name} on ${replica.httpUrl} (pid ${replica.process.pid})`);
+  }
+  const [r1, r2] = replicas as [ReplicaHandle, ReplicaHandle];
+
+  const alice = await DemoClient.connect('alice', r1);
+  const bob = await DemoClient.connect('bob', r2);
+  clients.push(alice, bob);
+  for (const client of [alice, bob]) {
+    client.send({ op: 'join', room: 'lobby' });
+    const joined = await client.next('joined');
+    say(`${client.name} joined lobby at offset ${(joined.position as { offset: number }).offset}`);
+  }
+
+  let lastSeen = { offset: 0, epoch: '' };
+  for (const text of ['hello bob', 'this crosses replicas through Redis', 'third']) {
+    const sentAt = Date.now();
+    alice.send({ op: 'pub', room: 'lobby', data: { from: 'alice', text }, id: text });
+    const ack = await alice.next('ack', (frame) => frame.id === text);
+    const msg = await bob.next('msg');
+    lastSeen = { offset: msg.offset as number, epoch: msg.epoch as string };
+    say(`alice → "${text}": acked at offset ${ack.offset}; bob got it on r2 after ${Date.now() - sentAt} ms`);
+  }
+
+  bob.close();
+  say('bob disconnects');
+  for (const text of ['while you were away', 'still away?']) {
+    alice.send({ op: 'pub', room: 'lobby', data: { from: 'alice', text }, id: text });
+    await alice.next('ack', (frame) => frame.id === text);
+    say(`alice → "${text}" (bob is offline)`);
+  }
+
+  const bobAgain = await DemoClient.connect('bob', r1);
+  clients.push(bobAgain);
+  bobAgain.send({ op: 'join', room: 'lobby', since: lastSeen });
+  const rejoined = await bobAgain.next('joined');
+  say(
+    `bob rejoins on r1 with since=${lastSeen.offset}: recovered=${rejoined.recovered} missed=${rejoined.missed}`,
+  );
+  for (let count = 0; count < 2; count += 1) {
+    const msg = await bobAgain.next('msg');
+    say(`bob catches up: offset ${msg.offset} "${(msg.data as { text: string }).text}"`);
+  }
+
+  const response = await fetch(`${r2.httpUrl}/api/publish`, {
+    method: 'POST',
+    headers: { 'x-api-key': apiKey, 'content-type': 'application/json' },
+    body: JSON.stringify({ room: 'lobby', data: { from: 'backup-job', progress: 100 } }),
+  });
+  say(`a backend job POSTs /api/publish on r2: ${response.status} ${await response.text()}`);
+  for (const client of [alice, bobAgain]) {
+    const msg = await client.next('msg', (frame) => (frame.data as { from?: string }).from === 'backup-job');
+    say(`${client.name} gets the job's progress: ${JSON.stringify(msg.data)} at offset ${msg.offset}`);
+  }
+
+  for (const replica of replicas) {
+    const metrics = await (await fetch(`${replica.httpUrl}/metrics`)).text();
+    const delivered = /^wslab_messages_delivered_total\{[^}]*\} (\S+)$/m.exec(metrics)?.[1];
+    say(`${replica.instanceId}: ${delivered} messages delivered to its clients (GET /metrics)`);
+  }
+  say('done; stopping everything');
+} finally {
+  for (const client of clients) client.close();
+  await Promise.all(replicas.map((replica) => replica.stop('SIGTERM')));
+  await redis.stop();
+}
