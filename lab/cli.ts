@@ -1,4 +1,3 @@
-#!/usr/bin/env -S node --import tsx
 /**
  * wslab: the local topology (up/status/down), experiments (run) and reports.
  * `npm run wslab -- <command>`; `npm start` runs the headline experiments.
@@ -158,11 +157,14 @@ export function buildProgram(): Command {
   return program;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  buildProgram()
-    .parseAsync(process.argv)
-    .catch((error: unknown) => {
-      process.stderr.write(`wslab: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exit(1);
-    });
+/** Runs the CLI with `argv` (process.argv shape); exits non-zero with one line on error. */
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (error) {
+    process.stderr.write(`wslab: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
 }
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main(process.argv);

@@ -36,11 +36,16 @@ async function healthOf(component: LabStateComponent): Promise<{ health: string;
       // stub_status: "Active connections: N"
       const text = await fetchText(component.adminUrl ?? '', 1_000);
       const match = text?.match(/Active connections:\s*(\d+)/);
-      return match ? { health: 'up', connections: Number(match[1]) } : { health: text ? 'up' : 'no answer' };
+      // minus one: the status request itself is an active connection
+      return match
+        ? { health: 'up', connections: Math.max(0, Number(match[1]) - 1) }
+        : { health: text ? 'up' : 'no answer' };
     }
     case 'haproxy': {
       const text = await fetchText(component.adminUrl ?? '', 1_000);
-      const connections = text ? metricValue(text, 'haproxy_frontend_current_sessions') : undefined;
+      const connections = text
+        ? metricValue(text, 'haproxy_frontend_current_sessions', 'proxy="ws_in"')
+        : undefined;
       return connections === undefined
         ? { health: text ? 'up' : 'no answer' }
         : { health: 'up', connections };

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { readStackFile, stackFilePath } from '../../infra/stack-config.js';
 import { waitFor } from '../processes/wait-for.js';
 import type { TopologyOptionsInput } from '../topology/options.js';
@@ -109,6 +109,8 @@ export async function upDetached(dir: string, argv: string[], cliPath: string): 
   const log = openSync(logPath, 'a');
   const args = argv.filter((arg) => arg !== '--detach' && arg !== '-d');
   const child = spawn(process.execPath, ['--import', 'tsx', resolve(cliPath), ...args, '--supervised'], {
+    // `--import tsx` resolves from the working directory: run where node_modules is
+    cwd: resolve(dirname(cliPath), '..'),
     detached: true,
     stdio: ['ignore', log, log],
     env: { ...process.env, WSLAB_DIR: dir },

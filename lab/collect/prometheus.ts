@@ -1,15 +1,17 @@
 /**
  * Sum of the samples of metric `name` in Prometheus text exposition (all label
- * sets), or undefined when the metric is absent. Enough for the few counters
+ * sets, or only those whose labels contain `labelFilter` such as `proxy="ws_in"`),
+ * or undefined when the metric is absent. Enough for the few counters
  * and gauges the lab reads; not a general parser.
  */
-export function metricValue(text: string, name: string): number | undefined {
+export function metricValue(text: string, name: string, labelFilter?: string): number | undefined {
   let total: number | undefined;
   for (const line of text.split('\n')) {
     if (line.startsWith('#') || !line.startsWith(name)) continue;
     const rest = line.slice(name.length);
     // exact name: followed by labels or a space (not wslab_connections_open_total)
     if (!(rest.startsWith('{') || rest.startsWith(' '))) continue;
+    if (labelFilter !== undefined && !rest.includes(labelFilter)) continue;
     const value = Number(line.slice(line.lastIndexOf(' ') + 1));
     if (Number.isFinite(value)) total = (total ?? 0) + value;
   }

@@ -1,10 +1,14 @@
 import type { WrittenReport } from '../report/write.js';
 import { type Experiment, type ExperimentMode, runExperiment } from './experiment.js';
+import { failoverRedis } from './failover-redis.js';
+import { failoverReplica } from './failover-replica.js';
 import { proxyCompare } from './proxy-compare.js';
 
 /** Every experiment by name. */
 export const EXPERIMENTS: Record<string, Experiment> = {
   [proxyCompare.name]: proxyCompare,
+  [failoverReplica.name]: failoverReplica,
+  [failoverRedis.name]: failoverRedis,
 };
 
 export const EXPERIMENT_NAMES = Object.keys(EXPERIMENTS);

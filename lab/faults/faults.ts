@@ -97,11 +97,13 @@ export async function killRedisMaster(
       await topology.redisCluster.waitForPromotion();
       figures.promotionMs = Date.now() - startedAtMs;
     }
-    const slotOwner = await topology.redisCluster.masterPortForKey(roomKeys(room).stream);
-    figures.newMasterPort = slotOwner;
+    const slotOwner =
+      figures.promotionMs === undefined
+        ? undefined
+        : await topology.redisCluster.masterPortForKey(roomKeys(room).stream);
     return {
       kind: 'kill-redis-master',
-      detail: `SIGKILL master :${port} owning room ${room}; new master :${slotOwner}`,
+      detail: `SIGKILL master :${port} owning room ${room}${slotOwner === undefined ? '' : `; new master :${slotOwner}`}`,
       figures,
     };
   }

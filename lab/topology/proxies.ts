@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Stickiness } from '../../proxy/options.js';
 import type { LabProxyOptions, RunningProxy as ProcessProxy } from '../../proxy/running.js';
 import { startHaproxy } from '../processes/haproxy.js';
@@ -33,7 +36,7 @@ export interface RunningProxy {
 }
 
 /** The shared proxy options for the lab's knobs; everything else keeps the renderer defaults. */
-function labProxyOptions(config: ProxyConfig): LabProxyOptions {
+function labProxyOptions(config: ProxyConfig, socketDir: string): LabProxyOptions {
   const timeouts: NonNullable<LabProxyOptions['timeouts']> = {};
   if (config.tunnelTimeoutMs !== undefined) {
     timeouts.tunnelMs = config.tunnelTimeoutMs;
@@ -47,13 +50,30 @@ function labProxyOptions(config: ProxyConfig): LabProxyOptions {
     timeouts,
     // one worker: this is a 2-core machine shared with the replicas, Redis and the load
     limits: { workers: 1 },
+    // unix socket paths are limited to ~100 bytes: keep them out of deep run dirs
+    paths: {
+      adminSocketPath: join(socketDir, 'admin.sock'),
+      masterSocketPath: join(socketDir, 'master.sock'),
+    },
   };
 }
 
 /** Starts `kind` with a config rendered by the shared renderer and waits until it accepts connections. */
 export async function startProxy(kind: ProxyKind, config: ProxyConfig): Promise<RunningProxy> {
   const start = kind === 'haproxy' ? startHaproxy : startNginx;
-  const handle = await start({ dir: `${config.dir}/${kind}`, options: labProxyOptions(config), name: kind });
+  const socketDir = mkdtempSync(join(tmpdir(), `wslab-${kind}-`));
+  const removeSockets = () => rmSync(socketDir, { recursive: true, force: true });
+  let handle: ProcessProxy;
+  try {
+    handle = await start({
+      dir: join(config.dir, kind),
+      options: labProxyOptions(config, socketDir),
+      name: kind,
+    });
+  } catch (error) {
+    removeSockets();
+    throw error;
+  }
   return {
     kind,
     port: handle.port,
@@ -69,7 +89,10 @@ export async function startProxy(kind: ProxyKind, config: ProxyConfig): Promise<
       return handle.process.logPath;
     },
     handle,
-    reload: (next) => handle.reload(labProxyOptions(next)),
-    stop: () => handle.stop(),
+    reload: (next) => handle.reload(labProxyOptions(next, socketDir)),
+    stop: async () => {
+      await handle.stop();
+      removeSockets();
+    },
   };
 }

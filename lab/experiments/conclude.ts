@@ -1,0 +1,37 @@
+import type { RunResultInput } from '../report/schema.js';
+import { summarize } from '../report/stats.js';
+
+/** `1.23 ms` / `–`. */
+export function ms(value: number | undefined): string {
+  return value === undefined || !Number.isFinite(value) ? '–' : `${value.toFixed(value >= 100 ? 0 : 2)} ms`;
+}
+
+/** Reconnect p50/p99 of a run, or undefined when nobody reconnected. */
+export function reconnectPercentiles(
+  run: RunResultInput,
+): { p50: number; p99: number; count: number } | undefined {
+  const samples = run.reconnectMs ?? [];
+  if (samples.length === 0) return undefined;
+  const summary = summarize(samples);
+  return { p50: summary.p50, p99: summary.p99, count: summary.count };
+}
+
+/** Connections per replica at the last poll at or before `tMs` (or the last poll overall). */
+export function connectionsAt(run: RunResultInput, tMs = Number.POSITIVE_INFINITY): Record<string, number> {
+  const points = (run.connectionsPerReplica ?? []).filter((point) => point.tMs <= tMs);
+  const lastT = points.at(-1)?.tMs;
+  const counts: Record<string, number> = {};
+  for (const point of points) if (point.tMs === lastT) counts[point.replica] = point.connections;
+  return counts;
+}
+
+/** `r1 40, r2 38, r3 0`. */
+export function describeCounts(counts: Record<string, number>): string {
+  const entries = Object.entries(counts);
+  return entries.length === 0 ? '–' : entries.map(([replica, count]) => `${replica} ${count}`).join(', ');
+}
+
+/** Time of the first event of `kind` in a run. */
+export function eventTime(run: RunResultInput, kind: string): number | undefined {
+  return run.events?.find((event) => event.kind === kind)?.tMs;
+}
