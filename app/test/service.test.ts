@@ -82,6 +82,16 @@ describe('service over real sockets (memory bus)', () => {
     expect(await next.join('after')).toMatchObject({ op: 'joined' });
   });
 
+  it('pings on an interval and ends a peer that stops answering', async () => {
+    const replica = await start({ PING_INTERVAL_MS: '100' });
+    const silent = await connect(replica.wsUrl, { autoPong: false });
+    const healthy = await connect(replica.wsUrl);
+    await silent.closed;
+    expect(await metric(replica, 'wslab_close_codes_sent_total', { code: '1006' })).toBe(1);
+    expect(healthy.closeCode).toBeUndefined();
+    expect(await healthy.join('alive')).toMatchObject({ op: 'joined' });
+  });
+
   it('refuses rooms past MAX_ROOMS_PER_CONNECTION with too_many_rooms', async () => {
     const replica = await start({ MAX_ROOMS_PER_CONNECTION: '2' });
     const client = await connect(replica.wsUrl);
