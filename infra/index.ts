@@ -102,10 +102,8 @@ const proxy = new LoadBalancer(
   { dependsOn: service.containers },
 );
 
-const host =
-  stack.publishAddress === '0.0.0.0' || stack.publishAddress === '127.0.0.1'
-    ? 'localhost'
-    : stack.publishAddress;
+// 127.0.0.1 rather than localhost: Node may try ::1 first, where nothing is published.
+const host = stack.publishAddress === '0.0.0.0' ? '127.0.0.1' : stack.publishAddress;
 
 /** WebSocket endpoint through the proxy (`?room=` picks the replica in room stickiness). */
 export const wsUrl = `ws://${host}:${stack.httpPort}/ws`;

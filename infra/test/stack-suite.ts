@@ -202,11 +202,11 @@ export function stackSuite(
     });
 
     it('exports the WebSocket and stats URLs', () => {
-      expect(run.outputs.wsUrl).toBe(`ws://localhost:${stack.httpPort}/ws`);
+      expect(run.outputs.wsUrl).toBe(`ws://127.0.0.1:${stack.httpPort}/ws`);
       expect(run.outputs.statsUrl).toBe(
         expected.proxy === 'haproxy'
-          ? `http://localhost:${stack.statsPort}/`
-          : `http://localhost:${stack.statsPort}/stub_status`,
+          ? `http://127.0.0.1:${stack.statsPort}/`
+          : `http://127.0.0.1:${stack.statsPort}/stub_status`,
       );
     });
 
