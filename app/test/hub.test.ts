@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryBroker } from '../src/bus/memory.js';
 import { type InProcessReplica, startInProcess } from './helpers/in-process.js';
+import { metricValue } from './helpers/metrics.js';
 import { TestClient } from './helpers/ws-client.js';
 
 // The hub (rooms, refcounted subscriptions, fan-out, resume) over real sockets and the memory bus.
@@ -117,6 +118,20 @@ describe('hub', () => {
     typist.send({ op: 'typing', room: 'elsewhere' });
     expect(await typist.next('error')).toMatchObject({ code: 'not_joined' });
     expect(typist.frames.filter((frame) => frame.op === 'typing')).toEqual([]);
+  });
+
+  it('counts and drops bus payloads it cannot decode, and keeps delivering', async () => {
+    const broker = new MemoryBroker();
+    replicas.push(await startInProcess({}, broker));
+    const replica = replicas[0]!;
+    const client = await connect(replica);
+    await client.join('noisy');
+    broker.publishRaw('noisy', 'not a bus payload');
+    await expect
+      .poll(() => metricValue(replica.service.metrics.registry, 'wslab_bus_decode_errors_total'))
+      .toBe(1);
+    client.send({ op: 'pub', room: 'noisy', data: 'fine' });
+    expect((await client.waitForMessages('noisy', 1))[0]).toMatchObject({ data: 'fine' });
   });
 
   it('answers join with unavailable when the bus is down, and recovers', async () => {
