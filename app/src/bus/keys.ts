@@ -41,3 +41,33 @@ export function roomOfChannel(channel: string, prefix: string = DEFAULT_KEY_PREF
   if (!channel.startsWith(head) || !channel.endsWith('}:c')) return undefined;
   return channel.slice(head.length, -3);
 }
+
+/** CRC16-CCITT (XMODEM) table, as Redis Cluster uses for key slots. */
+const CRC16_TABLE = (() => {
+  const table = new Uint16Array(256);
+  for (let i = 0; i < 256; i += 1) {
+    let crc = i << 8;
+    for (let bit = 0; bit < 8; bit += 1)
+      crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+    table[i] = crc;
+  }
+  return table;
+})();
+
+/**
+ * The Redis Cluster slot (0–16383) of a key or sharded channel: CRC16 of the
+ * hash tag when the key has a non-empty `{…}`, else of the whole key. For the
+ * lab (which shard holds a room) and tests; clients route by themselves.
+ */
+export function keySlot(key: string): number {
+  const open = key.indexOf('{');
+  let hashed = key;
+  if (open >= 0) {
+    const close = key.indexOf('}', open + 1);
+    if (close > open + 1) hashed = key.slice(open + 1, close);
+  }
+  let crc = 0;
+  for (const byte of Buffer.from(hashed, 'utf8'))
+    crc = ((crc << 8) & 0xffff) ^ CRC16_TABLE[((crc >> 8) ^ byte) & 0xff]!;
+  return crc % 16384;
+}
