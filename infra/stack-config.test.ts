@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -7,6 +7,8 @@ import {
   parseConfigMap,
   readStackFile,
   resolveStackConfig,
+  SECRET_KEYS,
+  STACK_CONFIG_KEYS,
   STACK_DEFAULTS,
   StackConfigError,
   stackFilePath,
@@ -178,5 +180,34 @@ describe('resolveStackConfig (what the Pulumi program calls with config.get valu
     expect(() => resolveStackConfig({ proxy: 'haproxy', replicas: '0' }, 'stack demo')).toThrow(
       'invalid stack config in stack demo:\n  wslab:replicas must be an integer from 1 to 32, got "0"',
     );
+  });
+});
+
+describe('infra/README.md config table', () => {
+  const rows = new Map(
+    [...readFileSync(`${repoRoot}infra/README.md`, 'utf8').matchAll(/^\| `(\w+)`\s*\| ([^|]+?)\s*\|/gm)].map(
+      (match) => [match[1]!, match[2]!.replaceAll('`', '')],
+    ),
+  );
+
+  it('documents every key with the default the parser applies', () => {
+    const images = {
+      nodeImage: 'node',
+      redisImage: 'redis',
+      haproxyImage: 'haproxy',
+      nginxImage: 'nginx',
+      appImage: 'app',
+    };
+    for (const key of STACK_CONFIG_KEYS) {
+      let expected: string;
+      if (key === 'proxy') expected = '(required)';
+      else if (key === 'redisHostPort') expected = '(unset)';
+      else if (key in images) expected = STACK_DEFAULTS.images[images[key as keyof typeof images] as 'node'];
+      else if (key === 'history') expected = STACK_DEFAULTS.history ? 'on' : 'off';
+      else expected = String(STACK_DEFAULTS[key as keyof typeof STACK_DEFAULTS]);
+      expect(rows.get(key), key).toBe(expected);
+    }
+    for (const key of SECRET_KEYS) expect(rows.has(key), key).toBe(true);
+    expect(rows.size).toBe(STACK_CONFIG_KEYS.length + SECRET_KEYS.length);
   });
 });
