@@ -1,0 +1,102 @@
+import { join, resolve } from 'node:path';
+import { Command } from 'commander';
+import type { MsgFrame } from '../../app/src/protocol/messages.js';
+import { startHaproxy } from '../../lab/processes/haproxy.js';
+import { startNginx } from '../../lab/processes/nginx.js';
+import { quantile, summarize } from '../../lab/report/stats.js';
+import type { Stickiness } from '../options.js';
+import { reconnectWithBackoff } from '../testing/reconnect.js';
+import { backendsOf, startReplicaSet } from '../testing/replicas.js';
+import { TestClient } from '../testing/ws-client.js';
+import { parseProxies, saveProxyBench } from './save.js';
+
+// npx tsx proxy/bench/failover.ts [--clients 300] [--rooms 10] [--proxies haproxy,nginx]
+// A replica is SIGKILLed under load; for each of its clients: the time until it
+// receives room messages again through the proxy (reconnect with backoff, join, first msg).
+const program = new Command()
+  .description('Replica killed under load: time until 99% of its clients receive again, per proxy')
+  .option('--clients <n>', 'clients through the proxy (spread over 3 replicas)', '300')
+  .option('--rooms <n>', 'rooms the clients are spread over', '10')
+  .option('--publish-interval-ms <ms>', 'one publish per room this often', '100')
+  .option('--stickiness <mode>', 'proxy stickiness mode', 'cookie')
+  .option('--proxies <list>', 'proxies to measure', 'haproxy,nginx')
+  .parse();
+const flags = program.opts<{
+  clients: string;
+  rooms: string;
+  publishIntervalMs: string;
+  stickiness: Stickiness;
+  proxies: string;
+}>();
+const clientCount = Number(flags.clients);
+const roomCount = Number(flags.rooms);
+const publishIntervalMs = Number(flags.publishIntervalMs);
+const TARGET_MS = { haproxy: 2_000, nginx: 3_000 } as const;
+
+async function measure(kind: 'haproxy' | 'nginx') {
+  const dir = resolve('.lab', 'bench', `proxy-failover-${kind}-${Date.now()}`);
+  const set = await startReplicaSet(dir, 3, { PUBLISH_RATE_PER_S: '1000', PUBLISH_BURST: '1000' });
+  const start = kind === 'haproxy' ? startHaproxy : startNginx;
+  const proxy = await start({
+    dir: join(dir, kind),
+    options: { backends: backendsOf(set.replicas), stickiness: flags.stickiness },
+  });
+  const url = `${proxy.wsUrl}/ws`;
+  const rooms = Array.from({ length: roomCount }, (_, index) => `bench-${index}`);
+  const clients: TestClient[] = [];
+  try {
+    for (let index = 0; index < clientCount; index += 1) {
+      const client = await TestClient.connect(url);
+      await client.join(rooms[index % roomCount]!);
+      clients.push(client);
+    }
+    // The publisher talks to a replica that stays up, directly: only the proxied clients are measured.
+    const publisher = await TestClient.connect(set.replicas[0]!.wsUrl);
+    let publishes = 0;
+    const timer = setInterval(() => {
+      for (const room of rooms) publisher.send({ op: 'pub', room, data: { n: publishes } });
+      publishes += 1;
+    }, publishIntervalMs);
+
+    const victim = set.replicas.find((replica) => replica.instanceId === 'r3')!;
+    const orphans = clients.filter((client) => client.instance === 'r3');
+    const killedAt = performance.now();
+    await victim.kill();
+    const results = await Promise.all(
+      orphans.map(async (orphan, index) => {
+        await orphan.closed;
+        const room = rooms[clients.indexOf(orphan) % roomCount]!;
+        const { client, attempts } = await reconnectWithBackoff(url, room, { giveUpMs: 20_000 });
+        clients.push(client);
+        const reconnectedMs = performance.now() - killedAt;
+        await client.next((frame): frame is MsgFrame => frame.op === 'msg', 5_000);
+        return { index, attempts, reconnectedMs, receivingMs: performance.now() - killedAt };
+      }),
+    );
+    clearInterval(timer);
+    publisher.close();
+    const receiving = results.map((entry) => entry.receivingMs).sort((a, b) => a - b);
+    const p99ReceivingMs = quantile(receiving, 0.99);
+    return {
+      proxy: kind,
+      clients: clientCount,
+      orphans: orphans.length,
+      publishIntervalMs,
+      stickiness: flags.stickiness,
+      receivingAgainMs: summarize(receiving),
+      reconnectedMs: summarize(results.map((entry) => entry.reconnectedMs)),
+      attempts: summarize(results.map((entry) => entry.attempts)),
+      p99ReceivingMs,
+      targetMs: TARGET_MS[kind],
+      withinTarget: p99ReceivingMs <= TARGET_MS[kind],
+    };
+  } finally {
+    for (const client of clients) client.terminate();
+    await proxy.stop();
+    await set.stop();
+  }
+}
+
+const runs = [];
+for (const kind of parseProxies(flags.proxies)) runs.push(await measure(kind));
+saveProxyBench('proxy-failover', { runs });
