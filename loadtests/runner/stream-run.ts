@@ -144,7 +144,10 @@ export async function runStream(
     const runnerCpuCores = (cpuAfter.user + cpuAfter.system + shardCpuUs) / 1_000 / publishWindowMs;
     const counters = sumCounters(reports);
     const outages = reports.flatMap((r) => r.outages);
-    const metrics = buildMetrics(reports, counters, outages, publishWindowMs);
+    // A server that falls behind keeps delivering after the last publish: count that time too.
+    const lastDeliveryAtMs = Math.max(0, ...reports.map((r) => r.counters.last_delivery_at_ms ?? 0));
+    const deliveryWindowMs = Math.max(publishWindowMs, lastDeliveryAtMs - startAtMs);
+    const metrics = buildMetrics(reports, counters, outages, deliveryWindowMs);
     metrics.runner_cpu_cores = scalar('runner_cpu_cores', runnerCpuCores);
     metrics.server_cpu_cores = scalar('server_cpu_cores', coresBetween(serverBefore, serverAfter));
     addServerMemory(metrics, serverSamples);
@@ -169,7 +172,7 @@ function buildMetrics(
   reports: ShardReport[],
   counters: Record<string, number>,
   outages: OutageRecord[],
-  publishWindowMs: number,
+  deliveryWindowMs: number,
 ): Record<string, Metric> {
   const metrics: Record<string, Metric> = {};
   for (const name of ['delivery_latency_ms', 'publish_ack_ms', 'handshake_ms'] as const) {
@@ -203,7 +206,7 @@ function buildMetrics(
   metrics.loss_ratio = scalar('loss_ratio', expected > 0 ? (counters.messages_lost ?? 0) / expected : 0);
   metrics.delivered_per_s = scalar(
     'delivered_per_s',
-    ((counters.messages_delivered ?? 0) * 1_000) / publishWindowMs,
+    ((counters.messages_delivered ?? 0) * 1_000) / deliveryWindowMs,
   );
   metrics.connections_peak = scalar(
     'connections_peak',

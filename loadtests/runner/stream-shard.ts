@@ -81,6 +81,7 @@ export class StreamShard {
   private readonly publishers: Publisher[] = [];
   private readonly outages: OutageRecord[] = [];
   private publishStartAtMs = 0;
+  private lastDeliveryAtMs = 0;
   private open = 0;
   private peakOpen = 0;
   private publishTimer: NodeJS.Timeout | null = null;
@@ -205,6 +206,7 @@ export class StreamShard {
     const payload = readPayload(frame.data);
     if (!payload) return;
     this.counters.messages_delivered += 1;
+    if (atMs > this.lastDeliveryAtMs) this.lastDeliveryAtMs = atMs;
     let set = subscriber.received.get(payload.p);
     if (!set) {
       set = new SequenceSet();

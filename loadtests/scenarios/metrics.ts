@@ -67,7 +67,7 @@ export const METRICS = {
   delivered_per_s: {
     unit: 'msg/s',
     kind: 'rate',
-    description: 'messages_delivered over the publishing window',
+    description: 'messages_delivered / (first publish → last delivery, at least the publishing window)',
   },
   messages_lost: {
     unit: 'count',
