@@ -23,7 +23,8 @@ const stack = resolveStackConfig(
     ...Object.fromEntries(STACK_CONFIG_KEYS.map((key) => [key, config.get(key)])),
     proxy: config.require('proxy'),
   },
-  `stack ${pulumi.getStack()}`,
+  // Every set key, so a misspelt `wslab:` key fails instead of silently using a default.
+  { source: `stack ${pulumi.getStack()}`, presentKeys: Object.keys(pulumi.runtime.allConfig()) },
 );
 const redisPassword =
   config.getSecret('redisPassword') ??

@@ -177,7 +177,7 @@ describe('resolveStackConfig (what the Pulumi program calls with config.get valu
   });
 
   it('throws a StackConfigError whose message lists the problems', () => {
-    expect(() => resolveStackConfig({ proxy: 'haproxy', replicas: '0' }, 'stack demo')).toThrow(
+    expect(() => resolveStackConfig({ proxy: 'haproxy', replicas: '0' }, { source: 'stack demo' })).toThrow(
       'invalid stack config in stack demo:\n  wslab:replicas must be an integer from 1 to 32, got "0"',
     );
   });

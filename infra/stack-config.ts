@@ -216,6 +216,13 @@ const IMAGE_REF = /^[a-z0-9][a-z0-9._\-/:]*(@sha256:[a-f0-9]{64})?$/;
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 const HOUR_MS = 3_600_000;
 
+export interface ResolveOptions {
+  /** Where the values came from, for the error message (a file path, `stack <name>`). */
+  source?: string;
+  /** Every config key that is set (`wslab:…` and others), to reject misspelt `wslab:` keys. */
+  presentKeys?: readonly string[];
+}
+
 /**
  * Resolves a stack configuration from un-prefixed keys (`proxy`, `replicas`, …) to raw values
  * (strings, as Pulumi returns them, or YAML numbers/booleans). Throws a StackConfigError with
@@ -223,9 +230,11 @@ const HOUR_MS = 3_600_000;
  */
 export function resolveStackConfig(
   values: Partial<Record<StackConfigKey, RawValue>>,
-  source?: string,
+  options: ResolveOptions = {},
 ): StackConfig {
+  const { source, presentKeys = [] } = options;
   const read = new Reader(new Map(Object.entries(values)));
+  read.problems.push(...unknownKeyProblems(presentKeys));
   const proxy = read.oneOf('proxy', PROXY_KINDS);
   if (values.proxy === undefined || values.proxy === '') {
     read.problems.push(`${CONFIG_NAMESPACE}:proxy is required: one of ${PROXY_KINDS.join('|')}`);
@@ -309,28 +318,27 @@ export function resolveStackConfig(
  */
 export function parseConfigMap(config: Record<string, unknown>, source?: string): StackConfig {
   const values: Partial<Record<StackConfigKey, RawValue>> = {};
-  const problems: string[] = [];
   const known = new Set<string>(STACK_CONFIG_KEYS);
-  const secret = new Set<string>(SECRET_KEYS);
   for (const [fullKey, value] of Object.entries(config)) {
-    const [namespace, key] = fullKey.includes(':') ? fullKey.split(':', 2) : [CONFIG_NAMESPACE, fullKey];
-    if (namespace !== CONFIG_NAMESPACE || key === undefined) continue;
-    if (secret.has(key)) continue;
-    if (!known.has(key)) {
-      problems.push(`${CONFIG_NAMESPACE}:${key} is not a known key`);
-      continue;
-    }
-    values[key as StackConfigKey] = value;
+    const key = ownKey(fullKey);
+    if (key !== undefined && known.has(key)) values[key as StackConfigKey] = value;
   }
-  let resolved: StackConfig | undefined;
-  try {
-    resolved = resolveStackConfig(values, source);
-  } catch (error) {
-    if (!(error instanceof StackConfigError)) throw error;
-    problems.push(...error.problems);
-  }
-  if (problems.length > 0 || resolved === undefined) throw new StackConfigError(problems, source);
-  return resolved;
+  return resolveStackConfig(values, { source, presentKeys: Object.keys(config) });
+}
+
+/** The key without the `wslab:` prefix, or undefined for another namespace (`docker:host`). */
+function ownKey(fullKey: string): string | undefined {
+  const [namespace, key] = fullKey.includes(':') ? fullKey.split(':', 2) : [CONFIG_NAMESPACE, fullKey];
+  return namespace === CONFIG_NAMESPACE ? key : undefined;
+}
+
+/** One problem per `wslab:` key that is neither a known key nor a secret (a typo would silently fall back). */
+export function unknownKeyProblems(fullKeys: readonly string[]): string[] {
+  const allowed = new Set<string>([...STACK_CONFIG_KEYS, ...SECRET_KEYS]);
+  return fullKeys
+    .map(ownKey)
+    .filter((key): key is string => key !== undefined && !allowed.has(key))
+    .map((key) => `${CONFIG_NAMESPACE}:${key} is not a known key`);
 }
 
 /**

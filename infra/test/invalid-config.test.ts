@@ -52,6 +52,13 @@ describe('infra/index.ts with invalid stack config (mocks)', () => {
     expect(registered).toEqual([]);
   });
 
+  it('a misspelt key (pulumi config set wslab:replica 5)', async () => {
+    await expect(runWith({ 'wslab:proxy': 'haproxy', 'wslab:replica': '5' })).rejects.toThrow(
+      'invalid stack config in stack invalid:\n  wslab:replica is not a known key',
+    );
+    expect(registered).toEqual([]);
+  });
+
   it('missing proxy: Pulumi names the key to set', async () => {
     await expect(runWith({ 'wslab:replicas': '2' })).rejects.toThrow(
       "Missing required configuration variable 'wslab:proxy'",
