@@ -19,6 +19,16 @@ export interface BusOptions {
    * promise rejects with BusUnavailableError. Default 3000 ms.
    */
   operationTimeoutMs?: number;
+  /**
+   * Replicas that must confirm a stored publish (Redis WAIT) before it is
+   * acknowledged. Default 0: asynchronous replication, where a master killed
+   * within its replication lag can lose the last acknowledged entries. With 1,
+   * a publish fails as unavailable when no replica confirms in time (for
+   * example right after a failover, until the old master rejoins as a replica).
+   */
+  replicaAcks?: number;
+  /** How long WAIT may take when replicaAcks > 0. Default 200 ms. */
+  replicaAckTimeoutMs?: number;
 }
 
 export type ResolvedBusOptions = Required<BusOptions>;
@@ -30,6 +40,8 @@ export const BUS_DEFAULTS = {
   historyTtlS: 3600,
   dropOwnEchoes: false,
   operationTimeoutMs: 3000,
+  replicaAcks: 0,
+  replicaAckTimeoutMs: 200,
 } as const satisfies Omit<ResolvedBusOptions, 'instanceId'>;
 
 /** Merges defaults once and rejects bad values with one exact message each. */
@@ -42,6 +54,8 @@ export function resolveBusOptions(options: BusOptions): ResolvedBusOptions {
     historyTtlS: options.historyTtlS ?? BUS_DEFAULTS.historyTtlS,
     dropOwnEchoes: options.dropOwnEchoes ?? BUS_DEFAULTS.dropOwnEchoes,
     operationTimeoutMs: options.operationTimeoutMs ?? BUS_DEFAULTS.operationTimeoutMs,
+    replicaAcks: options.replicaAcks ?? BUS_DEFAULTS.replicaAcks,
+    replicaAckTimeoutMs: options.replicaAckTimeoutMs ?? BUS_DEFAULTS.replicaAckTimeoutMs,
   };
   if (typeof resolved.instanceId !== 'string' || resolved.instanceId.length === 0) {
     throw new TypeError('bus: instanceId must be a non-empty string');
@@ -57,6 +71,15 @@ export function resolveBusOptions(options: BusOptions): ResolvedBusOptions {
   }
   if (!Number.isInteger(resolved.operationTimeoutMs) || resolved.operationTimeoutMs < 1) {
     throw new TypeError('bus: operationTimeoutMs must be an integer >= 1');
+  }
+  if (!Number.isInteger(resolved.replicaAcks) || resolved.replicaAcks < 0) {
+    throw new TypeError('bus: replicaAcks must be an integer >= 0');
+  }
+  if (!Number.isInteger(resolved.replicaAckTimeoutMs) || resolved.replicaAckTimeoutMs < 1) {
+    throw new TypeError('bus: replicaAckTimeoutMs must be an integer >= 1');
+  }
+  if (resolved.replicaAcks > 0 && resolved.replicaAckTimeoutMs >= resolved.operationTimeoutMs) {
+    throw new TypeError('bus: replicaAckTimeoutMs must be below operationTimeoutMs');
   }
   return resolved;
 }

@@ -7,7 +7,7 @@ import type { Fanout } from './fanout.js';
 import { roomKeys } from './keys.js';
 import { BusEvents } from './listeners.js';
 import { type BusOptions, newEpoch, type ResolvedBusOptions, resolveBusOptions } from './options.js';
-import { HistoryScripts, type RedisCommander } from './scripts.js';
+import { HistoryScripts, type RedisCommander, ReplicaAckError } from './scripts.js';
 
 interface RoomSubscription {
   /** subscribe() calls not yet matched by unsubscribe(). */
@@ -98,6 +98,7 @@ export class RedisBus implements Bus {
         this.options.historyTtlS,
         newEpoch(),
         fanout.publishCommand,
+        { acks: this.options.replicaAcks, timeoutMs: this.options.replicaAckTimeoutMs },
       ),
       'publish',
     );
@@ -374,6 +375,9 @@ const TRANSIENT_REPLY = /^(CLUSTERDOWN|TRYAGAIN|MASTERDOWN|LOADING|READONLY|MOVE
 
 function toBusError(error: unknown, what: string): Error {
   if (error instanceof BusUnavailableError) return error;
+  if (error instanceof ReplicaAckError) {
+    return new BusUnavailableError(`bus: ${what} not confirmed: ${error.message}`, { cause: error });
+  }
   const message = error instanceof Error ? error.message : String(error);
   const isReply = error instanceof Error && error.name === 'ReplyError';
   if (isReply && !TRANSIENT_REPLY.test(message)) return error as Error;
