@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MsgFrame, ServerFrame } from '../../app/src/protocol/messages.js';
+import { waitFor } from '../../lab/processes/wait-for.js';
 import type { LabProxyOptions, ProxyKind, RunningProxy, StartProxyOptions } from '../running.js';
 import { reconnectWithBackoff } from './reconnect.js';
 import { backendsOf, type ReplicaSet, startReplicaSet } from './replicas.js';
@@ -224,6 +225,24 @@ export function proxySuite(
       console.info(`${kind}: ${orphans.length} clients of a killed replica back in ${worstMs} ms (max)`);
       // Generous bound for a shared CI machine; the benchmark measures the target (HAProxy 2 s, Nginx 3 s).
       expect(worstMs).toBeLessThan(5_000);
+
+      if (kind === 'haproxy') {
+        // Active checks: r3 is marked DOWN within fall × fastinter after the first failed check.
+        const downMs = await waitFor(
+          async () => {
+            const metrics = await (await fetch(running.metricsUrl)).text();
+            return /haproxy_server_status\{proxy="replicas",server="r3",state="DOWN"\} 1/.test(metrics)
+              ? Date.now() - killedAt
+              : undefined;
+          },
+          { timeoutMs: 5_000, description: 'haproxy marks r3 DOWN' },
+        );
+        console.info(`haproxy: active checks marked the killed replica DOWN after ${downMs} ms`);
+      } else {
+        // Passive checks: the failed connect to r3 disabled it for fail_timeout.
+        const errorLog = readFileSync(running.options.paths.errorLogPath, 'utf8');
+        expect(errorLog).toContain(`upstream server temporarily disabled while connecting to upstream`);
+      }
 
       const survivors = members.filter((client) => client.instance !== 'r3');
       survivors[0]!.send({ op: 'pub', room, data: 'after-failover' });
