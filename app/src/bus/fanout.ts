@@ -30,6 +30,12 @@ export interface Fanout {
    * nothing published after that moment can miss this replica.
    */
   resync(rooms: string[]): Promise<void>;
+  /**
+   * Optional: calls `listener` when the client re-subscribed by itself while
+   * the bus stayed 'ready' (a cluster failover moves a shard's subscriber to
+   * the promoted replica); the bus then confirms and fetches what was missed.
+   */
+  onResubscribed?(listener: () => void): void;
 }
 
 /** Single Redis: one channel per room, SUBSCRIBE/PUBLISH. ioredis re-subscribes after a reconnect (autoResubscribe). */
@@ -104,6 +110,11 @@ export class ShardedFanout implements Fanout {
 
   async unsubscribe(room: string): Promise<void> {
     await this.cluster.sunsubscribe(this.channelFor(room));
+  }
+
+  onResubscribed(listener: () => void): void {
+    // Emitted by ioredis's sharded subscriber group after it rebuilt subscribers for a new slot map.
+    this.cluster.on('subscribersReady', listener);
   }
 
   async resync(rooms: string[]): Promise<void> {

@@ -56,6 +56,9 @@ export class RedisBus implements Bus {
   /** Set when a client dropped after the bus had been ready: subscriptions must be confirmed again. */
   private needsResync = false;
   private resyncing = false;
+  /** Times the client re-subscribed by itself (cluster failovers seen); for tests and the lab. */
+  resubscribedCount = 0;
+  private resubscribeTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly parts: RedisBusParts,
@@ -68,6 +71,7 @@ export class RedisBus implements Bus {
     for (const client of parts.watched) this.watch(client);
     this.updateState();
     this.started = parts.fanout.start((channel, payload) => this.fanoutOnPayload(channel, payload));
+    parts.fanout.onResubscribed?.(() => this.fanoutOnResubscribed());
     this.started.catch(() => undefined);
   }
 
@@ -200,6 +204,7 @@ export class RedisBus implements Bus {
     const rooms = [...this.rooms.keys()];
     this.rooms.clear();
     this.events.setState('closed');
+    clearTimeout(this.resubscribeTimer);
     for (const unwatch of this.watchers) unwatch();
     await Promise.allSettled(rooms.map((room) => this.bounded(this.parts.fanout.unsubscribe(room), 'close')));
   }
@@ -291,6 +296,29 @@ export class RedisBus implements Bus {
     this.deliver(entry);
   }
 
+  /**
+   * The client moved subscriptions by itself (cluster failover): confirm them,
+   * then fill what was missed. ioredis 5.11 signals this on every slot-map
+   * refresh while a master is down (hundreds of times per failover), so the
+   * work is coalesced into one run per RESUBSCRIBE_DEBOUNCE_MS.
+   */
+  private fanoutOnResubscribed(): void {
+    if (this.resubscribeTimer !== undefined) return;
+    this.resubscribeTimer = setTimeout(() => {
+      this.resubscribeTimer = undefined;
+      if (this.events.state !== 'ready' || this.rooms.size === 0) return;
+      this.resubscribedCount += 1;
+      this.bounded(this.parts.fanout.resync([...this.rooms.keys()]), 'resubscribe').then(
+        () => {
+          for (const [room, subscription] of this.rooms) this.repair(room, subscription);
+        },
+        // The next live entry of each room still triggers a repair.
+        () => undefined,
+      );
+    }, RESUBSCRIBE_DEBOUNCE_MS);
+    this.resubscribeTimer.unref();
+  }
+
   private release(room: string, subscription: RoomSubscription): void {
     subscription.count -= 1;
     if (subscription.count > 0 || this.rooms.get(room) !== subscription) return;
@@ -369,6 +397,7 @@ export class RedisBus implements Bus {
 }
 
 const RESYNC_RETRY_MS = 200;
+const RESUBSCRIBE_DEBOUNCE_MS = 250;
 
 /** Redis errors that mean "try again later" rather than a bug in our commands. */
 const TRANSIENT_REPLY = /^(CLUSTERDOWN|TRYAGAIN|MASTERDOWN|LOADING|READONLY|MOVED|ASK|NOREPLICAS|BUSY)\b/;

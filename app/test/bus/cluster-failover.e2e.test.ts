@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisClusterHandle, startRedisCluster } from '../../../lab/processes/redis.js';
 import { waitFor } from '../../../lab/processes/wait-for.js';
 import { BusUnavailableError } from '../../src/bus/errors.js';
+import type { RedisBus } from '../../src/bus/redis-bus.js';
 import { record, request, uniqueRoom } from './bus-suite.js';
 import { ClientPool, clusterHarness, scratchDir } from './redis-harness.js';
 
@@ -77,6 +78,7 @@ describe('cluster bus across a master failover', () => {
         sigkillToFirstPublishMs: failoverMs,
         failedPublishes: failures.length,
         acked: acks.length,
+        subscriberResubscribed: (subscriber.bus as RedisBus).resubscribedCount,
       }),
     );
     expect(failures.every((error) => error instanceof BusUnavailableError)).toBe(true);
