@@ -35,3 +35,29 @@ export function describeCounts(counts: Record<string, number>): string {
 export function eventTime(run: RunResultInput, kind: string): number | undefined {
   return run.events?.find((event) => event.kind === kind)?.tMs;
 }
+
+/**
+ * Connections per replica at the poll in [fromMs, toMs) with the most clients
+ * connected (the latest such poll): the steady state, not the ramp-up or the
+ * close at the end of the run.
+ */
+export function peakConnections(
+  run: RunResultInput,
+  fromMs = 0,
+  toMs = Number.POSITIVE_INFINITY,
+): Record<string, number> {
+  const totals = new Map<number, number>();
+  for (const point of run.connectionsPerReplica ?? []) {
+    if (point.tMs < fromMs || point.tMs >= toMs) continue;
+    totals.set(point.tMs, (totals.get(point.tMs) ?? 0) + point.connections);
+  }
+  let bestT: number | undefined;
+  let bestTotal = -1;
+  for (const [tMs, total] of totals) {
+    if (total >= bestTotal) {
+      bestTotal = total;
+      bestT = tMs;
+    }
+  }
+  return bestT === undefined ? {} : connectionsAt(run, bestT);
+}

@@ -2,7 +2,7 @@ import type { Stickiness } from '../../proxy/options.js';
 import { killReplica } from '../faults/faults.js';
 import type { RunResultInput } from '../report/schema.js';
 import type { ProxyKind } from '../topology/options.js';
-import { connectionsAt, describeCounts, eventTime, ms, reconnectPercentiles } from './conclude.js';
+import { describeCounts, eventTime, ms, peakConnections, reconnectPercentiles } from './conclude.js';
 import type { Experiment } from './experiment.js';
 import { withTopology } from './experiment.js';
 import { describeLoad, streamLoad } from './load-sizes.js';
@@ -62,8 +62,8 @@ export const failoverReplica: Experiment = {
     const conclusions = runs.map((run) => {
       const reconnect = reconnectPercentiles(run);
       const killedAt = eventTime(run, 'kill-replica') ?? 0;
-      const before = describeCounts(connectionsAt(run, killedAt - 1));
-      const after = describeCounts(connectionsAt(run));
+      const before = describeCounts(peakConnections(run, 0, killedAt));
+      const after = describeCounts(peakConnections(run, killedAt));
       const messages = run.messages;
       return (
         `${run.label}: ${reconnect ? `${reconnect.count} clients reconnected, p50 ${ms(reconnect.p50)}, p99 ${ms(reconnect.p99)}` : 'no client had to reconnect'}; ` +

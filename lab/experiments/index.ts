@@ -2,13 +2,21 @@ import type { WrittenReport } from '../report/write.js';
 import { type Experiment, type ExperimentMode, runExperiment } from './experiment.js';
 import { failoverRedis } from './failover-redis.js';
 import { failoverReplica } from './failover-replica.js';
+import { fanoutMode } from './fanout-mode.js';
 import { proxyCompare } from './proxy-compare.js';
+import { scale } from './scale.js';
+import { stickyCompare } from './sticky-compare.js';
+import { timeouts } from './timeouts.js';
 
 /** Every experiment by name. */
 export const EXPERIMENTS: Record<string, Experiment> = {
   [proxyCompare.name]: proxyCompare,
   [failoverReplica.name]: failoverReplica,
   [failoverRedis.name]: failoverRedis,
+  [scale.name]: scale,
+  [stickyCompare.name]: stickyCompare,
+  [fanoutMode.name]: fanoutMode,
+  [timeouts.name]: timeouts,
 };
 
 export const EXPERIMENT_NAMES = Object.keys(EXPERIMENTS);

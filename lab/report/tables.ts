@@ -37,9 +37,10 @@ const RUN_COLUMNS: Column[] = [
   },
 ];
 
-/** The headline table: one row per run, the columns that any run has figures for. */
-export function runsTable(result: ExperimentResult): ReportTable {
+/** The headline table: one row per run, the columns that any run has figures for (none: no table). */
+export function runsTable(result: ExperimentResult): ReportTable | undefined {
   const columns = RUN_COLUMNS.filter((column) => result.runs.some((run) => column.value(run) !== undefined));
+  if (columns.length === 0) return undefined;
   return {
     title: 'Runs',
     header: ['run', ...columns.map((column) => column.header)],

@@ -53,7 +53,7 @@ export interface ComponentInfo {
  * ManagedProcess so that stopping (or crashing) the lab leaves nothing behind.
  */
 export class Topology {
-  readonly options: TopologyOptions;
+  private currentOptions: TopologyOptions;
   readonly publishApiKey: string;
   readonly replicas: ReplicaSlot[] = [];
   readonly proxies: RunningProxy[] = [];
@@ -62,7 +62,7 @@ export class Topology {
   private nextReplicaNumber = 1;
 
   private constructor(options: TopologyOptions) {
-    this.options = options;
+    this.currentOptions = options;
     this.publishApiKey = randomBytes(12).toString('hex');
   }
 
@@ -76,6 +76,17 @@ export class Topology {
       await topology.stop();
       throw error;
     }
+  }
+
+  /** The settings in force (stickiness changes with setStickiness). */
+  get options(): TopologyOptions {
+    return this.currentOptions;
+  }
+
+  /** Switches every proxy to another stickiness mode (config re-rendered, graceful reload). */
+  async setStickiness(stickiness: TopologyOptions['stickiness']): Promise<void> {
+    this.currentOptions = { ...this.currentOptions, stickiness };
+    for (const proxy of this.proxies) await proxy.reload(this.proxyConfig());
   }
 
   get logDir(): string {

@@ -1,0 +1,103 @@
+import type { Stickiness } from '../../proxy/options.js';
+import { spreadOf } from '../collect/connections.js';
+import { restartReplica } from '../faults/faults.js';
+import type { RunResultInput } from '../report/schema.js';
+import { describeCounts, eventTime, ms, peakConnections } from './conclude.js';
+import type { Experiment } from './experiment.js';
+import { withTopology } from './experiment.js';
+import { describeLoad, streamLoad } from './load-sizes.js';
+import { measureRun } from './measure.js';
+import { flatten } from './proxy-compare.js';
+
+/**
+ * URLs for room stickiness: one `?room=` key per room, in the order the load
+ * runner assigns URLs (subscriber i uses URL i mod n and joins room i mod n),
+ * so a room's subscribers share one hash key. The key is not the room's real
+ * name (the runner picks those at run time); the proxy only needs it consistent.
+ */
+function roomUrls(proxyUrl: string, rooms: number): string[] {
+  return Array.from({ length: rooms }, (_, index) => `${proxyUrl}?room=k${index}`);
+}
+
+/**
+ * none / cookie / source / room stickiness behind HAProxy: how connections
+ * spread, where a drained replica's clients land, Redis traffic (room
+ * affinity should cut cross-replica fan-out) and per-message latency.
+ */
+export const stickyCompare: Experiment = {
+  name: 'sticky-compare',
+  title: 'Stickiness modes: none, cookie, source, room',
+  question:
+    'How does each stickiness mode spread connections and how much Redis fan-out traffic does it cause?',
+  async run(context) {
+    const replicas = 3;
+    const short = context.mode === 'short';
+    const modes: Stickiness[] = short ? ['none', 'room'] : ['none', 'cookie', 'source', 'room'];
+    const load = streamLoad(context.mode, short ? { durationMs: 4_000 } : { durationMs: 12_000 });
+    const rooms = load.rooms ?? 1;
+    const restartAtMs = Math.round((load.durationMs ?? 0) * 0.6);
+    const runs = await withTopology(
+      context,
+      'sticky',
+      { proxy: 'haproxy', replicas, redis: 'single', stickiness: 'none' },
+      async (topology) => {
+        const measured: RunResultInput[] = [];
+        for (const mode of modes) {
+          context.progress.phase(`run stickiness ${mode}`);
+          await topology.setStickiness(mode);
+          const proxyUrl = topology.proxy('haproxy').wsUrl;
+          measured.push(
+            await measureRun({
+              topology,
+              label: mode,
+              parameters: { stickiness: mode, replicas, load: describeLoad(load) },
+              urls: mode === 'room' ? roomUrls(proxyUrl, rooms) : [proxyUrl],
+              scenario: 'failover',
+              load,
+              redisTraffic: true,
+              // drain + restart r1: where do its clients go?
+              faults: short ? [] : [{ atMs: restartAtMs, run: (t) => restartReplica(t, 'r1') }],
+              progress: context.progress,
+            }),
+          );
+        }
+        return measured;
+      },
+    );
+    const conclusions = runs.map((run) => {
+      const restartedAt = eventTime(run, 'restart-replica');
+      const before = peakConnections(run, 0, restartedAt ?? Number.POSITIVE_INFINITY);
+      const spread = spreadOf(Object.values(before));
+      const m = run.metrics ?? {};
+      return (
+        `${run.label}: connections [${describeCounts(before)}] (max/mean ${spread.maxOverMean.toFixed(2)}), ` +
+        `Redis ${(m.redisPublishesPerS ?? 0).toFixed(0)} publishes/s and ${(m.redisOutKiBPerS ?? 0).toFixed(0)} KiB/s out, ` +
+        `p50 ${ms(run.latencyMs?.p50)}, p99 ${ms(run.latencyMs?.p99)}` +
+        (restartedAt === undefined
+          ? '.'
+          : `; after draining and restarting r1: [${describeCounts(peakConnections(run, restartedAt))}].`)
+      );
+    });
+    const none = runs.find((run) => run.label === 'none');
+    const room = runs.find((run) => run.label === 'room');
+    if (none && room) {
+      const noneOut = none.metrics?.redisOutKiBPerS ?? 0;
+      const roomOut = room.metrics?.redisOutKiBPerS ?? 0;
+      conclusions.push(
+        roomOut < noneOut
+          ? `Room affinity cut Redis output from ${noneOut.toFixed(0)} to ${roomOut.toFixed(0)} KiB/s: a room's members share a replica, so fewer replicas subscribe to each room.`
+          : `Room affinity did not cut Redis output here (${noneOut.toFixed(0)} → ${roomOut.toFixed(0)} KiB/s).`,
+      );
+    }
+    return {
+      parameters: { replicas, modes: modes.join(','), ...flatten(load) },
+      runs,
+      conclusions,
+      notes: [
+        'Source hashing on one machine: every client comes from 127.0.0.1, so all land on one replica.',
+        'Cookie stickiness pins only clients that keep cookies; the Node load clients do not, so reconnects are re-balanced.',
+        'Room mode: clients connect with ?room=<key per room>; a room publisher uses the next room’s key, as the load runner offsets publishers by one URL; reconnects rotate to the next URL.',
+      ],
+    };
+  },
+};
