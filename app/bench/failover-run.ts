@@ -23,8 +23,10 @@ export interface FailoverRunResult {
   targetRecoveryMs: number;
   /** SIGKILL of the room's master → first ack of a publish sent after the kill. */
   recoveryMs: number;
-  /** Until the cluster reported a promoted master for every slot (lab's view). */
+  /** Until the cluster reported a promoted master for every slot (lab's view, polled every 100 ms). */
   promotionMs: number;
+  /** recoveryMs − promotionMs: what the service (ioredis slot refresh, retries) adds after Redis's own failover. */
+  serviceLagAfterPromotionMs: number;
   published: number;
   acked: number;
   /** Publishes answered with an error (not acknowledged: the client may retry). */
@@ -176,6 +178,7 @@ export async function runClusterFailover(options: FailoverRunOptions): Promise<F
       targetRecoveryMs: nodeTimeoutMs + 2000,
       recoveryMs: firstAckAfterKillAt! - killedAt,
       promotionMs,
+      serviceLagAfterPromotionMs: firstAckAfterKillAt! - killedAt - promotionMs,
       published,
       acked: acks.size,
       failed,

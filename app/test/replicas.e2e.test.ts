@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisServerHandle, startRedis } from '../../lab/processes/redis.js';
 import { type ReplicaHandle, startReplica } from '../../lab/processes/replica.js';
@@ -8,8 +8,9 @@ import { type Frame, TestClient } from './helpers/ws-client.js';
 
 const logDir = join('.lab', 'test-logs', `replicas-${Date.now()}`);
 
-// Three replicas as child processes on one real Redis (BUS_MODE=single, history on).
-describe('replicas over a real Redis', () => {
+// Three replicas as child processes on one real Redis, history on: per-room channels (single)
+// and the one general channel baseline (broadcast).
+describe.each(['single', 'broadcast'])('replicas over a real Redis, BUS_MODE=%s', (busMode) => {
   let redis: RedisServerHandle;
   const replicas: ReplicaHandle[] = [];
   const clients: TestClient[] = [];
@@ -24,9 +25,9 @@ describe('replicas over a real Redis', () => {
   };
 
   beforeAll(async () => {
-    redis = await startRedis({ dir: logDir });
+    redis = await startRedis({ dir: resolve(logDir, busMode) });
     const env = {
-      BUS_MODE: 'single',
+      BUS_MODE: busMode,
       REDIS_URL: redis.url,
       HISTORY_SIZE: '50',
       PUBLISH_RATE_PER_S: '100000',
@@ -35,7 +36,9 @@ describe('replicas over a real Redis', () => {
       LOG_LEVEL: 'warn',
     };
     const started = await Promise.all(
-      ['r1', 'r2', 'r3'].map((name) => startReplica({ logDir, env, name, waitReady: true })),
+      ['r1', 'r2', 'r3'].map((name) =>
+        startReplica({ logDir, env, name: `${busMode}-${name}`, waitReady: true }),
+      ),
     );
     replicas.push(...started);
   });
