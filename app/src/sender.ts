@@ -5,6 +5,8 @@ import type { ErrorCode } from './protocol/messages.js';
 /** After a close frame is queued, a peer that does not finish the close handshake within this is cut off. */
 export const CLOSE_GRACE_MS = 5_000;
 
+const OPEN = 1; // WebSocket.OPEN
+
 // One options object for every send: no allocation per socket on the fan-out path.
 const TEXT_FRAME = { binary: false, compress: false, fin: true } as const;
 
@@ -22,7 +24,8 @@ export class Sender {
 
   /** Sends without counting frames out (fan-out counts once per entry). False when dropped. */
   sendUncounted(client: Client, data: Buffer | string): boolean {
-    if (client.closing) return false;
+    // A socket the peer is closing (CLOSING) would only count the bytes, never send them.
+    if (client.closing || client.socket.readyState !== OPEN) return false;
     if (client.socket.bufferedAmount > this.sendBufferMaxBytes) {
       this.metrics.slowConsumersDropped.inc();
       this.close(client, 1013, 'slow consumer');
