@@ -10,7 +10,7 @@ import { backendsOf, startReplicaSet } from '../testing/replicas.js';
 import { TestClient } from '../testing/ws-client.js';
 import { parseProxies, saveProxyBench } from './save.js';
 
-// npx tsx proxy/bench/failover.ts [--clients 300] [--rooms 10] [--proxies haproxy,nginx]
+// npx tsx proxy/bench/failover.ts [--fault kill|hang] [--clients 300] [--rooms 10] [--proxies haproxy,nginx]
 // A replica is SIGKILLed under load; for each of its clients: the time until it
 // receives room messages again through the proxy (reconnect with backoff, join, first msg).
 const program = new Command()
@@ -20,6 +20,16 @@ const program = new Command()
   .option('--publish-interval-ms <ms>', 'one publish per room this often', '100')
   .option('--stickiness <mode>', 'proxy stickiness mode', 'cookie')
   .option('--proxies <list>', 'proxies to measure', 'haproxy,nginx')
+  .option(
+    '--fault <kind>',
+    'kill (SIGKILL: sockets reset) or hang (SIGSTOP: sockets stay open, silent)',
+    'kill',
+  )
+  .option(
+    '--ping-interval-ms <ms>',
+    "replicas' ping interval; clients drop a link silent for 2.5× this",
+    '1000',
+  )
   .parse();
 const flags = program.opts<{
   clients: string;
@@ -27,7 +37,13 @@ const flags = program.opts<{
   publishIntervalMs: string;
   stickiness: Stickiness;
   proxies: string;
+  fault: string;
+  pingIntervalMs: string;
 }>();
+if (flags.fault !== 'kill' && flags.fault !== 'hang')
+  throw new Error(`--fault: "${flags.fault}" is not kill or hang`);
+const pingIntervalMs = Number(flags.pingIntervalMs);
+const silentMs = Math.round(pingIntervalMs * 2.5);
 const clientCount = Number(flags.clients);
 const roomCount = Number(flags.rooms);
 const publishIntervalMs = Number(flags.publishIntervalMs);
@@ -35,7 +51,11 @@ const TARGET_MS = { haproxy: 2_000, nginx: 3_000 } as const;
 
 async function measure(kind: 'haproxy' | 'nginx') {
   const dir = resolve('.lab', 'bench', `proxy-failover-${kind}-${Date.now()}`);
-  const set = await startReplicaSet(dir, 3, { PUBLISH_RATE_PER_S: '1000', PUBLISH_BURST: '1000' });
+  const set = await startReplicaSet(dir, 3, {
+    PUBLISH_RATE_PER_S: '1000',
+    PUBLISH_BURST: '1000',
+    PING_INTERVAL_MS: String(pingIntervalMs),
+  });
   const start = kind === 'haproxy' ? startHaproxy : startNginx;
   const proxy = await start({
     dir: join(dir, kind),
@@ -48,6 +68,7 @@ async function measure(kind: 'haproxy' | 'nginx') {
     for (let index = 0; index < clientCount; index += 1) {
       const client = await TestClient.connect(url);
       await client.join(rooms[index % roomCount]!);
+      client.watchLiveness(silentMs);
       clients.push(client);
     }
     // The publisher talks to a replica that stays up, directly: only the proxied clients are measured.
@@ -61,12 +82,16 @@ async function measure(kind: 'haproxy' | 'nginx') {
     const victim = set.replicas.find((replica) => replica.instanceId === 'r3')!;
     const orphans = clients.filter((client) => client.instance === 'r3');
     const killedAt = performance.now();
-    await victim.kill();
+    // hang: the process stops answering but the kernel keeps its sockets open and
+    // still completes TCP handshakes — only health checks or client liveness notice.
+    if (flags.fault === 'kill') await victim.kill();
+    else victim.process.killNow('SIGSTOP');
     const results = await Promise.all(
       orphans.map(async (orphan, index) => {
         await orphan.closed;
         const room = rooms[clients.indexOf(orphan) % roomCount]!;
         const { client, attempts } = await reconnectWithBackoff(url, room, { giveUpMs: 20_000 });
+        client.watchLiveness(silentMs);
         clients.push(client);
         const reconnectedMs = performance.now() - killedAt;
         await client.next((frame): frame is MsgFrame => frame.op === 'msg', 5_000);
@@ -79,6 +104,9 @@ async function measure(kind: 'haproxy' | 'nginx') {
     const p99ReceivingMs = quantile(receiving, 0.99);
     return {
       proxy: kind,
+      fault: flags.fault,
+      pingIntervalMs,
+      clientSilentLimitMs: silentMs,
       clients: clientCount,
       orphans: orphans.length,
       publishIntervalMs,
@@ -92,6 +120,8 @@ async function measure(kind: 'haproxy' | 'nginx') {
     };
   } finally {
     for (const client of clients) client.terminate();
+    // SIGKILL also ends a stopped (SIGSTOP) process.
+    for (const replica of set.replicas) if (replica.process.running) await replica.kill();
     await proxy.stop();
     await set.stop();
   }
@@ -99,4 +129,4 @@ async function measure(kind: 'haproxy' | 'nginx') {
 
 const runs = [];
 for (const kind of parseProxies(flags.proxies)) runs.push(await measure(kind));
-saveProxyBench('proxy-failover', { runs });
+saveProxyBench(`proxy-failover-${flags.fault}`, { runs });

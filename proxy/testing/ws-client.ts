@@ -41,6 +41,8 @@ export class TestClient {
   readonly setCookie: string[];
   /** Resolves with the close code when the socket closes. */
   readonly closed: Promise<number>;
+  /** When the server last sent anything (frame or ping), ms since the epoch. */
+  lastHeardAt = Date.now();
   private readonly frames: ServerFrame[] = [];
   private readonly waiters: (() => void)[] = [];
 
@@ -51,13 +53,33 @@ export class TestClient {
     this.setCookie = response.headers['set-cookie'] ?? [];
     this.frames = frames;
     this.closed = new Promise((resolve) => ws.once('close', (code) => resolve(code)));
+    // Server pings count as life: a client uses them to detect a dead link (hello.pingIntervalMs).
+    ws.on('ping', () => {
+      this.lastHeardAt = Date.now();
+    });
     ws.on('message', (data) => {
+      this.lastHeardAt = Date.now();
       this.frames.push(JSON.parse(String(data)) as ServerFrame);
       for (const wake of this.waiters.splice(0)) wake();
     });
     ws.once('close', () => {
       for (const wake of this.waiters.splice(0)) wake();
     });
+  }
+
+  /**
+   * Like a careful browser client: terminates the socket when the server has
+   * been silent for `silentMs` (pings stopped: the link or the replica is dead),
+   * so the reconnect logic runs. Stops watching once closed.
+   */
+  watchLiveness(silentMs: number): void {
+    const timer = setInterval(
+      () => {
+        if (Date.now() - this.lastHeardAt > silentMs) this.ws.terminate();
+      },
+      Math.max(50, Math.floor(silentMs / 10)),
+    );
+    void this.closed.then(() => clearInterval(timer));
   }
 
   get instance(): string {
