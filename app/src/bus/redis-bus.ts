@@ -331,8 +331,13 @@ export class RedisBus implements Bus {
     const update = (): void => this.updateState();
     const events = ['ready', 'connect', 'close', 'reconnecting', 'end'] as const;
     for (const event of events) client.on(event, update);
+    // Connection errors show in `state` (the service logs and exports it); without a listener
+    // ioredis would print every failed reconnect attempt to stderr.
+    const ignoreError = (): void => undefined;
+    client.on('error', ignoreError);
     this.watchers.push(() => {
       for (const event of events) client.off(event, update);
+      client.off('error', ignoreError);
     });
   }
 
