@@ -58,8 +58,8 @@ export function haproxyView(options: ProxyOptions): HaproxyView {
       clientFin: durationLiteral(timeouts.clientFinMs),
       httpRequest: durationLiteral(timeouts.httpRequestMs),
       httpKeepAlive: durationLiteral(timeouts.httpKeepAliveMs),
-      // A check that takes longer than its interval is a failed check.
-      check: durationLiteral(Math.min(health.intervalMs, timeouts.connectMs)),
+      // A /readyz answer takes ~1 ms; a replica silent for timeoutMs is hung even if TCP connects.
+      check: durationLiteral(health.timeoutMs),
     },
     bind: `${options.listen.host}:${options.listen.port}${tlsBind}`,
     statsBind: `${options.stats.host}:${options.stats.port}`,

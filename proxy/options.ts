@@ -53,6 +53,8 @@ export interface ProxyHealth {
   fastIntervalMs: number;
   /** HAProxy `downinter`: check period while the server is down. */
   downIntervalMs: number;
+  /** HAProxy `timeout check`: a check not answered within this fails (a hung replica still accepts TCP). */
+  timeoutMs: number;
   /** Consecutive failed checks before a server is marked down. */
   fall: number;
   /** Consecutive good checks before a server is marked up. */
@@ -148,6 +150,7 @@ export const PROXY_DEFAULTS = {
     intervalMs: 1_000,
     fastIntervalMs: 250,
     downIntervalMs: 1_000,
+    timeoutMs: 500,
     fall: 2,
     rise: 2,
     slowStartMs: 5_000,
@@ -305,6 +308,7 @@ export function validateProxyOptions(options: ProxyOptions): void {
     'intervalMs',
     'fastIntervalMs',
     'downIntervalMs',
+    'timeoutMs',
     'fall',
     'rise',
     'maxFails',

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import type { MsgFrame } from '../../app/src/protocol/messages.js';
 import { startHaproxy } from '../../lab/processes/haproxy.js';
 import { startNginx } from '../../lab/processes/nginx.js';
+import { waitFor } from '../../lab/processes/wait-for.js';
 import { quantile, summarize } from '../../lab/report/stats.js';
 import type { Stickiness } from '../options.js';
 import { reconnectWithBackoff } from '../testing/reconnect.js';
@@ -86,6 +87,19 @@ async function measure(kind: 'haproxy' | 'nginx') {
     // still completes TCP handshakes — only health checks or client liveness notice.
     if (flags.fault === 'kill') await victim.kill();
     else victim.process.killNow('SIGSTOP');
+    // HAProxy only: when the active checks mark the replica DOWN (Nginx has no such state to read).
+    const markedDown =
+      kind === 'haproxy'
+        ? waitFor(
+            async () => {
+              const metrics = await (await fetch(proxy.metricsUrl)).text();
+              return metrics.includes('haproxy_server_status{proxy="replicas",server="r3",state="DOWN"} 1')
+                ? performance.now() - killedAt
+                : undefined;
+            },
+            { timeoutMs: 20_000, intervalMs: 50, description: 'r3 DOWN' },
+          )
+        : Promise.resolve(null);
     const results = await Promise.all(
       orphans.map(async (orphan, index) => {
         await orphan.closed;
@@ -98,6 +112,7 @@ async function measure(kind: 'haproxy' | 'nginx') {
         return { index, attempts, reconnectedMs, receivingMs: performance.now() - killedAt };
       }),
     );
+    const markedDownMs = await markedDown;
     clearInterval(timer);
     publisher.close();
     const receiving = results.map((entry) => entry.receivingMs).sort((a, b) => a - b);
@@ -111,6 +126,7 @@ async function measure(kind: 'haproxy' | 'nginx') {
       orphans: orphans.length,
       publishIntervalMs,
       stickiness: flags.stickiness,
+      markedDownMs,
       receivingAgainMs: summarize(receiving),
       reconnectedMs: summarize(results.map((entry) => entry.reconnectedMs)),
       attempts: summarize(results.map((entry) => entry.attempts)),
