@@ -65,6 +65,20 @@ export async function measureRun(options: MeasureOptions): Promise<RunResultInpu
   }, 1_000);
   ticker.unref();
   let publishStartMs = startedAtMs;
+  let faultsDone: Promise<void> = Promise.resolve();
+  let faultError: unknown;
+  const runFaults = async (fromMs: number): Promise<void> => {
+    for (const step of options.faults ?? []) {
+      const waitMs = fromMs + step.atMs - Date.now();
+      if (waitMs > 0) await sleep(waitMs);
+      const faultStartMs = Date.now();
+      const outcome = await step.run(topology);
+      events.push({ tMs: faultStartMs - startedAtMs, kind: outcome.kind, detail: outcome.detail });
+      for (const [name, value] of Object.entries(outcome.figures)) faultFigures[name] = value;
+      // new processes (a restarted replica, new proxy workers) are sampled too
+      for (const component of topology.sampledComponents()) sampler.track(component);
+    }
+  };
   try {
     const result = await runScenario(
       options.scenario,
@@ -80,26 +94,24 @@ export async function measureRun(options: MeasureOptions): Promise<RunResultInpu
       {
         progress: false,
         hooks: {
-          onPublishing: async () => {
+          // The hook returns at once: the runner measures its publishing window up to the
+          // hook's end, so faults (some wait for recovery) run beside the load instead.
+          onPublishing: () => {
             publishStartMs = Date.now();
             events.push({
               tMs: publishStartMs - startedAtMs,
               kind: 'publishing',
               detail: 'load starts publishing',
             });
-            for (const step of options.faults ?? []) {
-              const waitMs = publishStartMs + step.atMs - Date.now();
-              if (waitMs > 0) await sleep(waitMs);
-              const outcome = await step.run(topology);
-              events.push({ tMs: Date.now() - startedAtMs, kind: outcome.kind, detail: outcome.detail });
-              for (const [name, value] of Object.entries(outcome.figures)) faultFigures[name] = value;
-              // new processes (a restarted replica, a promoted node, new proxy workers) are sampled too
-              for (const component of topology.sampledComponents()) sampler.track(component);
-            }
+            faultsDone = runFaults(publishStartMs).catch((error: unknown) => {
+              faultError = error;
+            });
           },
         },
       },
     );
+    await faultsDone;
+    if (faultError !== undefined) throw faultError;
     const figures = figuresFrom(result);
     const durationMs = Date.now() - startedAtMs;
     const redisMetrics =

@@ -1,9 +1,22 @@
+import { ConnectionsPoller } from '../collect/connections.js';
+import { scaleOut } from '../faults/scale-out.js';
 import type { RunResultInput } from '../report/schema.js';
+import type { Topology } from '../topology/topology.js';
 import { ms } from './conclude.js';
 import type { Experiment } from './experiment.js';
 import { withTopology } from './experiment.js';
 import { describeLoad, streamLoad } from './load-sizes.js';
 import { measureRun } from './measure.js';
+
+/** Scale-out with its own connections poller (the rebalance targets come from it). */
+async function scaleOutFault(topology: Topology) {
+  const poller = new ConnectionsPoller(() =>
+    topology.replicas
+      .filter((slot) => slot.handle?.process.running)
+      .map((slot) => ({ id: slot.id, httpUrl: slot.httpUrl })),
+  );
+  return scaleOut(topology, { poller, windowMs: 1_000, timeoutMs: 12_000 });
+}
 
 function replicaCpuSeconds(run: RunResultInput): number {
   return (run.resources ?? [])
@@ -65,10 +78,32 @@ export const scale: Experiment = {
             );
           }
         }
+        // scale-out under load: one more replica, then ask loaded replicas to shed clients toward it
+        const before = topology.replicas.length;
+        const outLoad = streamLoad(context.mode, { durationMs: short ? 10_000 : 15_000 });
+        context.progress.phase(`run scale-out ${before}→${before + 1} with rebalance`);
+        measured.push(
+          await measureRun({
+            topology,
+            label: `scale-out ${before}→${before + 1}`,
+            parameters: { replicas: null, load: describeLoad(outLoad), proxy: 'haproxy', scaleOut: true },
+            urls: [topology.proxy('haproxy').wsUrl],
+            scenario: 'failover',
+            load: outLoad,
+            faults: [
+              {
+                atMs: Math.round((outLoad.durationMs ?? 0) / 4),
+                run: (t) => scaleOutFault(t),
+              },
+            ],
+            progress: context.progress,
+          }),
+        );
         return measured;
       },
     );
     const conclusions: string[] = [];
+    const scaleOutRun = runs.find((run) => run.parameters?.scaleOut === true);
     for (const load of loads) {
       const loadText = describeLoad(load);
       const series = runs.filter((run) => run.parameters?.load === loadText);
@@ -89,6 +124,17 @@ export const scale: Experiment = {
         );
       });
       conclusions.push(`At ${loadText}: ${parts.join('; ')}.`);
+    }
+    if (scaleOutRun) {
+      const m = scaleOutRun.metrics ?? {};
+      conclusions.push(
+        `${scaleOutRun.label}: ${m.clientsAskedToMove ?? 0} clients were asked to move (close 4000, jittered); ` +
+          `${m.rebalanceRounds ?? 0} round(s); ` +
+          (m.evenAfterMs === undefined
+            ? `the spread did not get within max/mean 1.25 in time (max/mean ${(m.maxOverMeanAfter ?? 0).toFixed(2)}).`
+            : `connections were even (max/mean ≤ 1.25) ${Math.round(m.evenAfterMs)} ms after the request, max/mean ${(m.maxOverMeanAfter ?? 0).toFixed(2)}, ` +
+              `new replica holds ${m.newReplicaConnections ?? 0}; lost ${scaleOutRun.messages?.lost ?? 0} messages on the way.`),
+      );
     }
     conclusions.push(
       'The gain column is what each added replica adds to delivered/s, relative to one replica. Everything here ' +

@@ -4,74 +4,107 @@ import type { Topology } from '../topology/topology.js';
 import type { FaultOutcome } from './faults.js';
 
 export interface ScaleOutOptions {
-  /** Reads connections per replica (must already be running). */
+  /** Reads connections per replica. */
   poller: ConnectionsPoller;
   /** Spread of each replica's closes (the service adds jitter within it). Default 2000 ms. */
   windowMs?: number;
   /** "Even" means max/mean connections at most this. Default 1.25. */
   evenMaxOverMean?: number;
-  /** Give up waiting for an even spread after this long. Default 20 000 ms. */
+  /** Give up rebalancing after this long. Default 20 000 ms. */
   timeoutMs?: number;
+  /** Most rebalance rounds. Default 5. */
+  maxRounds?: number;
+}
+
+async function askToShed(
+  topology: Topology,
+  httpUrl: string,
+  fraction: number,
+  windowMs: number,
+): Promise<number> {
+  const response = await fetch(`${httpUrl}/admin/rebalance`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': topology.publishApiKey },
+    body: JSON.stringify({ fraction, windowMs }),
+  });
+  if (!response.ok) throw new Error(`rebalance on ${httpUrl}: HTTP ${response.status}`);
+  return ((await response.json()) as { closing: number }).closing;
 }
 
 /**
  * Scale out: start one more replica, reload the proxies with it, then ask each
- * loaded replica (POST /admin/rebalance) to close the share of its clients that
- * would leave everyone at the mean, with jitter, so they reconnect through the
- * proxy. Measures how evenly load spreads and how long it takes.
+ * replica above the mean (POST /admin/rebalance) to close its excess share with
+ * jitter so those clients reconnect through the proxy. A balancing proxy sends
+ * only some of them to the new replica, so this repeats in rounds until the
+ * spread is even (max/mean ≤ evenMaxOverMean) or time runs out. Measures how
+ * evenly load spreads, how long it takes and how many clients had to move.
  */
 export async function scaleOut(topology: Topology, options: ScaleOutOptions): Promise<FaultOutcome> {
   const windowMs = options.windowMs ?? 2_000;
   const evenMaxOverMean = options.evenMaxOverMean ?? 1.25;
-  await options.poller.poll();
-  const before = options.poller.latest();
+  const deadlineMs = Date.now() + (options.timeoutMs ?? 20_000);
+  const maxRounds = options.maxRounds ?? 5;
+  const counts = async (): Promise<Map<string, number>> => {
+    await options.poller.poll();
+    return options.poller.latest();
+  };
+  const before = await counts();
+  const total = [...before.values()].reduce((sum, count) => sum + count, 0);
   const startedAtMs = Date.now();
   const slot = await topology.addReplica();
-  const addedMs = Date.now() - startedAtMs;
-  const total = [...before.values()].reduce((sum, count) => sum + count, 0);
-  const target = total / topology.replicas.length;
-  let asked = 0;
-  for (const replica of topology.replicas) {
-    const count = before.get(replica.id) ?? 0;
-    if (replica.id === slot.id || count <= target) continue;
-    const fraction = Math.min(1, (count - target) / count);
-    const response = await fetch(`${replica.httpUrl}/admin/rebalance`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-key': topology.publishApiKey },
-      body: JSON.stringify({ fraction, windowMs }),
-    });
-    if (!response.ok) throw new Error(`rebalance on ${replica.id}: HTTP ${response.status}`);
-    asked += ((await response.json()) as { closing: number }).closing;
-  }
+  const addReplicaMs = Date.now() - startedAtMs;
   const rebalanceStartMs = Date.now();
+  let asked = 0;
+  let rounds = 0;
   let evenAfterMs: number | undefined;
-  try {
+  let latest = await counts();
+  const spreadNow = () => spreadOf(topology.replicas.map((replica) => latest.get(replica.id) ?? 0));
+  const isEven = () => (latest.get(slot.id) ?? 0) > 0 && spreadNow().maxOverMean <= evenMaxOverMean;
+  while (rounds < maxRounds && Date.now() < deadlineMs) {
+    if (isEven()) {
+      evenAfterMs = Date.now() - rebalanceStartMs;
+      break;
+    }
+    rounds += 1;
+    const connected = topology.replicas.reduce((sum, replica) => sum + (latest.get(replica.id) ?? 0), 0);
+    const target = connected / topology.replicas.length;
+    for (const replica of topology.replicas) {
+      const count = latest.get(replica.id) ?? 0;
+      if (count <= target) continue;
+      asked += await askToShed(topology, replica.httpUrl, (count - target) / count, windowMs);
+    }
+    // let the jittered closes happen and the clients come back before looking again
+    const roundStartMs = Date.now();
     await waitFor(
       async () => {
-        await options.poller.poll();
-        const counts = topology.replicas.map((replica) => options.poller.latest().get(replica.id) ?? 0);
-        return (counts[counts.length - 1] ?? 0) > 0 && spreadOf(counts).maxOverMean <= evenMaxOverMean;
+        latest = await counts();
+        const back = topology.replicas.reduce((sum, replica) => sum + (latest.get(replica.id) ?? 0), 0);
+        return Date.now() - roundStartMs > windowMs + 300 && back >= total * 0.95;
       },
-      { timeoutMs: options.timeoutMs ?? 20_000, intervalMs: 250, description: 'even spread after scale-out' },
-    );
-    evenAfterMs = Date.now() - rebalanceStartMs;
-  } catch {
-    // not even within the timeout: no evenAfterMs; the spread figures say how far it got
+      { timeoutMs: windowMs + 5_000, intervalMs: 200, description: 'clients back after a rebalance round' },
+    ).catch(() => undefined);
   }
-  const after = topology.replicas.map((replica) => options.poller.latest().get(replica.id) ?? 0);
+  if (
+    evenAfterMs === undefined &&
+    (latest.get(slot.id) ?? 0) > 0 &&
+    spreadNow().maxOverMean <= evenMaxOverMean
+  ) {
+    evenAfterMs = Date.now() - rebalanceStartMs;
+  }
   const beforeCounts = topology.replicas
     .filter((replica) => replica.id !== slot.id)
     .map((replica) => before.get(replica.id) ?? 0);
   return {
     kind: 'scale-out',
-    detail: `added ${slot.id}; asked ${asked} clients to move`,
+    detail: `added ${slot.id}; ${rounds} rebalance round(s), ${asked} clients asked to move`,
     figures: {
-      addReplicaMs: addedMs,
+      addReplicaMs,
+      rebalanceRounds: rounds,
       clientsAskedToMove: asked,
       ...(evenAfterMs === undefined ? {} : { evenAfterMs }),
       maxOverMeanBefore: spreadOf([...beforeCounts, 0]).maxOverMean,
-      maxOverMeanAfter: spreadOf(after).maxOverMean,
-      newReplicaConnections: after.at(-1) ?? 0,
+      maxOverMeanAfter: spreadNow().maxOverMean,
+      newReplicaConnections: latest.get(slot.id) ?? 0,
     },
   };
 }
