@@ -59,6 +59,23 @@ export function stackSuite(
       expect(run.byType(TYPES.image)).toHaveLength(1);
     });
 
+    it('parents every container and image to a component and names it after it', () => {
+      const components = new Map(
+        run.resources.filter((r) => r.type.startsWith('wslab:infra:')).map((r) => [r.urn, r] as const),
+      );
+      expect([...components.values()].map((c) => `${c.type} ${c.name}`).sort()).toEqual([
+        'wslab:infra:LoadBalancer proxy',
+        'wslab:infra:RedisCluster redis',
+        'wslab:infra:WsService app',
+      ]);
+      const children = [...containers(), ...run.byType(TYPES.image), ...run.byType(TYPES.remoteImage)];
+      for (const child of children) {
+        const parent = components.get(child.parent);
+        expect(parent, child.name).toBeDefined();
+        expect(child.name.startsWith(`${parent!.name}-`), child.name).toBe(true);
+      }
+    });
+
     it('puts every container on one user-defined network', () => {
       const networks = run.byType(TYPES.network);
       expect(networks).toHaveLength(1);
