@@ -37,9 +37,11 @@ export async function closeSpread(
         else client.socket.once('close', () => resolve());
       }),
   );
-  for (const [index, batch] of batches.entries()) {
-    for (const client of batch) sender.close(client, options.code, options.reason);
-    if (index < tickCount - 1) await sleep(DRAIN_TICK_MS);
+  // Stop ticking after the last non-empty batch: a replica with few (or no) clients exits early.
+  const lastTick = batches.findLastIndex((batch) => batch.length > 0);
+  for (let tick = 0; tick <= lastTick; tick += 1) {
+    for (const client of batches[tick]!) sender.close(client, options.code, options.reason);
+    if (tick < lastTick) await sleep(DRAIN_TICK_MS);
   }
   await Promise.all(closed);
 }

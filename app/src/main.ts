@@ -19,10 +19,7 @@ async function main(): Promise<void> {
   // The factory builds the Redis connections the config asks for and injects them into the bus.
   const created = createBus(config);
   const service = createService({ config, bus: created.bus, logger, closeBus: created.close });
-  const port = await service.listen();
-  // The lab and tests read this line to learn the port when PORT=0.
-  logger.info({ port, host: config.host, busMode: config.busMode, history: config.history }, 'listening');
-
+  // Handlers first: a signal during start-up drains too (instead of the default kill).
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -41,6 +38,9 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  const port = await service.listen();
+  // The lab and tests read this line to learn the port when PORT=0.
+  logger.info({ port, host: config.host, busMode: config.busMode, history: config.history }, 'listening');
 }
 
 main().catch((error: unknown) => {
