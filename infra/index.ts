@@ -13,9 +13,10 @@ import { LoadBalancer } from './components/load-balancer.js';
 import { RedisCluster } from './components/redis-cluster.js';
 import { WsService } from './components/ws-service.js';
 import { CONTAINER_PROXY, stackProxyInput } from './proxy-input.js';
-import { resolveStackConfig, STACK_CONFIG_KEYS } from './stack-config.js';
+import { checkSecret, resolveStackConfig, type SecretKey, STACK_CONFIG_KEYS } from './stack-config.js';
 
 const config = new pulumi.Config();
+const source = `stack ${pulumi.getStack()}`;
 // Every key goes through the same parser the lab uses for stack files (one exact message
 // per bad value); `proxy` has no default, so Pulumi's own "missing required" hint applies.
 const stack = resolveStackConfig(
@@ -24,13 +25,16 @@ const stack = resolveStackConfig(
     proxy: config.require('proxy'),
   },
   // Every set key, so a misspelt `wslab:` key fails instead of silently using a default.
-  { source: `stack ${pulumi.getStack()}`, presentKeys: Object.keys(pulumi.runtime.allConfig()) },
+  { source, presentKeys: Object.keys(pulumi.runtime.allConfig()) },
 );
+// Secrets stay Outputs (encrypted in state); their length is checked inside apply, so a too-short
+// key fails `pulumi preview`/`up` with the parser's message instead of crash-looping a replica.
+const secret = (key: SecretKey) => config.getSecret(key)?.apply((value) => checkSecret(key, value, source));
 const redisPassword =
-  config.getSecret('redisPassword') ??
+  secret('redisPassword') ??
   new random.RandomPassword('redis-password', { length: 32, special: false }).result;
-const publishApiKey = config.getSecret('publishApiKey');
-const authJwtSecret = config.getSecret('authJwtSecret');
+const publishApiKey = secret('publishApiKey');
+const authJwtSecret = secret('authJwtSecret');
 
 // Container names carry project and stack, so two stacks can run side by side on one host.
 const prefix = `wslab-${pulumi.getStack()}`;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PROXY_DEFAULTS } from '../proxy/options.js';
 import {
+  checkSecret,
   parseConfigMap,
   readStackFile,
   resolveStackConfig,
@@ -209,5 +210,20 @@ describe('infra/README.md config table', () => {
     }
     for (const key of SECRET_KEYS) expect(rows.has(key), key).toBe(true);
     expect(rows.size).toBe(STACK_CONFIG_KEYS.length + SECRET_KEYS.length);
+  });
+});
+
+describe('checkSecret (secrets are checked by the program, never printed)', () => {
+  it('accepts a secret the service accepts and rejects a shorter one by length only', () => {
+    expect(checkSecret('publishApiKey', 'k'.repeat(16))).toBe('k'.repeat(16));
+    expect(() => checkSecret('publishApiKey', 'short-key', 'stack demo')).toThrow(
+      'invalid stack config in stack demo:\n  wslab:publishApiKey must be at least 16 characters, got 9',
+    );
+    expect(() => checkSecret('authJwtSecret', 's'.repeat(31))).toThrow(
+      'wslab:authJwtSecret must be at least 32 characters, got 31',
+    );
+    expect(() => checkSecret('redisPassword', '')).toThrow(
+      'wslab:redisPassword must be at least 1 characters, got 0',
+    );
   });
 });

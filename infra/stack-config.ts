@@ -67,6 +67,26 @@ export const CONFIG_NAMESPACE = 'wslab';
 
 /** Keys that hold secrets: read by the Pulumi program with getSecret, skipped by this parser. */
 export const SECRET_KEYS = ['redisPassword', 'publishApiKey', 'authJwtSecret'] as const;
+export type SecretKey = (typeof SECRET_KEYS)[number];
+
+/**
+ * Shortest value the service accepts for each secret (app/src/config.ts): checked before
+ * deploying, or a replica would crash-loop until the health wait times out.
+ */
+export const SECRET_MIN_LENGTH: Record<SecretKey, number> = {
+  redisPassword: 1,
+  publishApiKey: 16,
+  authJwtSecret: 32,
+};
+
+/** Returns the secret when long enough; throws a StackConfigError that never includes the value. */
+export function checkSecret(key: SecretKey, value: string, source?: string): string {
+  const min = SECRET_MIN_LENGTH[key];
+  if (value.length >= min) return value;
+  const expectation =
+    min === 1 ? 'must not be empty' : `must be at least ${min} characters, got ${value.length}`;
+  throw new StackConfigError([`${CONFIG_NAMESPACE}:${key} ${expectation}`], source);
+}
 
 /**
  * Defaults, in one place. Proxy timeouts and stickiness are the shared proxy defaults

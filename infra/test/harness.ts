@@ -53,7 +53,11 @@ export interface ProgramRun {
  * the monitor's registerResource is wrapped). Call once per test file: the runtime's
  * settings are process-global.
  */
-export async function runProgram(stack: string, config: Record<string, string>): Promise<ProgramRun> {
+export async function runProgram(
+  stack: string,
+  config: Record<string, string>,
+  secretKeys: string[] = [],
+): Promise<ProgramRun> {
   const resources: Registered[] = [];
   await pulumi.runtime.setMocks(
     {
@@ -68,7 +72,7 @@ export async function runProgram(stack: string, config: Record<string, string>):
     stack,
     false,
   );
-  pulumi.runtime.setAllConfig(config);
+  pulumi.runtime.setAllConfig(config, secretKeys);
   const monitor = pulumi.runtime.getMonitor() as unknown as {
     registerResource(
       request: RegisterRequest,
