@@ -222,8 +222,6 @@ describe('checkSecret (secrets are checked by the program, never printed)', () =
     expect(() => checkSecret('authJwtSecret', 's'.repeat(31))).toThrow(
       'wslab:authJwtSecret must be at least 32 characters, got 31',
     );
-    expect(() => checkSecret('redisPassword', '')).toThrow(
-      'wslab:redisPassword must be at least 1 characters, got 0',
-    );
+    expect(() => checkSecret('redisPassword', '')).toThrow('wslab:redisPassword must not be empty');
   });
 });
