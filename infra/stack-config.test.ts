@@ -56,6 +56,13 @@ describe('readStackFile: the example stacks', () => {
     expect(stack.drainWindowMs).toBe(5000);
   });
 
+  it('lists the stacks when the named one does not exist', () => {
+    const path = stackFilePath(repoRoot, 'haproxyy');
+    expect(() => readStackFile(path)).toThrow(
+      `invalid stack config in ${path}:\n  no such stack file; stacks here: haproxy, nginx, single-redis`,
+    );
+  });
+
   it('names the file in the error when a stack file is bad', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wslab-stack-'));
     const path = join(dir, 'Pulumi.bad.yaml');

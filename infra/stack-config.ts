@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { PROXY_DEFAULTS, STICKINESS_MODES, type Stickiness } from '../proxy/options.js';
 
@@ -366,6 +367,13 @@ export function unknownKeyProblems(fullKeys: readonly string[]): string[] {
  * the Pulumi runtime: this is what `wslab up --stack <name>` calls.
  */
 export function readStackFile(path: string): StackConfig {
+  if (!existsSync(path)) {
+    const stacks = listStacks(dirname(path));
+    throw new StackConfigError(
+      [`no such stack file${stacks.length > 0 ? `; stacks here: ${stacks.join(', ')}` : ''}`],
+      path,
+    );
+  }
   const document: unknown = parseYaml(readFileSync(path, 'utf8'));
   const config =
     document !== null && typeof document === 'object' && 'config' in document ? document.config : undefined;
@@ -378,4 +386,12 @@ export function readStackFile(path: string): StackConfig {
 /** Path of a named stack's file in a project directory (`Pulumi.<stack>.yaml`). */
 export function stackFilePath(projectDir: string, stack: string): string {
   return `${projectDir.replace(/\/$/, '')}/Pulumi.${stack}.yaml`;
+}
+
+/** Names of the stacks that have a `Pulumi.<stack>.yaml` in a project directory, sorted. */
+export function listStacks(projectDir: string): string[] {
+  return readdirSync(projectDir)
+    .map((file) => /^Pulumi\.(.+)\.ya?ml$/.exec(basename(file))?.[1])
+    .filter((stack): stack is string => stack !== undefined)
+    .sort();
 }
