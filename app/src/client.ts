@@ -2,6 +2,7 @@ import type { WebSocket } from 'ws';
 import type { Grants } from './auth.js';
 import type { BusEntry } from './bus/bus.js';
 import type { PublishLimiter } from './limits.js';
+import type { StreamPosition } from './protocol/messages.js';
 
 /** One local member's state in a room. */
 export interface Membership {
@@ -11,6 +12,12 @@ export interface Membership {
    * history by offset and flushed. Null once the socket receives live.
    */
   pending: BusEntry[] | null;
+  /**
+   * After a resumed join: the last offset sent from history. The bus may deliver an entry the
+   * history read already returned (the subscriber connection is read after the command reply),
+   * so live entries at or below it in the same epoch are skipped; cleared by the first newer one.
+   */
+  resumedUpTo?: StreamPosition | null;
 }
 
 let nextClientNumber = 0;

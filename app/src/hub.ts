@@ -84,6 +84,11 @@ export function busOnMessage(hub: Hub, entry: BusEntry): void {
       holdPending(hub, client, membership, entry);
       continue;
     }
+    if (membership?.resumedUpTo) {
+      const upTo = membership.resumedUpTo;
+      if (entry.epoch === upTo.epoch && entry.offset <= upTo.offset) continue;
+      membership.resumedUpTo = null;
+    }
     if (hub.sender.sendUncounted(client, data)) delivered += 1;
   }
   if (delivered > 0) {
@@ -178,6 +183,8 @@ export async function joinRoom(
       if (lastSent !== null && entry.epoch === lastSent.epoch)
         lastSent = { offset: entry.offset, epoch: entry.epoch };
     }
+    // The bus can still deliver entries the history read returned: skip those (see busOnMessage).
+    membership.resumedUpTo = lastSent;
     if (delivered > 0) hub.metrics.messagesDelivered.inc(delivered);
     return true;
   } catch (error) {
