@@ -66,7 +66,13 @@ export class ManagedProcess {
       });
     });
     // Close the log only after both pipes are done, or late lines are lost.
-    void this.exited.then(() => setImmediate(() => log.end()));
+    // 'close' fires once stdout/stderr have ended too: ending at 'exit' lost the race
+    // with a pipe still draining (write after end, seen with a SIGSTOPped then SIGKILLed child).
+    const endLog = () => {
+      if (!log.writableEnded) log.end();
+    };
+    this.child.once('close', endLog);
+    this.child.once('error', endLog);
     live.add(this);
   }
 

@@ -200,6 +200,37 @@ export function proxySuite(
       client.close();
     });
 
+    it('a hung replica: HAProxy active checks cut its sessions, Nginx only its tunnel timeout does', async () => {
+      const hung = await set.add(`hung-${kind}`);
+      const tunnelMs = 6_000;
+      const running = await proxy({
+        backends: backendsOf([set.replicas[0]!, hung]),
+        stickiness: 'none',
+        timeouts: { tunnelMs },
+      });
+      const members = await Promise.all([1, 2, 3, 4].map(() => connect(running)));
+      const stuck = members.filter((client) => client.instance === hung.instanceId);
+      expect(stuck.length).toBe(2);
+      // SIGSTOP: the kernel keeps the sockets (and still completes TCP handshakes); nothing answers.
+      const stoppedAt = Date.now();
+      hung.process.killNow('SIGSTOP');
+      try {
+        await Promise.all(stuck.map((client) => client.closed));
+        const closedAfterMs = Date.now() - stoppedAt;
+        console.info(`${kind}: sessions of a hung replica closed by the proxy after ${closedAfterMs} ms`);
+        if (kind === 'haproxy') {
+          // fall 2 checks failing on `timeout check`, then on-marked-down shutdown-sessions.
+          expect(closedAfterMs).toBeLessThan(4_500);
+        } else {
+          // Passive checks see nothing on an idle tunnel: proxy_read_timeout is the only bound.
+          expect(closedAfterMs).toBeGreaterThanOrEqual(tunnelMs - 500);
+          expect(closedAfterMs).toBeLessThan(tunnelMs + 2_000);
+        }
+      } finally {
+        await hung.kill();
+      }
+    });
+
     // Last: it kills a replica of the shared set.
     it('a killed replica: its clients reconnect through the proxy to healthy replicas', async () => {
       const running = await proxy({ stickiness: 'none' });
