@@ -38,7 +38,12 @@ const authJwtSecret = secret('authJwtSecret');
 
 // Container names carry project and stack, so two stacks can run side by side on one host.
 const prefix = `wslab-${pulumi.getStack()}`;
-const network = new docker.Network('network', { name: `${prefix}-net`, driver: 'bridge' });
+const network = new docker.Network(
+  'network',
+  { name: `${prefix}-net`, driver: 'bridge' },
+  // Named, so a replacement must remove the old network first.
+  { deleteBeforeReplace: true },
+);
 
 const redis = new RedisCluster('redis', {
   mode: stack.redisMode,

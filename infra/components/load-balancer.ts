@@ -85,8 +85,9 @@ export class LoadBalancer extends pulumi.ComponentResource {
         networksAdvanced: [{ name: args.networkName, aliases: [args.containerName] }],
       },
       // The component's dependsOn (the replicas) is forwarded to the container itself, so the
-      // proxy container is created only after every replica container is healthy.
-      { parent: this, dependsOn: opts?.dependsOn },
+      // proxy container is created only after every replica container is healthy. Docker names
+      // are unique: a replacement must remove the old container before creating the new one.
+      { parent: this, dependsOn: opts?.dependsOn, deleteBeforeReplace: true },
     );
 
     this.registerOutputs({ containerName: this.container.name, configPath: this.configPath });

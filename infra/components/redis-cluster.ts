@@ -95,7 +95,8 @@ export class RedisCluster extends pulumi.ComponentResource {
                 ? [{ internal: REDIS_PORT, external: args.hostPort, ip: args.publishAddress ?? '127.0.0.1' }]
                 : [],
           },
-          { parent: this },
+          // Docker names are unique: a replacement removes the old container first.
+          { parent: this, deleteBeforeReplace: true },
         ),
     );
     this.seeds = hostnames.map((hostname) => `${hostname}:${REDIS_PORT}`);
@@ -118,7 +119,7 @@ export class RedisCluster extends pulumi.ComponentResource {
           rm: false,
           restart: 'no',
         },
-        { parent: this, dependsOn: this.nodes },
+        { parent: this, dependsOn: this.nodes, deleteBeforeReplace: true },
       );
       this.clusterCreate = create;
       this.ready = create.exitCode.apply((code) => {

@@ -105,8 +105,9 @@ export class WsService extends pulumi.ComponentResource {
           networksAdvanced: [{ name: args.networkName, aliases: [backend.host] }],
           // No published port: clients reach the replicas through the proxy only.
         },
-        // The component's dependsOn (Redis) is forwarded to each replica container.
-        { parent: this, dependsOn: opts?.dependsOn },
+        // The component's dependsOn (Redis) is forwarded to each replica container. Docker names
+        // are unique: a replacement (new image, new env) removes the old container first.
+        { parent: this, dependsOn: opts?.dependsOn, deleteBeforeReplace: true },
       );
     });
 

@@ -15,6 +15,8 @@ export interface Registered {
   /** URNs this resource waits for (explicit dependsOn plus implicit, from its inputs). */
   dependencies: string[];
   parent: string;
+  /** Replacement order: true = delete the old resource before creating the new one. */
+  deleteBeforeReplace: boolean;
 }
 
 export const TYPES = {
@@ -97,6 +99,7 @@ export async function runProgram(
       wireInputs,
       dependencies: request.getDependenciesList(),
       parent: request.getParent(),
+      deleteBeforeReplace: request.getDeletebeforereplace(),
     });
     return original(request, callback);
   };
@@ -124,6 +127,7 @@ interface RegisterRequest {
   getParent(): string;
   getObject(): unknown;
   getDependenciesList(): string[];
+  getDeletebeforereplace(): boolean;
 }
 
 function mockOutputs(type: string, name: string): Record<string, unknown> {

@@ -76,6 +76,13 @@ export function stackSuite(
       }
     });
 
+    it('replaces named containers and the network delete-first (Docker names are unique)', () => {
+      const named = [...containers(), ...run.byType(TYPES.network)];
+      expect(
+        named.filter((resource) => !resource.deleteBeforeReplace).map((resource) => resource.name),
+      ).toEqual([]);
+    });
+
     it('puts every container on one user-defined network', () => {
       const networks = run.byType(TYPES.network);
       expect(networks).toHaveLength(1);
