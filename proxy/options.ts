@@ -147,7 +147,7 @@ export const PROXY_DEFAULTS = {
   } satisfies ProxyTimeouts,
   health: {
     path: '/readyz',
-    intervalMs: 1_000,
+    intervalMs: 500,
     fastIntervalMs: 250,
     downIntervalMs: 1_000,
     timeoutMs: 500,
