@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Bus, BusEntry } from '../src/bus/bus.js';
 import { MemoryBroker } from '../src/bus/memory.js';
 import { type InProcessReplica, startInProcess } from './helpers/in-process.js';
 import { metricValue } from './helpers/metrics.js';
@@ -85,6 +86,36 @@ describe('hub', () => {
     );
   });
 
+  it('skips live copies of entries a resume already sent from history (they can arrive late)', async () => {
+    // With Redis the pub/sub copy of an entry can arrive after the history read that returned it.
+    let late: LateDeliveryBus | undefined;
+    const replica = await startInProcess({}, undefined, (bus) => {
+      late = new LateDeliveryBus(bus);
+      return late;
+    });
+    replicas.push(replica);
+    const keeper = await connect(replica); // keeps the room subscribed
+    await keeper.join('late');
+    const publisher = await connect(replica);
+    const subscriber = await connect(replica);
+    const joined = await subscriber.join('late');
+    const epoch = (joined.position as { epoch: string }).epoch;
+    publisher.send({ op: 'pub', room: 'late', data: 1 });
+    await subscriber.waitForMessages('late', 1);
+    subscriber.close();
+    late!.holding = true;
+    for (const value of [2, 3]) publisher.send({ op: 'pub', room: 'late', data: value, id: `${value}` });
+    await publisher.next('ack', (frame) => frame.id === '3');
+    const back = await connect(replica);
+    await back.join('late', { offset: 1, epoch });
+    await back.waitForMessages('late', 2);
+    late!.release();
+    publisher.send({ op: 'pub', room: 'late', data: 4, id: '4' });
+    await keeper.waitForMessages('late', 4);
+    await back.waitForMessages('late', 3);
+    expect(back.messages('late').map((frame) => frame.data)).toEqual([2, 3, 4]);
+  });
+
   it('signals missed when since is older than the retained window or from another epoch', async () => {
     replicas.push(await startInProcess({ HISTORY_SIZE: '3' }));
     const replica = replicas[0]!;
@@ -148,3 +179,52 @@ describe('hub', () => {
     expect((await fetch(`${replicas[0]!.httpUrl}/readyz`)).status).toBe(200);
   });
 });
+
+/** Delegates to a bus, but while `holding` keeps live entries back until `release()`. */
+class LateDeliveryBus implements Bus {
+  holding = false;
+  private readonly held: BusEntry[] = [];
+  private readonly listeners: Array<(entry: BusEntry) => void> = [];
+  readonly publish: Bus['publish'];
+  readonly position: Bus['position'];
+  readonly readSince: Bus['readSince'];
+  readonly subscribe: Bus['subscribe'];
+  readonly unsubscribe: Bus['unsubscribe'];
+  readonly onStateChange: Bus['onStateChange'];
+  readonly onDecodeError: Bus['onDecodeError'];
+  readonly close: Bus['close'];
+
+  constructor(private readonly inner: Bus) {
+    this.publish = inner.publish.bind(inner);
+    this.position = inner.position.bind(inner);
+    this.readSince = inner.readSince.bind(inner);
+    this.subscribe = inner.subscribe.bind(inner);
+    this.unsubscribe = inner.unsubscribe.bind(inner);
+    this.onStateChange = inner.onStateChange.bind(inner);
+    this.onDecodeError = inner.onDecodeError.bind(inner);
+    this.close = inner.close.bind(inner);
+    inner.onMessage((entry) => {
+      if (this.holding) this.held.push(entry);
+      else for (const listener of this.listeners) listener(entry);
+    });
+  }
+
+  get mode() {
+    return this.inner.mode;
+  }
+  get historyEnabled() {
+    return this.inner.historyEnabled;
+  }
+  get state() {
+    return this.inner.state;
+  }
+
+  onMessage(listener: (entry: BusEntry) => void): void {
+    this.listeners.push(listener);
+  }
+
+  release(): void {
+    this.holding = false;
+    for (const entry of this.held.splice(0)) for (const listener of this.listeners) listener(entry);
+  }
+}

@@ -1,4 +1,5 @@
 import pino from 'pino';
+import type { Bus } from '../../src/bus/bus.js';
 import { createMemoryBus, type MemoryBroker } from '../../src/bus/memory.js';
 import { loadConfig } from '../../src/config.js';
 import { createService, type Service } from '../../src/service.js';
@@ -15,11 +16,15 @@ export interface InProcessReplica {
 export async function startInProcess(
   env: Record<string, string> = {},
   broker?: MemoryBroker,
+  /** Wraps the memory bus (tests that reorder or delay what the bus delivers). */
+  wrapBus: (bus: Bus) => Bus = (bus) => bus,
 ): Promise<InProcessReplica> {
   const config = loadConfig({ PORT: '0', BUS_MODE: 'memory', LOG_LEVEL: 'silent', ...env });
-  const bus = createMemoryBus(
-    { instanceId: config.instanceId, history: config.history, historySize: config.historySize },
-    broker,
+  const bus = wrapBus(
+    createMemoryBus(
+      { instanceId: config.instanceId, history: config.history, historySize: config.historySize },
+      broker,
+    ),
   );
   const service = createService({ config, bus, logger: pino({ level: 'silent' }) });
   const port = await service.listen();
