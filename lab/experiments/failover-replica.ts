@@ -1,5 +1,5 @@
 import type { Stickiness } from '../../proxy/options.js';
-import { killReplica } from '../faults/faults.js';
+import { busiestReplica, killReplica } from '../faults/faults.js';
 import type { RunResultInput } from '../report/schema.js';
 import type { ProxyKind } from '../topology/options.js';
 import { describeCounts, eventTime, ms, peakConnections, reconnectPercentiles } from './conclude.js';
@@ -44,7 +44,7 @@ export const failoverReplica: Experiment = {
           `failover-${combo.proxy}-${combo.stickiness}`,
           { proxy: combo.proxy, replicas, redis: 'single', stickiness: combo.stickiness, history: true },
           async (topology) => {
-            context.progress.phase(`run ${label}: kill r1 at ${killAtMs} ms`);
+            context.progress.phase(`run ${label}: kill the busiest replica at ${killAtMs} ms`);
             return measureRun({
               topology,
               label,
@@ -52,7 +52,7 @@ export const failoverReplica: Experiment = {
               urls: [topology.proxy(combo.proxy).wsUrl],
               scenario: 'failover',
               load,
-              faults: [{ atMs: killAtMs, run: (t) => killReplica(t, 'r1') }],
+              faults: [{ atMs: killAtMs, run: async (t) => killReplica(t, await busiestReplica(t)) }],
               progress: context.progress,
             });
           },
@@ -82,7 +82,7 @@ export const failoverReplica: Experiment = {
       runs,
       conclusions,
       notes: [
-        'Each run uses a fresh topology (Redis, 3 replicas, one proxy) and SIGKILLs r1 a third into the publishing window.',
+        'Each run uses a fresh topology (Redis, 3 replicas, one proxy) and SIGKILLs the replica with the most connections a third into the publishing window.',
         'The load clients keep no cookies, so cookie stickiness cannot pin their reconnects; source hashing can.',
       ],
     };

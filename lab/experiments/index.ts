@@ -22,7 +22,7 @@ export const EXPERIMENTS: Record<string, Experiment> = {
 export const EXPERIMENT_NAMES = Object.keys(EXPERIMENTS);
 
 /** The set `npm start` runs: the headline questions, within ~5 minutes on a 2-core machine. */
-export const HEADLINE_EXPERIMENTS = ['proxy-compare'];
+export const HEADLINE_EXPERIMENTS = ['proxy-compare', 'failover-replica', 'scale'];
 
 /** Resolves names ("headline" expands to the headline set); unknown names are an error listing the known ones. */
 export function resolveExperiments(names: readonly string[]): Experiment[] {

@@ -42,7 +42,7 @@ export const scale: Experiment = {
       ? [streamLoad('short', { ratePerPublisher: 20 })]
       : [
           streamLoad('full', { durationMs: 8_000, ratePerPublisher: 10 }),
-          streamLoad('full', { durationMs: 8_000, ratePerPublisher: 60 }),
+          streamLoad('full', { durationMs: 8_000, ratePerPublisher: 150 }),
         ];
     const runs = await withTopology(
       context,

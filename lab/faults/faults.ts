@@ -1,4 +1,5 @@
 import { roomKeys } from '../../app/src/bus/keys.js';
+import { fetchText, metricValue } from '../collect/prometheus.js';
 import { waitFor } from '../processes/wait-for.js';
 import type { ProxyKind } from '../topology/options.js';
 import type { Topology } from '../topology/topology.js';
@@ -128,4 +129,17 @@ export async function reloadProxy(topology: Topology, kind: ProxyKind): Promise<
     detail: `${kind} reloaded`,
     figures: { reloadMs: Date.now() - startedAtMs },
   };
+}
+
+/** The running replica with the most open connections right now (ties: the first). */
+export async function busiestReplica(topology: Topology): Promise<string> {
+  let best: { id: string; connections: number } | undefined;
+  for (const slot of topology.replicas) {
+    if (!slot.handle?.process.running || slot.frozen) continue;
+    const text = await fetchText(`${slot.httpUrl}/metrics`, 1_000);
+    const connections = text ? (metricValue(text, 'wslab_connections_open') ?? 0) : 0;
+    if (!best || connections > best.connections) best = { id: slot.id, connections };
+  }
+  if (!best) throw new Error('no running replica');
+  return best.id;
 }

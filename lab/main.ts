@@ -1,0 +1,45 @@
+/**
+ * The main job (`npm start`): runs the headline experiments on the embedded
+ * default (every component as a local process on 127.0.0.1), writes a report
+ * per experiment under reports/, and prints where they are with the headline
+ * findings. `npm start -- --short` runs the same set in seconds (what CI does).
+ */
+import { readFile } from 'node:fs/promises';
+import { Command } from 'commander';
+import { HEADLINE_EXPERIMENTS, runExperiments } from './experiments/index.js';
+
+const program = new Command('wslab-start')
+  .description(
+    `runs the headline experiments (${HEADLINE_EXPERIMENTS.join(', ')}) and prints the report paths`,
+  )
+  .option('--short', 'short mode: seconds per run')
+  .option('--only <names>', 'comma-separated experiments instead of the headline set')
+  .option('--out <dir>', 'reports directory', 'reports');
+
+program.parse(process.argv);
+const flags = program.opts<{ short?: boolean; only?: string; out: string }>();
+const names = flags.only ? flags.only.split(',').map((name) => name.trim()) : HEADLINE_EXPERIMENTS;
+const mode = flags.short ? 'short' : 'full';
+
+process.stdout.write(
+  `wslab: running ${names.join(', ')} (${mode} mode) on local processes; ` +
+    `${mode === 'full' ? 'about 4 minutes' : 'about a minute'} on 2 cores.\n`,
+);
+try {
+  const written = await runExperiments(names, { mode, reportsDir: flags.out });
+  for (const report of written) {
+    const markdown = await readFile(report.markdownPath, 'utf8');
+    const title = markdown.split('\n')[0]?.replace(/^# /, '') ?? report.dir;
+    const conclusions = markdown
+      .split('## Conclusion')[1]
+      ?.split('\n## ')[0]
+      ?.split('\n')
+      .filter((line) => line.startsWith('- '));
+    process.stdout.write(`\n${title}\n${(conclusions ?? []).join('\n')}\n`);
+  }
+  process.stdout.write('\nReports:\n');
+  for (const report of written) process.stdout.write(`report: ${report.htmlPath}\n`);
+} catch (error) {
+  process.stderr.write(`wslab: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+}
