@@ -42,6 +42,16 @@ const params = {
   sampleEveryMs: 2_000,
 };
 const only = new Set(values.only.split(','));
+/**
+ * Proxy health checks for the benchmark: the defaults (500 ms check timeout, fall 2) mark a
+ * CPU-saturated replica DOWN and HAProxy then shuts every session (on-marked-down
+ * shutdown-sessions), which measures the health check, not the proxy's fan-out path.
+ */
+const PROXY_BENCH_OPTIONS = {
+  stickiness: 'none',
+  limits: { workers: 1 },
+  health: { timeoutMs: 2_000, intervalMs: 2_000, fall: 3 },
+} as const;
 const logDir = join(process.cwd(), '.lab', 'bench', `fanout-${Date.now()}`);
 
 interface Run {
@@ -91,7 +101,7 @@ try {
   if (only.has('haproxy')) {
     const haproxy = await startHaproxy({
       dir: join(logDir, 'haproxy'),
-      options: { backends, stickiness: 'none', limits: { workers: 1 } },
+      options: { backends, ...PROXY_BENCH_OPTIONS },
     });
     runs.push(await measure('haproxy', `${haproxy.wsUrl}/ws`, [replica!.process.pid], haproxy));
     await haproxy.stop();
@@ -99,7 +109,7 @@ try {
   if (only.has('nginx')) {
     const nginx = await startNginx({
       dir: join(logDir, 'nginx'),
-      options: { backends, stickiness: 'none', limits: { workers: 1 } },
+      options: { backends, ...PROXY_BENCH_OPTIONS },
     });
     runs.push(await measure('nginx', `${nginx.wsUrl}/ws`, [replica!.process.pid], nginx));
     await nginx.stop();
@@ -136,6 +146,7 @@ const path = saveBench('fanout-compare', {
   version: 1,
   command: `npx tsx loadtests/bench/fanout-compare.ts ${process.argv.slice(2).join(' ')}`.trim(),
   parameters: params,
+  proxyOptions: PROXY_BENCH_OPTIONS,
   summary: rows,
   results: runs.map((run) => ({ target: run.target, proxyCpuCores: run.proxyCpuCores, result: run.result })),
 });
