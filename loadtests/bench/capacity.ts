@@ -7,6 +7,7 @@
  *
  *   npx tsx loadtests/bench/capacity.ts [--levels 10000,20000] [--rate 1000] [--hold-ms 5000]
  */
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatSummary, runScenario, type ScenarioResult } from '../runner/index.js';
@@ -89,6 +90,7 @@ console.log(table(rows));
 const path = saveBench('capacity', {
   schema: 'wslab.bench.capacity',
   version: 1,
+  loadAverageAtEnd: loadavg(),
   command: `npx tsx loadtests/bench/capacity.ts ${process.argv.slice(2).join(' ')}`.trim(),
   summary: rows,
   results: runs,

@@ -7,6 +7,7 @@
  *   npx tsx loadtests/bench/fanout-compare.ts [--publishers 20] [--subscribers 1000] [--rooms 20]
  *     [--rate 50] [--message-bytes 256] [--duration-ms 10000] [--only raw,direct,haproxy,nginx]
  */
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startHaproxy } from '../../lab/processes/haproxy.js';
@@ -144,6 +145,7 @@ console.log(table(rows));
 const path = saveBench('fanout-compare', {
   schema: 'wslab.bench.fanout-compare',
   version: 1,
+  loadAverageAtEnd: loadavg(),
   command: `npx tsx loadtests/bench/fanout-compare.ts ${process.argv.slice(2).join(' ')}`.trim(),
   parameters: params,
   proxyOptions: PROXY_BENCH_OPTIONS,

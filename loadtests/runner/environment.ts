@@ -1,5 +1,5 @@
 /** The machine a run happened on, recorded in every result. */
-import { arch, cpus, hostname, platform, totalmem } from 'node:os';
+import { arch, cpus, hostname, loadavg, platform, totalmem } from 'node:os';
 import type { ScenarioResult } from './result.js';
 
 export function describeEnvironment(shards: number, inline: boolean): ScenarioResult['environment'] {
@@ -12,6 +12,7 @@ export function describeEnvironment(shards: number, inline: boolean): ScenarioRe
     cpuModel: cpuList[0]?.model ?? 'unknown',
     totalMemoryBytes: totalmem(),
     hostname: hostname(),
+    loadAverage: loadavg().map((value) => Math.round(value * 100) / 100),
     shards,
     shardMode: inline ? 'inline' : 'process',
   };

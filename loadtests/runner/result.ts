@@ -89,6 +89,8 @@ export const scenarioResultSchema = z.object({
     cpuModel: z.string(),
     totalMemoryBytes: z.number(),
     hostname: z.string(),
+    /** 1, 5 and 15 minute load averages when the run ended: a busy shared machine shows here. */
+    loadAverage: z.array(z.number()).length(3),
     shards: z.number().int().positive(),
     shardMode: z.enum(['inline', 'process']),
   }),

@@ -118,11 +118,11 @@ describe('scenarios against two replicas on one Redis (history on)', () => {
     expect(metric(result, 'server_memory_per_connection')).toBeGreaterThan(0);
   });
 
-  it('soak: samples latency and server memory over time', async () => {
+  it('soak: samples latency and server memory over time (read from /metrics)', async () => {
     const result = await runScenario(
       'soak',
       { ...smallStream, durationMs: 3_000, sampleEveryMs: 1_000 },
-      target(),
+      { url: pair.map((r) => r.wsUrl), metricsUrls: pair.map((r) => `${r.httpUrl}/metrics`) },
       { progress: false },
     );
     scenarioResultSchema.parse(result);
@@ -132,6 +132,7 @@ describe('scenarios against two replicas on one Redis (history on)', () => {
       true,
     );
     expect(metric(result, 'server_rss_growth_ratio')).toBeGreaterThan(0);
+    expect(metric(result, 'server_cpu_cores')).toBeGreaterThan(0);
   });
 });
 
