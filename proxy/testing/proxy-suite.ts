@@ -240,6 +240,14 @@ export function proxySuite(
       const victim = set.replicas.find((replica) => replica.instanceId === 'r3')!;
       const orphans = members.filter((client) => client.instance === 'r3');
       expect(orphans.length).toBeGreaterThan(0);
+      // A cookie-mode client pinned to r3 (fresh jars until one lands there).
+      const cookieProxy = await proxy({ stickiness: 'cookie' });
+      let pinnedJar: CookieJar | undefined;
+      for (let tries = 0; tries < 30 && pinnedJar === undefined; tries += 1) {
+        const jar = new CookieJar();
+        if ((await visit(cookieProxy, '', jar)) === 'r3') pinnedJar = jar;
+      }
+      expect(pinnedJar).toBeDefined();
 
       const killedAt = Date.now();
       await victim.kill();
@@ -274,6 +282,11 @@ export function proxySuite(
         const errorLog = readFileSync(running.options.paths.errorLogPath, 'utf8');
         expect(errorLog).toContain(`upstream server temporarily disabled while connecting to upstream`);
       }
+
+      // Cookie mode: the pinned client moves to a healthy replica and sticks to it there.
+      const moved = await visit(cookieProxy, '', pinnedJar);
+      expect(moved).not.toBe('r3');
+      expect(await visit(cookieProxy, '', pinnedJar)).toBe(moved);
 
       const survivors = members.filter((client) => client.instance !== 'r3');
       survivors[0]!.send({ op: 'pub', room, data: 'after-failover' });
