@@ -1,5 +1,6 @@
 import { isPortOpen } from '../processes/ports.js';
 import { waitFor } from '../processes/wait-for.js';
+import { processTree, readAllProcStats } from '../sampler/proc.js';
 import { isAlive, isOurProcess } from './pids.js';
 import { type LabState, readLabState, removeLabState } from './state.js';
 
@@ -40,8 +41,14 @@ async function killLeftovers(state: LabState): Promise<number[]> {
     { pid: state.supervisorPid, kind: 'supervisor' },
     ...state.components.map((component) => ({ pid: component.pid, kind: component.kind })),
   ];
+  // the process trees first: an Nginx master killed with -9 would leave its workers serving
+  const stats = await readAllProcStats();
+  const targets = new Set<number>();
   for (const { pid, kind } of pids) {
     if (pid === process.pid || !isOurProcess(pid, kind)) continue;
+    for (const stat of processTree(pid, stats)) if (stat.pid !== process.pid) targets.add(stat.pid);
+  }
+  for (const pid of targets) {
     try {
       process.kill(pid, 'SIGCONT'); // a frozen replica
       process.kill(pid, 'SIGKILL');

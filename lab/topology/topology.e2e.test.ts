@@ -1,0 +1,61 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { liveProcessCount, stopAll } from '../processes/managed-process.js';
+import {
+  alivePids,
+  closeSocket,
+  connectHello,
+  openPorts,
+  topologyPids,
+  topologyPorts,
+} from '../test/helpers.js';
+import type { TopologyOptionsInput } from './options.js';
+import { Topology } from './topology.js';
+
+const root = mkdtempSync(join(tmpdir(), 'wslab-topology-'));
+
+afterAll(async () => {
+  await stopAll();
+  rmSync(root, { recursive: true, force: true });
+});
+
+const TOPOLOGIES: [string, Omit<TopologyOptionsInput, 'dir'>][] = [
+  ['no proxy, single Redis', { proxy: 'none', replicas: 1, redis: 'single' }],
+  ['HAProxy, 2 replicas', { proxy: 'haproxy', replicas: 2, redis: 'single', stickiness: 'cookie' }],
+  ['Nginx, history off', { proxy: 'nginx', replicas: 1, redis: 'single', history: false }],
+  [
+    'both proxies on a 6-node Redis Cluster',
+    { proxy: 'both', replicas: 2, redis: 'cluster', stickiness: 'room' },
+  ],
+];
+
+describe('Topology up/down', () => {
+  it.each(TOPOLOGIES)(
+    '%s: serves through every entry point, then leaves no process and no port',
+    async (_, options) => {
+      const before = liveProcessCount();
+      const topology = await Topology.start({ ...options, dir: join(root, String(Math.random()).slice(2)) });
+      const pids = await topologyPids(topology);
+      const ports = topologyPorts(topology);
+      const expectedProcesses =
+        (options.redis === 'cluster' ? 6 : 1) + (options.replicas ?? 0) + topology.proxies.length;
+      expect(topology.components()).toHaveLength(expectedProcesses);
+      expect(alivePids(pids)).toEqual(pids);
+      expect(await openPorts(ports)).toEqual(ports);
+
+      const urls = topology.urls();
+      for (const url of [...urls.direct, ...Object.values(urls.proxies)]) {
+        const { socket, instance } = await connectHello(url);
+        expect(topology.replicas.map((slot) => slot.id)).toContain(instance);
+        await closeSocket(socket);
+      }
+
+      await topology.stop();
+      expect(alivePids(pids)).toEqual([]);
+      expect(await openPorts(ports)).toEqual([]);
+      expect(liveProcessCount()).toBe(before);
+    },
+  );
+});
