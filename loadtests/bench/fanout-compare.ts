@@ -5,7 +5,7 @@
  * saves every result under reports/bench/.
  *
  *   npx tsx loadtests/bench/fanout-compare.ts [--publishers 20] [--subscribers 1000] [--rooms 20]
- *     [--rate 50] [--message-bytes 256] [--duration-ms 10000] [--only raw,direct,haproxy,nginx]
+ *     [--rate 50] [--message-bytes 256] [--duration-ms 10000] [--only raw,direct,haproxy,nginx] [--shards 2]
  */
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +27,8 @@ const { values } = parseArgs({
     'message-bytes': { type: 'string', default: '256' },
     'duration-ms': { type: 'string', default: '10000' },
     only: { type: 'string', default: 'raw,direct,haproxy,nginx' },
+    // Two runner processes by default: parsing every delivery must not be the bottleneck.
+    shards: { type: 'string', default: '2' },
     verbose: { type: 'boolean', default: false },
   },
 });
@@ -69,7 +71,12 @@ async function measure(
 ): Promise<Run> {
   const proxyProbe = proxy ? new ServerProbe([proxy.pid, ...(await proxy.workerPids())], []) : null;
   const proxyBefore = await proxyProbe?.sample();
-  const result = await runScenario('fanout', params, { url, serverPids, label: target });
+  const result = await runScenario(
+    'fanout',
+    params,
+    { url, serverPids, label: target },
+    { shards: Number(values.shards) },
+  );
   const proxyAfter = await proxyProbe?.sample();
   if (values.verbose) console.log(formatSummary(result));
   return {

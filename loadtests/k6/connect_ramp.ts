@@ -28,6 +28,7 @@ export function connect(): void {
   const ws = new WebSocket(urls[urlIndexFor('subscriber', index, urls.length)]!);
   let opened = false;
   let failed = false;
+  m.connectFailures.add(0);
   const fail = (): void => {
     if (opened || failed) return;
     failed = true;

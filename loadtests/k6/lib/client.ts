@@ -61,6 +61,8 @@ export class K6Client {
   }
 
   start(): void {
+    // A sample (0) for the threshold on connect_failures even when every connect works.
+    m.connectFailures.add(0);
     this.open();
   }
 
