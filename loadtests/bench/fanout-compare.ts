@@ -5,7 +5,7 @@
  * saves every result under reports/bench/.
  *
  *   npx tsx loadtests/bench/fanout-compare.ts [--publishers 20] [--subscribers 1000] [--rooms 20]
- *     [--rate 50] [--message-bytes 256] [--duration-ms 10000] [--only raw,direct,haproxy,nginx] [--shards 2]
+ *     [--rate 50] [--message-bytes 256] [--duration-ms 10000] [--only raw,direct,haproxy,nginx] [--shards 2] [--history on|off]
  */
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +29,7 @@ const { values } = parseArgs({
     only: { type: 'string', default: 'raw,direct,haproxy,nginx' },
     // Two runner processes by default: parsing every delivery must not be the bottleneck.
     shards: { type: 'string', default: '2' },
+    history: { type: 'string', default: 'on' },
     verbose: { type: 'boolean', default: false },
   },
 });
@@ -98,7 +99,9 @@ const percentile = (result: ScenarioResult, name: string, p: 'p50' | 'p99'): num
 const runs: Run[] = [];
 try {
   const redis = await benchRedis(logDir);
-  const [replica] = await benchReplicas(logDir, redis, 1);
+  const [replica] = await benchReplicas(logDir, redis, 1, {
+    HISTORY: values.history === 'off' ? 'off' : 'on',
+  });
   const backends = [{ id: 'r0', host: '127.0.0.1', port: replica!.port }];
   if (only.has('raw')) {
     const raw = await benchRawServer(logDir);
@@ -155,6 +158,7 @@ const path = saveBench('fanout-compare', {
   loadAverageAtEnd: loadavg(),
   command: `npx tsx loadtests/bench/fanout-compare.ts ${process.argv.slice(2).join(' ')}`.trim(),
   parameters: params,
+  replicaHistory: values.history,
   proxyOptions: PROXY_BENCH_OPTIONS,
   summary: rows,
   results: runs.map((run) => ({ target: run.target, proxyCpuCores: run.proxyCpuCores, result: run.result })),
