@@ -5,7 +5,7 @@ import { resolveParams } from './index.js';
 import { readStat } from './metric-values.js';
 import { shardLayout, targetUrls } from './options.js';
 import { countMissing, rangesHave, SequenceSet, toRanges } from './sequence-set.js';
-import { promValue } from './server-probe.js';
+import { coresBetween, promValue, ServerProbe } from './server-probe.js';
 
 describe('backoff', () => {
   it('grows exponentially up to the ceiling, with full jitter', () => {
@@ -105,5 +105,24 @@ describe('prometheus text', () => {
     expect(promValue(text, 'process_cpu_seconds_total')).toBe(12.5);
     expect(promValue(text, 'process_resident_memory_bytes')).toBe(15_000_000);
     expect(promValue(text, 'nope')).toBeNull();
+  });
+});
+
+describe('server probe', () => {
+  it('reads CPU seconds and RSS of a pid from /proc', async () => {
+    const probe = new ServerProbe([process.pid], []);
+    const before = await probe.sample();
+    const until = Date.now() + 150;
+    while (Date.now() < until) Math.sqrt(Math.random());
+    const after = await probe.sample();
+    expect(after.rssBytes).toBeGreaterThan(10_000_000);
+    expect(after.cpuSeconds!).toBeGreaterThan(before.cpuSeconds!);
+    expect(coresBetween(before, after)).toBeGreaterThan(0);
+  });
+
+  it('reports null, not a partial sum, when a server cannot be read', async () => {
+    const sample = await new ServerProbe([process.pid, 2 ** 22 + 7], []).sample();
+    expect(sample).toMatchObject({ cpuSeconds: null, rssBytes: null });
+    expect((await new ServerProbe([], []).sample()).rssBytes).toBeNull();
   });
 });
