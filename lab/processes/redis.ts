@@ -187,6 +187,9 @@ export async function startRedisCluster(options: StartRedisClusterOptions): Prom
           join(dir, 'nodes.conf'),
           '--cluster-node-timeout',
           String(nodeTimeoutMs),
+          // Start the first (diskless) sync at once instead of after the default 5 s.
+          '--repl-diskless-sync-delay',
+          '0',
         ],
         logDir: options.dir,
       });
@@ -219,15 +222,21 @@ export async function startRedisCluster(options: StartRedisClusterOptions): Prom
       intervalMs: 100,
       description: 'cluster_state:ok on all nodes',
     });
-    // A replica that has not finished its first sync cannot take over: wait for every link.
+    // A replica that has not finished its first sync cannot take over, and one the master has
+    // not yet marked `online` (after the replica's first REPLCONF ACK) receives no writes yet:
+    // a master killed in that window loses everything written since the sync. Wait for both.
     await waitFor(
       async () => {
         const infos = await Promise.all(
           nodes.map((node) => redisCli(node.port, ['INFO', 'replication'], password)),
         );
-        return infos.every((info) => info.includes('role:master') || info.includes('master_link_status:up'));
+        return infos.every((info) => {
+          if (info.includes('role:slave')) return info.includes('master_link_status:up');
+          const online = info.match(/^slave\d+:.*state=online/gm) ?? [];
+          return online.length === replicasPerMaster;
+        });
       },
-      { timeoutMs: 20_000, intervalMs: 100, description: 'replicas synced' },
+      { timeoutMs: 20_000, intervalMs: 100, description: 'every replica synced and online at its master' },
     );
 
     const slotMasters = async (): Promise<Array<{ from: number; to: number; port: number }>> => {
