@@ -45,6 +45,16 @@ export function proxySuite(
       clients.push(client);
       return client;
     };
+    /**
+     * `count` connections held open, opened one after the other: least-connections
+     * balancing then sees each one before placing the next (concurrent connects race
+     * between HAProxy threads / Nginx workers and may pick the same replica).
+     */
+    const connectHeld = async (running: RunningProxy, count: number): Promise<TestClient[]> => {
+      const held: TestClient[] = [];
+      for (let index = 0; index < count; index += 1) held.push(await connect(running));
+      return held;
+    };
     /** Connects, reads the replica, closes: one "visit" of a reconnecting client. */
     const visit = async (running: RunningProxy, query = '', jar?: CookieJar): Promise<string> => {
       const client = await connect(running, query, jar);
@@ -67,7 +77,7 @@ export function proxySuite(
 
     it('upgrades through the proxy and fans messages out across replicas', async () => {
       const running = await proxy({ stickiness: 'none' });
-      const members = await Promise.all([1, 2, 3, 4, 5, 6].map(() => connect(running)));
+      const members = await connectHeld(running, 6);
       // Held connections with least-connections balancing land on every replica.
       expect(new Set(members.map((client) => client.instance)).size).toBe(3);
       await Promise.all(members.map((client) => client.join('lobby')));
@@ -89,7 +99,7 @@ export function proxySuite(
     describe('stickiness', () => {
       it('none spreads reconnects over the replicas', async () => {
         const running = await proxy({ stickiness: 'none' });
-        const held = await Promise.all([1, 2, 3].map(() => connect(running)));
+        const held = await connectHeld(running, 3);
         expect(new Set(held.map((client) => client.instance)).size).toBe(3);
         for (const client of held) client.close();
       });
@@ -102,7 +112,7 @@ export function proxySuite(
         expect(jar.get('WSLAB_SRV')).toBeDefined();
         for (let visitIndex = 0; visitIndex < 6; visitIndex += 1)
           expect(await visit(running, '', jar)).toBe(first);
-        const fresh = await Promise.all([1, 2, 3, 4, 5, 6].map(() => connect(running)));
+        const fresh = await connectHeld(running, 6);
         expect(new Set(fresh.map((client) => client.instance)).size).toBeGreaterThan(1);
         for (const client of fresh) client.close();
       });
@@ -167,13 +177,13 @@ export function proxySuite(
         stickiness: 'none',
         timeouts: { hardStopAfterMs },
       });
-      const old = await Promise.all([1, 2, 3, 4].map(() => connect(running)));
+      const old = await connectHeld(running, 4);
       expect(new Set(old.map((client) => client.instance))).toEqual(new Set(['r1', 'r2']));
       await Promise.all(old.map((client) => client.join('reload')));
 
       const reloadedAt = Date.now();
       await running.reload({ backends: backendsOf([r1!, r2!, r3!]) });
-      const fresh = await Promise.all([1, 2, 3].map(() => connect(running)));
+      const fresh = await connectHeld(running, 3);
       expect(fresh.map((client) => client.instance)).toContain('r3');
       // Old connections still carry messages after the reload.
       await fresh[0]!.join('reload');
@@ -208,7 +218,7 @@ export function proxySuite(
         stickiness: 'none',
         timeouts: { tunnelMs },
       });
-      const members = await Promise.all([1, 2, 3, 4].map(() => connect(running)));
+      const members = await connectHeld(running, 4);
       const stuck = members.filter((client) => client.instance === hung.instanceId);
       expect(stuck.length).toBe(2);
       // SIGSTOP: the kernel keeps the sockets (and still completes TCP handshakes); nothing answers.
@@ -235,7 +245,7 @@ export function proxySuite(
     it('a killed replica: its clients reconnect through the proxy to healthy replicas', async () => {
       const running = await proxy({ stickiness: 'none' });
       const room = 'failover';
-      const members = await Promise.all(Array.from({ length: 12 }, () => connect(running)));
+      const members = await connectHeld(running, 12);
       await Promise.all(members.map((client) => client.join(room)));
       const victim = set.replicas.find((replica) => replica.instanceId === 'r3')!;
       const orphans = members.filter((client) => client.instance === 'r3');
