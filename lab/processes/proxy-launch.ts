@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ConfigCheck } from '../../proxy/check.js';
 import { type ProxyOptions, type ProxyOptionsInput, resolveProxyOptions } from '../../proxy/options.js';
@@ -48,7 +48,10 @@ export function mergeReloadChanges(
   };
 }
 
-/** Writes `text` to `<runDir>/<kind>.conf` (via a temp file when `staging`) after the binary accepts it. */
+/**
+ * Writes `text` to `path` only after the binary accepts it (checked as `<path>.candidate`),
+ * so a bad render never replaces the config a running proxy would reload.
+ */
 export async function writeCheckedConfig(
   kind: ProxyKind,
   path: string,
@@ -58,6 +61,7 @@ export async function writeCheckedConfig(
   const candidate = `${path}.candidate`;
   await writeFile(candidate, text);
   const result = await check(candidate);
+  await rm(candidate, { force: true });
   if (!result.ok) throw new Error(`${kind}: rendered config rejected by the binary:\n${result.output}`);
   await writeFile(path, text);
 }
