@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ManagedProcess, stopAll } from '../processes/managed-process.js';
 import { waitFor } from '../processes/wait-for.js';
-import { PAGE_SIZE_BYTES, parseProcStat, processTree, readAllProcStats } from './proc.js';
+import { CLOCK_TICKS_PER_S, PAGE_SIZE_BYTES, parseProcStat, processTree, readAllProcStats } from './proc.js';
 import { ResourceSampler } from './sampler.js';
 
 const logDir = join(tmpdir(), 'wslab-sampler-test');
@@ -17,8 +17,27 @@ function startNode(name: string, script: string): ManagedProcess {
   return new ManagedProcess({ name, command: process.execPath, args: ['-e', script], logDir });
 }
 
+/** Burns `ms` of CPU time (not wall time: the machine is shared), then idles. */
 const burn = (ms: number) =>
-  `const end = Date.now() + ${ms}; while (Date.now() < end) {} setInterval(() => {}, 1000);`;
+  `const u = () => { const c = process.cpuUsage(); return (c.user + c.system) / 1000; }; ` +
+  `const start = u(); while (u() - start < ${ms}) {} setInterval(() => {}, 1000);`;
+
+/** CPU ticks used so far by each pid's process tree. */
+async function ticksOf(pids: number[]): Promise<number[]> {
+  const stats = await readAllProcStats();
+  return pids.map((pid) => processTree(pid, stats).reduce((sum, stat) => sum + stat.cpuTicks, 0));
+}
+
+/** Waits until `pid` (and its children) has used at least `seconds` of CPU since `fromTicks`. */
+async function cpuReached(pid: number, fromTicks: number, seconds: number): Promise<void> {
+  await waitFor(
+    async () => {
+      const [ticks] = await ticksOf([pid]);
+      return ticks! - fromTicks >= seconds * CLOCK_TICKS_PER_S;
+    },
+    { timeoutMs: 15_000, description: `pid ${pid} used ${seconds} CPU-s` },
+  );
+}
 
 describe('parseProcStat', () => {
   it('counts fields after the last parenthesis, so odd command names parse', () => {
@@ -35,12 +54,12 @@ describe('parseProcStat', () => {
 
 describe('ResourceSampler', () => {
   it('measures CPU and RSS per component, including forked workers', async () => {
-    const busy = startNode('busy', burn(800));
+    const busy = startNode('busy', burn(5_000));
     const idle = startNode('idle', 'setInterval(() => {}, 1000);');
     // a parent that forks a busy worker, like nginx or haproxy -W
     const parent = startNode(
       'parent',
-      `require('node:child_process').spawn(process.execPath, ['-e', ${JSON.stringify(burn(800))}], { stdio: 'ignore' }); setInterval(() => {}, 1000);`,
+      `require('node:child_process').spawn(process.execPath, ['-e', ${JSON.stringify(burn(5_000))}], { stdio: 'ignore' }); setInterval(() => {}, 1000);`,
     );
     await waitFor(async () => processTree(parent.pid, await readAllProcStats()).length === 2, {
       description: 'worker forked',
@@ -50,13 +69,24 @@ describe('ResourceSampler', () => {
     sampler.track({ component: 'idle', kind: 'redis', pid: idle.pid });
     sampler.track({ component: 'parent', kind: 'nginx', pid: parent.pid });
     await sampler.start();
-    await waitFor(() => sampler.passes >= 9, { description: '9 samples' });
+    // the sampler's baseline is its first pass: wait for 0.4 CPU-s past it
+    const baseline = await ticksOf([busy.pid, parent.pid]);
+    await cpuReached(busy.pid, baseline[0]!, 0.4);
+    await cpuReached(parent.pid, baseline[1]!, 0.4);
+    await waitFor(() => sampler.passes >= 5, { description: '5 samples' });
     const usage = await sampler.stop();
     const byName = new Map(usage.map((entry) => [entry.component, entry]));
-    expect(byName.get('busy')!.cpuSeconds).toBeGreaterThan(0.3);
-    expect(byName.get('parent')!.cpuSeconds).toBeGreaterThan(0.3);
+    expect(byName.get('busy')!.cpuSeconds).toBeGreaterThanOrEqual(0.4);
+    expect(byName.get('parent')!.cpuSeconds).toBeGreaterThanOrEqual(0.4);
     expect(byName.get('idle')!.cpuSeconds).toBeLessThan(0.1);
-    expect(byName.get('busy')!.cpuPercentMax).toBeGreaterThan(30);
+    expect(byName.get('busy')!.cpuPercentMax).toBeGreaterThan(10);
+    // stop the tree, grandchild included (it would outlive its parent)
+    const tree = processTree(parent.pid, await readAllProcStats());
+    for (const stat of tree) process.kill(stat.pid, 'SIGKILL');
+    await Promise.all([busy, idle, parent].map((managed) => managed.stop('SIGKILL')));
+    await waitFor(async () => (await ticksOf(tree.map((stat) => stat.pid))).every((ticks) => ticks === 0), {
+      description: 'tree gone',
+    });
     for (const entry of usage) {
       expect(entry.rssMaxBytes).toBeGreaterThan(10 * 1024 * 1024);
       expect(entry.samples.length).toBeGreaterThanOrEqual(5);
@@ -64,14 +94,16 @@ describe('ResourceSampler', () => {
   });
 
   it('keeps the figures of a component that exits mid-run', async () => {
-    const doomed = startNode('doomed', burn(300));
+    const doomed = startNode('doomed', burn(5_000));
     const sampler = new ResourceSampler({ intervalMs: 50 });
     sampler.track({ component: 'doomed', kind: 'replica', pid: doomed.pid });
     await sampler.start();
-    await waitFor(() => sampler.passes >= 7, { description: '7 samples' });
+    const [doomedBaseline] = await ticksOf([doomed.pid]);
+    await cpuReached(doomed.pid, doomedBaseline!, 0.2);
+    await waitFor(() => sampler.passes >= 3, { description: '3 samples' });
     doomed.killNow('SIGKILL');
     await doomed.exited;
     const [usage] = await sampler.stop();
-    expect(usage!.cpuSeconds).toBeGreaterThan(0.1);
+    expect(usage!.cpuSeconds).toBeGreaterThanOrEqual(0.2);
   });
 });
