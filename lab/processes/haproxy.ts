@@ -22,6 +22,16 @@ async function loadingSuccesses(logPath: string): Promise<number> {
  * port and the stats port accept connections.
  */
 export async function startHaproxy(start: StartProxyOptions): Promise<RunningProxy> {
+  try {
+    return await startHaproxyOnce(start);
+  } catch (error) {
+    // A free port picked here can be taken by another process before the proxy binds it.
+    if (start.options.listen?.port !== undefined && start.options.stats?.port !== undefined) throw error;
+    return startHaproxyOnce(start);
+  }
+}
+
+async function startHaproxyOnce(start: StartProxyOptions): Promise<RunningProxy> {
   let options = await prepareProxyOptions(start.dir, start.options);
   const configPath = join(options.paths.runDir, 'haproxy.cfg');
   await writeCheckedConfig('haproxy', configPath, renderHaproxyConfig(options), checkHaproxyConfig);

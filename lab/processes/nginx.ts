@@ -52,6 +52,16 @@ function killWorkers(pids: Iterable<number>): void {
  * every path (prefix, error log, temp dirs) in the run dir, none under /var.
  */
 export async function startNginx(start: StartProxyOptions): Promise<RunningProxy> {
+  try {
+    return await startNginxOnce(start);
+  } catch (error) {
+    // A free port picked here can be taken by another process before the proxy binds it.
+    if (start.options.listen?.port !== undefined && start.options.stats?.port !== undefined) throw error;
+    return startNginxOnce(start);
+  }
+}
+
+async function startNginxOnce(start: StartProxyOptions): Promise<RunningProxy> {
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     process.on('exit', () => killWorkers([...knownWorkers]));

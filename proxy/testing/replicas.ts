@@ -21,27 +21,43 @@ export async function startReplicaSet(
 ): Promise<ReplicaSet> {
   const redis = await startRedis({ dir: join(dir, 'redis') });
   const replicas: Replica[] = [];
-  const add = async (id: string, extra: Record<string, string> = {}): Promise<Replica> => {
-    const replica = await startReplica({
+  const startOne = (id: string, extra: Record<string, string>) =>
+    startReplica({
       logDir: join(dir, 'replicas'),
       name: id,
       // HAProxy's active checks probe /readyz: start only once the replica is ready.
       waitReady: true,
       env: { BUS_MODE: 'single', REDIS_URL: redis.url, INSTANCE_ID: id, LOG_LEVEL: 'warn', ...env, ...extra },
     });
+  const add = async (id: string, extra: Record<string, string> = {}): Promise<Replica> => {
+    let replica: Replica;
+    try {
+      replica = await startOne(id, extra);
+    } catch {
+      // The free port can be taken by another process between pick and bind
+      // (EADDRINUSE on a shared machine): one more try on a fresh port.
+      replica = await startOne(id, extra);
+    }
     replicas.push(replica);
     return replica;
   };
-  await Promise.all(Array.from({ length: count }, (_, index) => add(`r${index + 1}`)));
+  const stopAll = async () => {
+    await Promise.all(replicas.map((replica) => replica.stop()));
+    await redis.stop();
+  };
+  const started = await Promise.allSettled(Array.from({ length: count }, (_, index) => add(`r${index + 1}`)));
+  const failed = started.find((outcome) => outcome.status === 'rejected');
+  if (failed !== undefined) {
+    // Leave nothing running when the set cannot start (the caller never gets a handle to stop).
+    await stopAll();
+    throw (failed as PromiseRejectedResult).reason;
+  }
   replicas.sort((a, b) => a.instanceId.localeCompare(b.instanceId));
   return {
     redis,
     replicas,
     add,
-    async stop() {
-      await Promise.all(replicas.map((replica) => replica.stop()));
-      await redis.stop();
-    },
+    stop: stopAll,
   };
 }
 
