@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { STICKINESS_MODES } from '../proxy/options.js';
 import { down } from './cli/down.js';
+import { stopEverythingOnSignals } from './cli/signals.js';
 import { labDir, readLabState } from './cli/state.js';
 import { formatStatus, statusOf } from './cli/status.js';
 import { describeUp, settingsFromStack, upDetached, upForeground } from './cli/up.js';
@@ -138,6 +139,7 @@ export function buildProgram(): Command {
     .option('--short', 'short mode (seconds each; what CI runs)')
     .option('--out <dir>', 'reports directory', 'reports')
     .action(async (names: string[], flags: { short?: boolean; out: string }) => {
+      stopEverythingOnSignals();
       const written = await runExperiments(names, {
         mode: flags.short ? 'short' : 'full',
         reportsDir: flags.out,

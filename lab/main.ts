@@ -6,6 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
+import { stopEverythingOnSignals } from './cli/signals.js';
 import { HEADLINE_EXPERIMENTS, runExperiments } from './experiments/index.js';
 
 const program = new Command('wslab-start')
@@ -21,6 +22,7 @@ const flags = program.opts<{ short?: boolean; only?: string; out: string }>();
 const names = flags.only ? flags.only.split(',').map((name) => name.trim()) : HEADLINE_EXPERIMENTS;
 const mode = flags.short ? 'short' : 'full';
 
+stopEverythingOnSignals();
 process.stdout.write(
   `wslab: running ${names.join(', ')} (${mode} mode) on local processes; ` +
     `${mode === 'full' ? 'about 4 minutes' : 'about a minute'} on 2 cores.\n`,

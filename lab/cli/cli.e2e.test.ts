@@ -122,6 +122,34 @@ describe('wslab CLI', () => {
     expect(readLabState(dir)).toBeUndefined();
   });
 
+  it('SIGTERM during an experiment stops the whole topology it had started', async () => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'lab/cli.ts', 'run', 'timeouts', '--short', '--out', root],
+      {
+        cwd: REPO,
+        // not CI: the progress lines on stderr say when the topology is up
+        env: { ...process.env, WSLAB_DIR: join(root, 'interrupted'), CI: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    started.push(child);
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    await waitFor(() => stderr.includes('idle clients'), {
+      timeoutMs: 60_000,
+      description: 'first run started',
+    });
+    const tree = processTree(child.pid!, await readAllProcStats()).map((stat) => stat.pid);
+    expect(tree.length).toBeGreaterThan(4); // lab, redis, 2 replicas, haproxy, nginx
+    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(143);
+    await waitFor(() => alivePids(tree).length === 0, { description: 'every process of the run gone' });
+  });
+
   it('rejects a bad option with one line naming it', async () => {
     const result = await runCli(join(root, 'bad'), ['up', '--replicas', 'many']);
     expect(result.code).not.toBe(0);

@@ -83,10 +83,14 @@ export async function upForeground(
   };
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
-  process.on('uncaughtException', (error) => {
-    process.stderr.write(`wslab: ${error.stack ?? error.message}\n`);
+  const onCrash = (error: unknown) => {
+    process.stderr.write(
+      `wslab: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     void shutdown(1);
-  });
+  };
+  process.on('uncaughtException', onCrash);
+  process.on('unhandledRejection', onCrash);
   // Faults or crashes change pids: keep state.json current for `status` and `down`.
   const refresh = setInterval(() => writeLabState(dir, stateOf(topology, detached, true)), 2_000);
   refresh.unref();

@@ -64,8 +64,16 @@ export async function readAllProcStats(): Promise<ProcStat[]> {
   return stats.filter((stat): stat is ProcStat => stat !== undefined);
 }
 
-/** `rootPid` and all its descendants among `stats` (nginx and haproxy fork workers). */
-export function processTree(rootPid: number, stats: readonly ProcStat[]): ProcStat[] {
+/**
+ * `rootPid` and all its descendants among `stats` (nginx and haproxy fork
+ * workers), not descending into `exclude` (children measured on their own,
+ * such as the replicas under the lab process).
+ */
+export function processTree(
+  rootPid: number,
+  stats: readonly ProcStat[],
+  exclude: ReadonlySet<number> = new Set(),
+): ProcStat[] {
   const byParent = new Map<number, ProcStat[]>();
   for (const stat of stats) {
     const siblings = byParent.get(stat.parentPid) ?? [];
@@ -79,7 +87,7 @@ export function processTree(rootPid: number, stats: readonly ProcStat[]): ProcSt
   while (queue.length > 0) {
     const next = queue.shift()!;
     tree.push(next);
-    queue.push(...(byParent.get(next.pid) ?? []));
+    queue.push(...(byParent.get(next.pid) ?? []).filter((child) => !exclude.has(child.pid)));
   }
   return tree;
 }

@@ -52,6 +52,17 @@ describe('parseProcStat', () => {
   });
 });
 
+describe('processTree', () => {
+  it('collects descendants but not the subtrees measured on their own', () => {
+    const stat = (pid: number, parentPid: number) => ({ pid, parentPid, cpuTicks: 0, rssBytes: 0 });
+    // 1 (lab) → 2 (replica) → 3 ; 1 → 4 (load shard)
+    const stats = [stat(1, 0), stat(2, 1), stat(3, 2), stat(4, 1)];
+    expect(processTree(1, stats).map((s) => s.pid)).toEqual([1, 2, 4, 3]);
+    expect(processTree(1, stats, new Set([1, 2])).map((s) => s.pid)).toEqual([1, 4]);
+    expect(processTree(9, stats)).toEqual([]);
+  });
+});
+
 describe('ResourceSampler', () => {
   it('measures CPU and RSS per component, including forked workers', async () => {
     const busy = startNode('busy', burn(5_000));

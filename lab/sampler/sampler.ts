@@ -79,8 +79,9 @@ export class ResourceSampler {
     const stats = await readAllProcStats();
     const nowMs = Date.now() - this.startedAtMs;
     this.passCount += 1;
+    const roots = new Set([...this.tracked.values()].map((tracked) => tracked.pid));
     for (const tracked of this.tracked.values()) {
-      const tree = processTree(tracked.pid, stats);
+      const tree = processTree(tracked.pid, stats, roots);
       if (tree.length === 0) continue; // exited (killed by a fault): keep what was measured
       const isBaseline = tracked.lastTicksByPid.size === 0;
       let deltaTicks = 0;
