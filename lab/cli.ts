@@ -24,7 +24,7 @@ function integer(min: number, max: number) {
   };
 }
 
-interface UpFlags {
+export interface UpFlags {
   proxy: TopologyOptionsInput['proxy'];
   replicas: number;
   redis: TopologyOptionsInput['redis'];
@@ -39,9 +39,15 @@ interface UpFlags {
   supervised?: boolean;
 }
 
-function settingsFromFlags(flags: UpFlags): Omit<TopologyOptionsInput, 'dir'> {
-  const fromStack = flags.stack ? settingsFromStack(process.cwd(), flags.stack) : {};
-  return {
+/**
+ * The topology settings of `up`: defaults, then the stack file (`--stack`),
+ * then the flags given on the command line, which win over both.
+ */
+export function settingsFromFlags(
+  flags: UpFlags,
+  fromCommandLine: (key: string) => boolean,
+): Omit<TopologyOptionsInput, 'dir'> {
+  const fromFlags: Omit<TopologyOptionsInput, 'dir'> = {
     proxy: flags.proxy,
     replicas: flags.replicas,
     redis: flags.redis,
@@ -51,9 +57,10 @@ function settingsFromFlags(flags: UpFlags): Omit<TopologyOptionsInput, 'dir'> {
     ...(flags.tunnelTimeoutMs === undefined ? {} : { tunnelTimeoutMs: flags.tunnelTimeoutMs }),
     ...(flags.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: flags.connectTimeoutMs }),
     ...(flags.drainWindowMs === undefined ? {} : { drainWindowMs: flags.drainWindowMs }),
-    // a stack file wins over the flag defaults (it is the whole point of --stack)
-    ...fromStack,
   };
+  if (!flags.stack) return fromFlags;
+  const explicit = Object.fromEntries(Object.entries(fromFlags).filter(([key]) => fromCommandLine(key)));
+  return { ...fromFlags, ...settingsFromStack(process.cwd(), flags.stack), ...explicit };
 }
 
 /** Builds the command tree (exported for tests of the parsing). */
@@ -87,9 +94,9 @@ export function buildProgram(): Command {
     .option('--stack <name>', 'read the settings from Pulumi.<name>.yaml (what `pulumi up` deploys)')
     .option('-d, --detach', 'start in the background and return; stop with `wslab down`')
     .addOption(new Option('--supervised').hideHelp())
-    .action(async (flags: UpFlags) => {
+    .action(async (flags: UpFlags, command: Command) => {
       const dir = labDir();
-      const settings = settingsFromFlags(flags);
+      const settings = settingsFromFlags(flags, (key) => command.getOptionValueSource(key) === 'cli');
       if (flags.detach) {
         const state = await upDetached(dir, process.argv.slice(2), fileURLToPath(import.meta.url));
         process.stdout.write(

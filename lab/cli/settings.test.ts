@@ -75,3 +75,30 @@ describe('state.json', () => {
     expect(readLabState(dir)).toBeUndefined();
   });
 });
+
+describe('up flags with --stack', () => {
+  it('takes the stack file over flag defaults, and explicit flags over the stack file', async () => {
+    const { settingsFromFlags } = await import('../cli.js');
+    const flags = {
+      proxy: 'nginx' as const,
+      replicas: 1,
+      redis: 'single' as const,
+      stickiness: 'none' as const,
+      history: 'on' as const,
+      stack: 'haproxy',
+    };
+    const cwd = process.cwd();
+    process.chdir(REPO);
+    try {
+      const settings = settingsFromFlags(flags, (key) => key === 'replicas');
+      expect(settings).toMatchObject({
+        proxy: 'haproxy',
+        redis: 'cluster',
+        stickiness: 'cookie',
+        replicas: 1,
+      });
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+});
