@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { roomKeys } from '../../app/src/bus/keys.js';
+import { keySlot, roomKeys } from '../../app/src/bus/keys.js';
 import { ManagedProcess } from './managed-process.js';
 import { freePort, freePorts } from './ports.js';
 import { waitFor } from './wait-for.js';
@@ -127,6 +127,44 @@ export async function startRedis(options: StartRedisOptions): Promise<RedisServe
   };
 }
 
+interface SlotRange {
+  from: number;
+  to: number;
+  /** Port of the master serving the range. */
+  port: number;
+}
+
+/** CLUSTER SLOTS as seen by the node on `port`. */
+async function slotRanges(port: number, password: string | undefined): Promise<SlotRange[]> {
+  // redis-cli --json prints per range: from, to, then per node [ip, port, id, …]; the master first.
+  const reply = await redisCli(port, ['--json', 'CLUSTER', 'SLOTS'], password);
+  const ranges = JSON.parse(reply) as Array<[number, number, [string, number, ...unknown[]], ...unknown[]]>;
+  return ranges.map(([from, to, master]) => ({ from, to, port: master[1] }));
+}
+
+/** A key whose slot lies in [from, to]. */
+function keyInSlots(from: number, to: number): string {
+  for (let i = 0; ; i += 1) {
+    const key = `wslab:harness:${i}`;
+    const slot = keySlot(key);
+    if (slot >= from && slot <= to) return key;
+  }
+}
+
+/** Runs several commands on ONE redis-cli connection (WAIT counts that connection's writes). */
+async function redisCliBatch(port: number, commands: string[][], password?: string): Promise<string> {
+  const auth = password === undefined ? [] : ['-a', password, '--no-auth-warning'];
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      REDIS_CLI,
+      ['-h', '127.0.0.1', '-p', String(port), ...auth],
+      { timeout: 5_000 },
+      (error, stdout) => (error ? reject(error) : resolve(stdout)),
+    );
+    child.stdin?.end(`${commands.map((args) => args.join(' ')).join('\n')}\n`);
+  });
+}
+
 export interface StartRedisClusterOptions {
   dir: string;
   /** Default 3. */
@@ -222,32 +260,38 @@ export async function startRedisCluster(options: StartRedisClusterOptions): Prom
       intervalMs: 100,
       description: 'cluster_state:ok on all nodes',
     });
-    // A replica that has not finished its first sync cannot take over, and one the master has
-    // not yet marked `online` (after the replica's first REPLCONF ACK) receives no writes yet:
-    // a master killed in that window loses everything written since the sync. Wait for both.
-    await waitFor(
-      async () => {
-        const infos = await Promise.all(
-          nodes.map((node) => redisCli(node.port, ['INFO', 'replication'], password)),
+    // A replica that has not finished its first sync cannot take over, and after a diskless
+    // sync the master streams writes to it only once it has sent its first REPLCONF ACK (INFO
+    // already says `online` before that). A master killed in that window loses every write
+    // since the sync. So: write a key into each master's slots and WAIT for its replicas.
+    const ranges = await slotRanges(ports[0]!, password);
+    const masterPorts = [...new Set(ranges.map((range) => range.port))];
+    await Promise.all(
+      masterPorts.map(async (port) => {
+        const range = ranges.find((r) => r.port === port)!;
+        const key = keyInSlots(range.from, range.to);
+        await waitFor(
+          async () => {
+            const reply = await redisCliBatch(
+              port,
+              [
+                ['SET', key, '1'],
+                ['WAIT', String(replicasPerMaster), '200'],
+              ],
+              password,
+            );
+            return Number(reply.trim().split('\n').at(-1)) >= replicasPerMaster;
+          },
+          { timeoutMs: 20_000, intervalMs: 50, description: `replicas of ${port} receive writes` },
         );
-        return infos.every((info) => {
-          if (info.includes('role:slave')) return info.includes('master_link_status:up');
-          const online = info.match(/^slave\d+:.*state=online/gm) ?? [];
-          return online.length === replicasPerMaster;
-        });
-      },
-      { timeoutMs: 20_000, intervalMs: 100, description: 'every replica synced and online at its master' },
+        await redisCli(port, ['DEL', key], password);
+      }),
     );
 
-    const slotMasters = async (): Promise<Array<{ from: number; to: number; port: number }>> => {
+    const slotMasters = async (): Promise<SlotRange[]> => {
       const node = live()[0];
       if (node === undefined) throw new Error('redis cluster: no live node');
-      // redis-cli prints CLUSTER SLOTS flattened: from, to, then per node ip, port, id (and hostname info).
-      const reply = await redisCli(node.port, ['--json', 'CLUSTER', 'SLOTS'], password);
-      const ranges = JSON.parse(reply) as Array<
-        [number, number, [string, number, ...unknown[]], ...unknown[]]
-      >;
-      return ranges.map(([from, to, master]) => ({ from, to, port: master[1] }));
+      return slotRanges(node.port, password);
     };
     const masterPortForKey = async (key: string): Promise<number> => {
       const node = live()[0];
