@@ -77,7 +77,9 @@ describe('cluster bus across a master failover', () => {
         sigkillToPromotionSeenMs: promotedMs,
         sigkillToFirstPublishMs: failoverMs,
         failedPublishes: failures.length,
-        failureKinds: [...new Set(failures.map((error) => `${(error as Error).name}: ${(error as Error).message}`))],
+        failureKinds: [
+          ...new Set(failures.map((error) => `${(error as Error).name}: ${(error as Error).message}`)),
+        ],
         acked: acks.length,
         subscriberResubscribed: (subscriber.bus as RedisBus).resubscribedCount,
       }),
