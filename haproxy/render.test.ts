@@ -26,7 +26,7 @@ describe('renderHaproxyConfig', () => {
     expect(text).toContain('option httpchk GET /readyz');
     expect(text).toContain('http-check expect status 200');
     expect(text).toMatch(
-      /default-server check inter 500ms fastinter 250ms downinter 1s fall 2 rise 2 slowstart 5s on-marked-down shutdown-sessions/,
+      /default-server check inter 500ms fastinter 250ms downinter 1s fall 3 rise 2 slowstart 5s on-marked-down shutdown-sessions/,
     );
     expect(text).toContain('server r2 replica-2:8080');
   });

@@ -150,8 +150,10 @@ export const PROXY_DEFAULTS = {
     intervalMs: 500,
     fastIntervalMs: 250,
     downIntervalMs: 1_000,
-    timeoutMs: 500,
-    fall: 2,
+    // 1 s and 3 falls: a replica whose event loop is busy under load must not be
+    // marked down (on-marked-down kills all its sessions); measured in loadtests' fan-out bench.
+    timeoutMs: 1_000,
+    fall: 3,
     rise: 2,
     slowStartMs: 5_000,
     maxFails: 1,
