@@ -111,7 +111,9 @@ describe('ResourceSampler', () => {
     await sampler.start();
     const [doomedBaseline] = await ticksOf([doomed.pid]);
     await cpuReached(doomed.pid, doomedBaseline!, 0.2);
-    await waitFor(() => sampler.passes >= 3, { description: '3 samples' });
+    // a full pass after the threshold, so the sampler has seen that CPU before the kill
+    const passesAtThreshold = sampler.passes;
+    await waitFor(() => sampler.passes >= passesAtThreshold + 2, { description: 'two more samples' });
     doomed.killNow('SIGKILL');
     await doomed.exited;
     const [usage] = await sampler.stop();
