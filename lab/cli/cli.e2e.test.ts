@@ -15,7 +15,8 @@ const started: ChildProcess[] = [];
 
 afterAll(async () => {
   // a failed test must not leave a lab behind: down kills by the recorded pids
-  for (const name of ['detached', 'crashed', 'foreground']) await runCli(join(root, name), ['down']);
+  for (const name of ['detached', 'crashed', 'restarted', 'foreground'])
+    await runCli(join(root, name), ['down']);
   for (const child of started) if (child.exitCode === null) child.kill('SIGKILL');
   rmSync(root, { recursive: true, force: true });
 });
@@ -95,6 +96,23 @@ describe('wslab CLI', () => {
     expect(alivePids(pids.slice(1)).length).toBeGreaterThan(0);
     const down = await runCli(dir, ['down']);
     expect(down.stdout).toMatch(/killed leftover pids: \d+/);
+    expect(alivePids(pids)).toEqual([]);
+    expect(await openPorts(ports)).toEqual([]);
+  });
+
+  it('up after a crashed lab first stops what the crashed one left behind', async () => {
+    const dir = join(root, 'restarted');
+    expect((await runCli(dir, ['up', '--detach', '--proxy', 'none', '--replicas', '1'])).code).toBe(0);
+    const crashed = readLabState(dir)!;
+    const { pids: oldPids } = everyPidAndPort(crashed);
+    process.kill(crashed.supervisorPid, 'SIGKILL');
+    await waitFor(() => !isAlive(crashed.supervisorPid), { description: 'supervisor gone' });
+    const again = await runCli(dir, ['up', '--detach', '--proxy', 'none', '--replicas', '1']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(alivePids(oldPids)).toEqual([]);
+    const { pids, ports } = everyPidAndPort(readLabState(dir)!);
+    expect(pids.some((pid) => oldPids.includes(pid))).toBe(false);
+    await runCli(dir, ['down']);
     expect(alivePids(pids)).toEqual([]);
     expect(await openPorts(ports)).toEqual([]);
   });

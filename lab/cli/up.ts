@@ -5,6 +5,7 @@ import { readStackFile, stackFilePath } from '../../infra/stack-config.js';
 import { waitFor } from '../processes/wait-for.js';
 import type { TopologyOptionsInput } from '../topology/options.js';
 import { Topology } from '../topology/topology.js';
+import { down } from './down.js';
 import { isAlive } from './pids.js';
 import { type LabState, readLabState, removeLabState, writeLabState } from './state.js';
 
@@ -67,8 +68,17 @@ export async function upForeground(
   detached: boolean,
 ): Promise<void> {
   const existing = readLabState(dir);
-  if (existing && isAlive(existing.supervisorPid)) {
+  if (existing && isAlive(existing.supervisorPid) && existing.supervisorPid !== process.pid) {
     throw new Error(`a lab is already up (pid ${existing.supervisorPid}); run \`wslab down\` first`);
+  }
+  if (existing) {
+    // a lab that died without cleaning up (SIGKILL): stop what it left, by recorded pid
+    const leftovers = await down(dir);
+    if (leftovers.killed.length > 0) {
+      process.stderr.write(
+        `wslab: stopped ${leftovers.killed.length} processes left by a lab that crashed\n`,
+      );
+    }
   }
   mkdirSync(dir, { recursive: true });
   const topology = await Topology.start({ ...settings, dir });
