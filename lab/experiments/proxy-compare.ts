@@ -84,6 +84,7 @@ export const proxyCompare: Experiment = {
       conclusions,
       notes: [
         'All three paths share the same replicas and Redis; runs are sequential, so they see the same machine state.',
+        'On 2 cores shared with the load generator, p99 moves by tens of ms between identical runs: trust p50 and CPU, repeat before reading p99 differences.',
       ],
     };
   },
