@@ -9,7 +9,7 @@ import { clearTimeout, setTimeout } from 'k6/timers';
 import { WebSocket } from 'k6/websockets';
 import { CLOSE_CODES } from '../../app/src/protocol/messages.js';
 import { connectRamp } from '../scenarios/connect_ramp.js';
-import { roomName, urlIndexFor } from '../scenarios/layout.js';
+import { roomName, urlIndexFor, withRoomParam } from '../scenarios/layout.js';
 import { paramsFromEnv, runId, targetUrls } from './lib/env.js';
 import * as m from './lib/metrics.js';
 import { rampHoldMs, rampOptions } from './options.js';
@@ -25,7 +25,8 @@ export function connect(): void {
   const startedAt = Date.now();
   // Hold until the whole ramp is up (plus the hold), measured from this connection's start.
   const holdMs = rampHoldMs(params) - (startedAt - exec.scenario.startTime);
-  const ws = new WebSocket(urls[urlIndexFor('subscriber', index, urls.length)]!);
+  const room = params.joinRoom ? roomName(runId(), index % RAMP_ROOMS) : undefined;
+  const ws = new WebSocket(withRoomParam(urls[urlIndexFor('subscriber', index, urls.length)]!, room));
   let opened = false;
   let failed = false;
   m.connectFailures.add(0);
@@ -44,7 +45,7 @@ export function connect(): void {
     clearTimeout(handshakeTimer);
     m.handshake.add(Date.now() - startedAt);
     m.opened.add(1);
-    if (params.joinRoom) ws.send(JSON.stringify({ op: 'join', room: roomName(runId(), index % RAMP_ROOMS) }));
+    if (room !== undefined) ws.send(JSON.stringify({ op: 'join', room }));
     holdTimer = setTimeout(() => ws.close(CLOSE_CODES.normal), Math.max(0, holdMs));
   };
   ws.onerror = fail;

@@ -13,6 +13,7 @@ import type {
   StreamPosition,
 } from '../../app/src/protocol/messages.js';
 import { CLOSE_CODES, RECONNECTABLE_CLOSE_CODES } from '../../app/src/protocol/messages.js';
+import { withRoomParam } from '../scenarios/layout.js';
 import { type BackoffOptions, backoffDelayMs } from './backoff.js';
 import { nowMs } from './clock.js';
 
@@ -53,6 +54,13 @@ export interface ResilientClientOptions {
   handshakeTimeoutMs: number;
   /** When false, a lost connection stays lost (idle capacity tests). */
   reconnect: boolean;
+  /**
+   * The room this client's connections are keyed on for the proxies' room stickiness: added as
+   * `room=<stickyRoom>` to every target URL (see `withRoomParam`), so a room's members share a
+   * replica. The shards pass the subscriber's room, the publisher's target room, and the ramp
+   * client's room (multi-room clients: `stickyRoomOf`, the first). Unset: URLs as given.
+   */
+  stickyRoom?: string;
   listener: ClientListener;
 }
 
@@ -85,8 +93,14 @@ export class ResilientClient {
     return this.ws !== null && this.ws.readyState === WebSocket.OPEN;
   }
 
+  /** The current target, as given in `urls` (what outages record). */
   get currentUrl(): string {
     return this.options.urls[this.urlIndex]!;
+  }
+
+  /** The URL actually dialled: the current target plus the client's `room` key, if any. */
+  get connectUrl(): string {
+    return withRoomParam(this.currentUrl, this.options.stickyRoom);
   }
 
   /** Opens the first connection. Rejects on failure only when reconnect is off. */
@@ -128,7 +142,7 @@ export class ResilientClient {
   }
 
   private open(): void {
-    const url = this.currentUrl;
+    const url = this.connectUrl;
     const startedAt = nowMs();
     const ws = new WebSocket(url, {
       perMessageDeflate: false,

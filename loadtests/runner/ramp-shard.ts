@@ -73,9 +73,11 @@ export class RampShard {
 
   private async openOne(index: number): Promise<void> {
     const { plan } = this;
+    const room = plan.params.joinRoom ? roomName(plan.runId, index % RAMP_ROOMS) : undefined;
     const client = new ResilientClient({
       urls: plan.urls,
       urlIndex: index % plan.urls.length,
+      ...(room === undefined ? {} : { stickyRoom: room }),
       backoff: { initialMs: 100, maxMs: 1_000 },
       handshakeTimeoutMs: plan.params.handshakeTimeoutMs,
       reconnect: false,
@@ -97,8 +99,8 @@ export class RampShard {
     this.clients.push(client);
     try {
       await client.start();
-      if (plan.params.joinRoom) {
-        const joined = client.join(roomName(plan.runId, index % RAMP_ROOMS));
+      if (room !== undefined) {
+        const joined = client.join(room);
         let timer: NodeJS.Timeout | undefined;
         const timeout = new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new Error('join timed out')), plan.params.handshakeTimeoutMs);

@@ -111,7 +111,7 @@ export class StreamShard {
         room: spec.room,
         received: new Map(),
         uniqueReceived: 0,
-        client: this.makeClient('subscriber', spec.index, spec.urlIndex, {
+        client: this.makeClient('subscriber', spec.index, spec.urlIndex, spec.room, {
           onMessage: (frame, replayed, at) => this.subscriberOnMessage(subscriber, frame, replayed, at),
           onFrame: (frame) => this.subscriberOnFrame(frame),
         }),
@@ -131,7 +131,7 @@ export class StreamShard {
         attempted: 0,
         pending: new Map(),
         acked: [],
-        client: this.makeClient('publisher', spec.index, spec.urlIndex, {
+        client: this.makeClient('publisher', spec.index, spec.urlIndex, spec.room, {
           onFrame: (frame, at) => this.publisherOnFrame(publisher, frame, at),
         }),
       };
@@ -155,12 +155,14 @@ export class StreamShard {
     role: 'publisher' | 'subscriber',
     index: number,
     urlIndex: number,
+    stickyRoom: string,
     listener: Pick<import('./client.js').ClientListener, 'onMessage' | 'onFrame'>,
   ): ResilientClient {
     const { params, urls } = this.plan;
     return new ResilientClient({
       urls,
       urlIndex,
+      stickyRoom,
       backoff: { initialMs: params.backoffInitialMs, maxMs: params.backoffMaxMs },
       handshakeTimeoutMs: 10_000,
       reconnect: true,

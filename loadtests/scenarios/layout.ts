@@ -38,3 +38,31 @@ export function newRunId(random: () => number = Math.random): string {
   for (let i = 0; i < 8; i += 1) id += Math.floor(random() * 36).toString(36);
   return id;
 }
+
+/**
+ * The target URL with `room=<room>` added to its query (existing parameters and fragment kept),
+ * so a proxy in `room` stickiness (HAProxy `balance url_param room`, Nginx `hash $arg_room`)
+ * sends every client of a room to the same replica. A URL that already carries a `room`
+ * parameter is returned unchanged: the caller chose the key. `room` undefined (a client in no
+ * room) leaves the URL as it is.
+ */
+export function withRoomParam(url: string, room: string | undefined): string {
+  if (room === undefined) return url;
+  const hashAt = url.indexOf('#');
+  const base = hashAt === -1 ? url : url.slice(0, hashAt);
+  const fragment = hashAt === -1 ? '' : url.slice(hashAt);
+  const queryAt = base.indexOf('?');
+  const query = queryAt === -1 ? '' : base.slice(queryAt + 1);
+  if (query.split('&').some((pair) => pair === 'room' || pair.startsWith('room='))) return url;
+  const separator = queryAt === -1 ? '?' : query === '' || query.endsWith('&') ? '' : '&';
+  return `${base}${separator}room=${encodeURIComponent(room)}${fragment}`;
+}
+
+/**
+ * The room a client's connection is keyed on for room stickiness: its only room, or for a
+ * client in several rooms the first (the proxy can pin a connection to one replica only);
+ * undefined for a client in none.
+ */
+export function stickyRoomOf(rooms: readonly string[]): string | undefined {
+  return rooms[0];
+}

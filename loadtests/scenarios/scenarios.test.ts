@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ROOM_NAME_PATTERN } from '../../app/src/protocol/messages.js';
 import { GapAccounting } from './gap-accounting.js';
 import { SCENARIO_NAMES, SCENARIOS } from './index.js';
-import { newRunId, roomName, urlIndexFor } from './layout.js';
+import { newRunId, roomName, stickyRoomOf, urlIndexFor, withRoomParam } from './layout.js';
 import { METRICS } from './metrics.js';
 import { makePayload, paddingFor, readPayload } from './payload.js';
 import { evaluateThresholds, toK6Threshold, toK6Thresholds } from './thresholds.js';
@@ -80,6 +80,26 @@ describe('layout', () => {
     expect(urlIndexFor('subscriber', 0, 2)).toBe(0);
     expect(urlIndexFor('publisher', 0, 2)).toBe(1);
     expect(urlIndexFor('publisher', 5, 1)).toBe(0);
+  });
+
+  it('adds room=<room> to the target URL for room stickiness, keeping the query and fragment', () => {
+    expect(withRoomParam('ws://h:1/ws', 'lt-a-1')).toBe('ws://h:1/ws?room=lt-a-1');
+    expect(withRoomParam('ws://h:1/ws?token=t', 'lt-a-1')).toBe('ws://h:1/ws?token=t&room=lt-a-1');
+    expect(withRoomParam('ws://h:1/ws?', 'r')).toBe('ws://h:1/ws?room=r');
+    expect(withRoomParam('ws://h:1/ws?a=1&', 'r')).toBe('ws://h:1/ws?a=1&room=r');
+    expect(withRoomParam('ws://h:1/ws?a=1#f', 'r')).toBe('ws://h:1/ws?a=1&room=r#f');
+    expect(withRoomParam('ws://h:1/ws', 'a b&c')).toBe('ws://h:1/ws?room=a%20b%26c');
+    // The caller's own key wins; no room, no parameter.
+    expect(withRoomParam('ws://h:1/ws?room=k0', 'r')).toBe('ws://h:1/ws?room=k0');
+    expect(withRoomParam('ws://h:1/ws?x=1&room', 'r')).toBe('ws://h:1/ws?x=1&room');
+    expect(withRoomParam('ws://h:1/ws?myroom=1', 'r')).toBe('ws://h:1/ws?myroom=1&room=r');
+    expect(withRoomParam('ws://h:1/ws', undefined)).toBe('ws://h:1/ws');
+  });
+
+  it('keys a multi-room client on its first room', () => {
+    expect(stickyRoomOf(['a', 'b'])).toBe('a');
+    expect(stickyRoomOf(['a'])).toBe('a');
+    expect(stickyRoomOf([])).toBeUndefined();
   });
 });
 

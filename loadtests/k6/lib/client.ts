@@ -13,12 +13,18 @@ import type {
   StreamPosition,
 } from '../../../app/src/protocol/messages.js';
 import { CLOSE_CODES } from '../../../app/src/protocol/messages.js';
+import { stickyRoomOf, withRoomParam } from '../../scenarios/layout.js';
 import * as m from './metrics.js';
 
 export interface K6ClientOptions {
   urls: string[];
   urlIndex: number;
   rooms: string[];
+  /**
+   * Room the connection is keyed on for the proxies' room stickiness (`room=` added to the URL);
+   * default the first of `rooms`. A publisher that joins nothing passes the room it publishes to.
+   */
+  stickyRoom?: string;
   reconnect: boolean;
   backoffInitialMs: number;
   backoffMaxMs: number;
@@ -82,7 +88,8 @@ export class K6Client {
 
   private open(): void {
     const startedAt = Date.now();
-    const ws = new WebSocket(this.options.urls[this.urlIndex]!);
+    const stickyRoom = this.options.stickyRoom ?? stickyRoomOf(this.options.rooms);
+    const ws = new WebSocket(withRoomParam(this.options.urls[this.urlIndex]!, stickyRoom));
     this.ws = ws;
     let opened = false;
     ws.onopen = () => {

@@ -66,6 +66,7 @@ export function publisherFlow(params: StreamParams): void {
     urls,
     urlIndex: urlIndexFor('publisher', index, urls.length),
     rooms: [],
+    stickyRoom: room,
     reconnect: true,
     backoffInitialMs: params.backoffInitialMs,
     backoffMaxMs: params.backoffMaxMs,
