@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import type { BusMode } from './bus/bus.js';
+import { BUS_DEFAULTS } from './bus/options.js';
 
 /** The service's configuration, every field resolved (defaults merged once, here). */
 export interface Config {
@@ -16,6 +17,13 @@ export interface Config {
   history: boolean;
   historySize: number;
   historyTtlS: number;
+  /**
+   * Redis replicas that must confirm each stored publish (WAIT) before it is acknowledged;
+   * 0 = asynchronous replication (an acked write can be lost with its master).
+   */
+  historyReplicaAcks: number;
+  /** How long that WAIT may take; past it the publish is answered `unavailable`. */
+  historyReplicaAckTimeoutMs: number;
   /** 0 = no pings. */
   pingIntervalMs: number;
   maxFrameBytes: number;
@@ -150,6 +158,14 @@ const envSchema = z.object({
   HISTORY: oneOf('HISTORY', ['on', 'off'] as const, 'on'),
   HISTORY_SIZE: integer('HISTORY_SIZE', 1000, 1, 10_000_000),
   HISTORY_TTL_S: integer('HISTORY_TTL_S', 3600, 1, 31_536_000),
+  HISTORY_REPLICA_ACKS: integer('HISTORY_REPLICA_ACKS', BUS_DEFAULTS.replicaAcks, 0, 5),
+  // Below the bus's bound for one Redis operation, so a slow WAIT ends as "not confirmed".
+  HISTORY_REPLICA_ACK_TIMEOUT_MS: integer(
+    'HISTORY_REPLICA_ACK_TIMEOUT_MS',
+    BUS_DEFAULTS.replicaAckTimeoutMs,
+    1,
+    BUS_DEFAULTS.operationTimeoutMs - 1,
+  ),
   PING_INTERVAL_MS: integer('PING_INTERVAL_MS', 25_000, 0, 3_600_000),
   MAX_FRAME_BYTES: integer('MAX_FRAME_BYTES', 65_536, 64, 16_777_216),
   MAX_ROOMS_PER_CONNECTION: integer('MAX_ROOMS_PER_CONNECTION', 100, 1, 100_000),
@@ -194,6 +210,13 @@ export function loadConfig(env: Env = process.env): Config {
   if (v.BUS_MODE === 'cluster' && v.REDIS_CLUSTER_NODES.length === 0) {
     problems.push('REDIS_CLUSTER_NODES is required when BUS_MODE=cluster');
   }
+  // Replica acks guard stored history in Redis: meaningless without either.
+  if (v.HISTORY_REPLICA_ACKS > 0 && v.HISTORY === 'off') {
+    problems.push('HISTORY_REPLICA_ACKS needs HISTORY=on');
+  }
+  if (v.HISTORY_REPLICA_ACKS > 0 && v.BUS_MODE === 'memory') {
+    problems.push('HISTORY_REPLICA_ACKS needs a Redis BUS_MODE (single|cluster|broadcast)');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     host: v.HOST,
@@ -206,6 +229,8 @@ export function loadConfig(env: Env = process.env): Config {
     history: v.HISTORY === 'on',
     historySize: v.HISTORY_SIZE,
     historyTtlS: v.HISTORY_TTL_S,
+    historyReplicaAcks: v.HISTORY_REPLICA_ACKS,
+    historyReplicaAckTimeoutMs: v.HISTORY_REPLICA_ACK_TIMEOUT_MS,
     pingIntervalMs: v.PING_INTERVAL_MS,
     maxFrameBytes: v.MAX_FRAME_BYTES,
     maxRoomsPerConnection: v.MAX_ROOMS_PER_CONNECTION,

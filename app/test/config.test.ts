@@ -22,6 +22,8 @@ describe('loadConfig', () => {
       history: true,
       historySize: 1000,
       historyTtlS: 3600,
+      historyReplicaAcks: 0,
+      historyReplicaAckTimeoutMs: 200,
       pingIntervalMs: 25_000,
       maxFrameBytes: 65_536,
       maxRoomsPerConnection: 100,
@@ -76,5 +78,28 @@ describe('loadConfig', () => {
     expect(problems({ BUS_MODE: 'cluster' })).toEqual([
       'REDIS_CLUSTER_NODES is required when BUS_MODE=cluster',
     ]);
+  });
+
+  it('reads replica acks for stored history, within bounds and only where they mean something', () => {
+    const config = loadConfig({ HISTORY_REPLICA_ACKS: '1', HISTORY_REPLICA_ACK_TIMEOUT_MS: '500' });
+    expect(config).toMatchObject({ historyReplicaAcks: 1, historyReplicaAckTimeoutMs: 500 });
+    expect(problems({ HISTORY_REPLICA_ACKS: '6', HISTORY_REPLICA_ACK_TIMEOUT_MS: '3000' })).toEqual([
+      'HISTORY_REPLICA_ACKS must be an integer from 0 to 5, got "6"',
+      'HISTORY_REPLICA_ACK_TIMEOUT_MS must be an integer from 1 to 2999, got "3000"',
+    ]);
+    expect(problems({ HISTORY_REPLICA_ACKS: '1.5' })).toEqual([
+      'HISTORY_REPLICA_ACKS must be an integer from 0 to 5, got "1.5"',
+    ]);
+    expect(problems({ HISTORY_REPLICA_ACK_TIMEOUT_MS: '0' })).toEqual([
+      'HISTORY_REPLICA_ACK_TIMEOUT_MS must be an integer from 1 to 2999, got "0"',
+    ]);
+    expect(problems({ HISTORY_REPLICA_ACKS: '1', HISTORY: 'off' })).toEqual([
+      'HISTORY_REPLICA_ACKS needs HISTORY=on',
+    ]);
+    expect(problems({ HISTORY_REPLICA_ACKS: '2', BUS_MODE: 'memory' })).toEqual([
+      'HISTORY_REPLICA_ACKS needs a Redis BUS_MODE (single|cluster|broadcast)',
+    ]);
+    // 0 is the default and valid everywhere.
+    expect(problems({ HISTORY_REPLICA_ACKS: '0', HISTORY: 'off', BUS_MODE: 'memory' })).toEqual([]);
   });
 });

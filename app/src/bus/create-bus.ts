@@ -10,6 +10,10 @@ export interface BusConfig extends RedisConnectionConfig {
   history: boolean;
   historySize: number;
   historyTtlS: number;
+  /** Bus `replicaAcks` (default 0). */
+  historyReplicaAcks?: number;
+  /** Bus `replicaAckTimeoutMs` (default 200). */
+  historyReplicaAckTimeoutMs?: number;
 }
 
 /** A bus plus the connections built for it. */
@@ -30,6 +34,10 @@ export function createBus(config: BusConfig, extras: { broker?: MemoryBroker } =
     history: config.history,
     historySize: config.historySize,
     historyTtlS: config.historyTtlS,
+    ...(config.historyReplicaAcks === undefined ? {} : { replicaAcks: config.historyReplicaAcks }),
+    ...(config.historyReplicaAckTimeoutMs === undefined
+      ? {}
+      : { replicaAckTimeoutMs: config.historyReplicaAckTimeoutMs }),
   };
   if (config.busMode === 'memory') {
     const bus = createMemoryBus(options, extras.broker);
