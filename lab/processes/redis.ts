@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { keySlot, roomKeys } from '../../app/src/bus/keys.js';
 import { ManagedProcess } from './managed-process.js';
@@ -84,7 +84,8 @@ export interface RedisServerHandle {
 /** Starts redis-server on 127.0.0.1 and resolves once it answers PING. */
 export async function startRedis(options: StartRedisOptions): Promise<RedisServerHandle> {
   const port = options.port ?? (await freePort());
-  const dir = join(options.dir, `redis-${port}`);
+  // Absolute: redis-server chdirs into --dir, so relative paths after it would break.
+  const dir = resolve(options.dir, `redis-${port}`);
   mkdirSync(dir, { recursive: true });
   const spawnServer = async (): Promise<ManagedProcess> => {
     const managed = new ManagedProcess({
@@ -212,7 +213,8 @@ export async function startRedisCluster(options: StartRedisClusterOptions): Prom
   };
   try {
     for (const port of ports) {
-      const dir = join(options.dir, `cluster-${port}`);
+      // Absolute: redis-server chdirs into --dir before it opens nodes.conf.
+      const dir = resolve(options.dir, `cluster-${port}`);
       mkdirSync(dir, { recursive: true });
       const managed = new ManagedProcess({
         name: `redis-cluster-${port}`,
