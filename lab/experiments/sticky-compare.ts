@@ -10,16 +10,6 @@ import { measureRun } from './measure.js';
 import { flatten } from './proxy-compare.js';
 
 /**
- * URLs for room stickiness: one `?room=` key per room, in the order the load
- * runner assigns URLs (subscriber i uses URL i mod n and joins room i mod n),
- * so a room's subscribers share one hash key. The key is not the room's real
- * name (the runner picks those at run time); the proxy only needs it consistent.
- */
-function roomUrls(proxyUrl: string, rooms: number): string[] {
-  return Array.from({ length: rooms }, (_, index) => `${proxyUrl}?room=k${index}`);
-}
-
-/**
  * none / cookie / source / room stickiness behind HAProxy: how connections
  * spread, where a drained replica's clients land, Redis traffic (room
  * affinity should cut cross-replica fan-out) and per-message latency.
@@ -34,7 +24,6 @@ export const stickyCompare: Experiment = {
     const short = context.mode === 'short';
     const modes: Stickiness[] = short ? ['none', 'room'] : ['none', 'cookie', 'source', 'room'];
     const load = streamLoad(context.mode, short ? { durationMs: 4_000 } : { durationMs: 12_000 });
-    const rooms = load.rooms ?? 1;
     const restartAtMs = Math.round((load.durationMs ?? 0) * 0.6);
     const runs = await withTopology(
       context,
@@ -51,7 +40,7 @@ export const stickyCompare: Experiment = {
               topology,
               label: mode,
               parameters: { stickiness: mode, replicas, load: describeLoad(load) },
-              urls: mode === 'room' ? roomUrls(proxyUrl, rooms) : [proxyUrl],
+              urls: [proxyUrl],
               scenario: 'failover',
               load,
               redisTraffic: true,
@@ -96,7 +85,7 @@ export const stickyCompare: Experiment = {
       notes: [
         'Source hashing on one machine: every client comes from 127.0.0.1, so all land on one replica.',
         'Cookie stickiness pins only clients that keep cookies; the Node load clients do not, so reconnects are re-balanced.',
-        'Room mode: clients connect with ?room=<key per room>; a room publisher uses the next room’s key, as the load runner offsets publishers by one URL; reconnects rotate to the next URL.',
+        'Room mode: the load clients add ?room=<their room> to the URL, so a room’s subscribers and publisher share a replica.',
       ],
     };
   },
