@@ -147,12 +147,22 @@ export const scale: Experiment = {
     // the cost of more replicas at the same (highest) offered load
     const heaviest = describeLoad(loads.at(-1)!);
     const heaviestSeries = runs.filter((run) => run.parameters?.load === heaviest);
+    const best = [...heaviestSeries].sort((a, b) => (a.latencyMs?.p50 ?? 0) - (b.latencyMs?.p50 ?? 0))[0];
+    const largest = heaviestSeries.at(-1);
+    if (best && largest && best !== largest) {
+      conclusions.push(
+        `At ${heaviest} the lowest p50 was with ${best.parameters?.replicas} replica(s) (${ms(best.latencyMs?.p50)}); ` +
+          `with ${largest.parameters?.replicas} it was ${ms(largest.latencyMs?.p50)}: past that point the replicas ` +
+          'compete for the same cores as Redis, HAProxy and the load generator.',
+      );
+    } else if (best) {
+      conclusions.push(`At ${heaviest} the most replicas gave the lowest p50 (${ms(best.latencyMs?.p50)}).`);
+    }
     const firstCost = costPerThousand(heaviestSeries[0]);
     const lastCost = costPerThousand(heaviestSeries.at(-1));
     conclusions.push(
       'The +% figures are what the replicas deliver relative to one replica at the same offered load: when one ' +
-        'replica already delivers everything, more replicas cannot add throughput, only headroom, which shows as ' +
-        'lower latency at the higher load. ' +
+        'replica already delivers everything, more replicas cannot add throughput, only headroom (latency). ' +
         `At ${heaviest}, replica CPU per 1000 deliveries went from ${firstCost.toFixed(1)} ms with ${heaviestSeries[0]?.parameters?.replicas} replica(s) ` +
         `to ${lastCost.toFixed(1)} ms with ${heaviestSeries.at(-1)?.parameters?.replicas}: ` +
         'the cost of cross-replica fan-out (each replica subscribes to the rooms its clients are in). ' +
