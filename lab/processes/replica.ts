@@ -90,14 +90,18 @@ export async function startReplica(options: StartReplicaOptions): Promise<Replic
   });
   const httpUrl = `http://127.0.0.1:${port}`;
   const path = options.waitReady ? '/readyz' : '/healthz';
+  // waitFor treats a thrown error as "not yet", so an exit while starting
+  // (bad config: exit 2) ends the wait instead, and fails at once below.
   try {
-    await waitFor(
-      async () => {
-        if (!managed.running) throw new Error('exited');
-        return (await fetch(`${httpUrl}${path}`)).status === 200;
-      },
-      { timeoutMs: options.startTimeoutMs ?? 30_000, intervalMs: 50, description: `${name} ${path}` },
-    );
+    await waitFor(async () => !managed.running || (await fetch(`${httpUrl}${path}`)).status === 200, {
+      timeoutMs: options.startTimeoutMs ?? 30_000,
+      intervalMs: 50,
+      description: `${name} ${path}`,
+    });
+    if (!managed.running) {
+      const { code, signal } = await managed.exited;
+      throw new Error(`exited while starting (code ${code}, signal ${signal})`);
+    }
   } catch (error) {
     await managed.stop('SIGKILL');
     const why = error instanceof Error ? error.message : String(error);
