@@ -4,7 +4,7 @@ import { startRedis } from './processes/redis.js';
 import { type ReplicaHandle, startReplica } from './processes/replica.js';
 import { waitFor } from './processes/wait-for.js';
 
-// The interim main job (`npm start`): one Redis, two replicas, a short scripted exchange
+// A one-second tour (`npm run demo`): one Redis, two replicas, a short scripted exchange
 // between clients on different replicas, printed as it happens; everything stopped at the end.
 
 type Frame = Record<string, unknown> & { op: string };
