@@ -5,15 +5,10 @@
  * records every outage (down → reopened → re-joined → first message).
  */
 import WebSocket from 'ws';
-import type {
-  ClientFrame,
-  JoinedFrame,
-  MsgFrame,
-  ServerFrame,
-  StreamPosition,
-} from '../../app/src/protocol/messages.js';
+import type { ClientFrame, JoinedFrame, MsgFrame, ServerFrame } from '../../app/src/protocol/messages.js';
 import { CLOSE_CODES, RECONNECTABLE_CLOSE_CODES } from '../../app/src/protocol/messages.js';
 import { withRoomParam } from '../scenarios/layout.js';
+import { RoomResume } from '../scenarios/resume.js';
 import { type BackoffOptions, backoffDelayMs } from './backoff.js';
 import { nowMs } from './clock.js';
 
@@ -64,13 +59,6 @@ export interface ResilientClientOptions {
   listener: ClientListener;
 }
 
-interface RoomState {
-  position: StreamPosition | null;
-  /** After a resumed join: messages at or below this offset are replays. */
-  replayUpTo: number | null;
-  joined: boolean;
-}
-
 export class ResilientClient {
   private ws: WebSocket | null = null;
   private stopped = false;
@@ -78,7 +66,7 @@ export class ResilientClient {
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly joinRetryTimers = new Set<NodeJS.Timeout>();
   private urlIndex: number;
-  private readonly rooms = new Map<string, RoomState>();
+  private readonly rooms = new RoomResume();
   private readonly joinWaiters = new Map<string, (frame: JoinedFrame) => void>();
   private outage: Outage | null = null;
   /** Every outage this client had, in order. */
@@ -113,7 +101,7 @@ export class ResilientClient {
 
   /** Joins a room and resolves with the server's `joined` frame (re-joined after every reconnect). */
   join(room: string): Promise<JoinedFrame> {
-    this.rooms.set(room, { position: null, replayUpTo: null, joined: false });
+    this.rooms.add(room);
     return new Promise((resolve) => {
       this.joinWaiters.set(room, resolve);
       this.send({ op: 'join', room });
@@ -180,11 +168,8 @@ export class ResilientClient {
       this.outage.url = this.currentUrl;
       if (this.rooms.size === 0) this.finishOutage();
     }
-    for (const [room, state] of this.rooms) {
-      state.joined = false;
-      // Resume from the last position seen; without one (history off) a plain join.
-      this.send(state.position ? { op: 'join', room, since: state.position } : { op: 'join', room });
-    }
+    this.rooms.markAllUnjoined();
+    for (const join of this.rooms.pendingJoins()) this.send(join);
   }
 
   private socketOnMessage(text: string): void {
@@ -196,14 +181,7 @@ export class ResilientClient {
       return;
     }
     if (frame.op === 'msg') {
-      const state = this.rooms.get(frame.room);
-      let replayed = false;
-      if (state && typeof frame.offset === 'number' && frame.epoch !== undefined) {
-        replayed = state.replayUpTo !== null && frame.offset <= state.replayUpTo;
-        if (!state.position || frame.epoch !== state.position.epoch || frame.offset > state.position.offset) {
-          state.position = { offset: frame.offset, epoch: frame.epoch };
-        }
-      }
+      const replayed = this.rooms.onMessage(frame);
       if (this.outage && this.outage.rejoinedAtMs !== null && this.outage.firstMessageAtMs === null) {
         this.outage.firstMessageAtMs = receivedAt;
         this.finishOutage();
@@ -217,20 +195,13 @@ export class ResilientClient {
   }
 
   private roomJoined(frame: JoinedFrame, receivedAt: number): void {
-    const state = this.rooms.get(frame.room);
-    if (!state) return;
-    state.joined = true;
-    const resumed = this.outage !== null && frame.recovered;
-    state.replayUpTo = resumed && frame.position ? frame.position.offset : null;
-    if (!state.position && frame.position) state.position = frame.position;
-    else if (frame.position && frame.position.epoch !== state.position?.epoch)
-      state.position = frame.position;
+    if (!this.rooms.onJoined(frame, this.outage !== null)) return;
     const waiter = this.joinWaiters.get(frame.room);
     if (waiter) {
       this.joinWaiters.delete(frame.room);
       waiter(frame);
     }
-    if (this.outage && this.outage.rejoinedAtMs === null && [...this.rooms.values()].every((r) => r.joined)) {
+    if (this.outage && this.outage.rejoinedAtMs === null && this.rooms.allJoined) {
       this.outage.rejoinedAtMs = receivedAt;
     }
   }
@@ -240,10 +211,7 @@ export class ResilientClient {
     const delayMs = backoffDelayMs(1, this.options.backoff);
     const timer = setTimeout(() => {
       this.joinRetryTimers.delete(timer);
-      for (const [room, state] of this.rooms) {
-        if (!state.joined)
-          this.send(state.position ? { op: 'join', room, since: state.position } : { op: 'join', room });
-      }
+      for (const join of this.rooms.pendingJoins()) this.send(join);
     }, delayMs);
     this.joinRetryTimers.add(timer);
   }

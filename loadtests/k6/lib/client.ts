@@ -6,14 +6,10 @@
  */
 import { clearTimeout, setTimeout } from 'k6/timers';
 import { type MessageEvent, WebSocket } from 'k6/websockets';
-import type {
-  ClientFrame,
-  MsgFrame,
-  ServerFrame,
-  StreamPosition,
-} from '../../../app/src/protocol/messages.js';
+import type { ClientFrame, MsgFrame, ServerFrame } from '../../../app/src/protocol/messages.js';
 import { CLOSE_CODES } from '../../../app/src/protocol/messages.js';
 import { stickyRoomOf, withRoomParam } from '../../scenarios/layout.js';
+import { RoomResume } from '../../scenarios/resume.js';
 import * as m from './metrics.js';
 
 export interface K6ClientOptions {
@@ -34,27 +30,20 @@ export interface K6ClientOptions {
   onOpen?(): void;
 }
 
-interface RoomState {
-  position: StreamPosition | null;
-  replayUpTo: number | null;
-  joined: boolean;
-}
-
 export class K6Client {
   private ws: WebSocket | null = null;
   private stopped = false;
   private attempt = 0;
   private urlIndex: number;
   private retry: ReturnType<typeof setTimeout> | null = null;
-  private readonly rooms = new Map<string, RoomState>();
+  private readonly rooms: RoomResume;
   private downAtMs: number | null = null;
   private rejoinedAtMs: number | null = null;
   private everOpened = false;
 
   constructor(private readonly options: K6ClientOptions) {
     this.urlIndex = options.urlIndex % options.urls.length;
-    for (const room of options.rooms)
-      this.rooms.set(room, { position: null, replayUpTo: null, joined: false });
+    this.rooms = new RoomResume(options.rooms);
   }
 
   get isOpen(): boolean {
@@ -99,10 +88,8 @@ export class K6Client {
       this.everOpened = true;
       this.attempt = 0;
       this.options.onOpen?.();
-      for (const [room, state] of this.rooms) {
-        state.joined = false;
-        this.send(state.position ? { op: 'join', room, since: state.position } : { op: 'join', room });
-      }
+      this.rooms.markAllUnjoined();
+      for (const join of this.rooms.pendingJoins()) this.send(join);
       if (this.rooms.size === 0 && this.downAtMs !== null) this.back(Date.now());
     };
     ws.onmessage = (event?: MessageEvent) => {
@@ -142,14 +129,7 @@ export class K6Client {
       return;
     }
     if (frame.op === 'msg') {
-      const state = this.rooms.get(frame.room);
-      let replayed = false;
-      if (state && typeof frame.offset === 'number' && frame.epoch !== undefined) {
-        replayed = state.replayUpTo !== null && frame.offset <= state.replayUpTo;
-        if (!state.position || frame.epoch !== state.position.epoch || frame.offset > state.position.offset) {
-          state.position = { offset: frame.offset, epoch: frame.epoch };
-        }
-      }
+      const replayed = this.rooms.onMessage(frame);
       if (this.downAtMs !== null && this.rejoinedAtMs !== null) {
         m.resumeDelivery.add(atMs - this.downAtMs);
         this.downAtMs = null;
@@ -158,16 +138,9 @@ export class K6Client {
       return;
     }
     if (frame.op === 'joined') {
-      const state = this.rooms.get(frame.room);
-      if (state) {
-        state.joined = true;
-        state.replayUpTo =
-          this.downAtMs !== null && frame.recovered && frame.position ? frame.position.offset : null;
-        if (frame.position && (!state.position || frame.position.epoch !== state.position.epoch)) {
-          state.position = frame.position;
-        }
+      if (this.rooms.onJoined(frame, this.downAtMs !== null)) {
         if (frame.missed) m.resumeMissed.add(1);
-        if (this.downAtMs !== null && [...this.rooms.values()].every((r) => r.joined)) this.back(atMs);
+        if (this.downAtMs !== null && this.rooms.allJoined) this.back(atMs);
       }
     }
     this.options.onFrame?.(frame, atMs);
