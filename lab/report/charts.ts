@@ -12,6 +12,45 @@ const WIDTH = 560;
 const HEIGHT = 260;
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 
+/** A single-view (one mark, no layers or facets) top-level spec. */
+type SingleViewSpec = Extract<TopLevelSpec, { mark: unknown }>;
+
+/** A single-view chart at the report's standard size. */
+function singleViewChart(
+  file: string,
+  title: string,
+  values: object[],
+  mark: SingleViewSpec['mark'],
+  encoding: SingleViewSpec['encoding'],
+): ChartSpec {
+  return {
+    file,
+    title,
+    spec: { $schema: SCHEMA, width: WIDTH, height: HEIGHT, data: { values }, mark, encoding },
+  };
+}
+
+/** A CDF, one step line per run: `values` carry `run` and `fraction` (0..1) and the field `x` names. */
+function cdfChart(
+  file: string,
+  title: string,
+  values: object[],
+  x: NonNullable<SingleViewSpec['encoding']>['x'],
+  fractionTitle: string,
+): ChartSpec {
+  return singleViewChart(
+    file,
+    title,
+    values,
+    { type: 'line', interpolate: 'step-after' },
+    {
+      x,
+      y: { field: 'fraction', type: 'quantitative', title: fractionTitle, scale: { domain: [0, 1] } },
+      color: { field: 'run', type: 'nominal', title: 'run' },
+    },
+  );
+}
+
 /** Latency CDF, one line per run (proxy, replica count…): how the whole distribution shifts, not just p99. */
 function latencyCdfChart(result: ExperimentResult): ChartSpec | undefined {
   const values = result.runs.flatMap((run) =>
@@ -23,27 +62,13 @@ function latencyCdfChart(result: ExperimentResult): ChartSpec | undefined {
     })),
   );
   if (values.length === 0) return undefined;
-  return {
-    file: 'latency-cdf.svg',
-    title: 'Fan-out latency CDF per run (publish → delivery)',
-    spec: {
-      $schema: SCHEMA,
-      width: WIDTH,
-      height: HEIGHT,
-      data: { values },
-      mark: { type: 'line', interpolate: 'step-after' },
-      encoding: {
-        x: { field: 'latencyMs', type: 'quantitative', title: 'latency (ms, log)', scale: { type: 'log' } },
-        y: {
-          field: 'fraction',
-          type: 'quantitative',
-          title: 'fraction of deliveries',
-          scale: { domain: [0, 1] },
-        },
-        color: { field: 'run', type: 'nominal', title: 'run' },
-      },
-    },
-  };
+  return cdfChart(
+    'latency-cdf.svg',
+    'Fan-out latency CDF per run (publish → delivery)',
+    values,
+    { field: 'latencyMs', type: 'quantitative', title: 'latency (ms, log)', scale: { type: 'log' } },
+    'fraction of deliveries',
+  );
 }
 
 /** Connected clients over time with the faults as vertical rules: how deep the dip and how long. */
@@ -124,22 +149,17 @@ function throughputVsReplicasChart(result: ExperimentResult): ChartSpec | undefi
       load: String(run.parameters.load ?? 'all'),
     }));
   if (new Set(values.map((value) => value.replicas)).size < 2) return undefined;
-  return {
-    file: 'throughput-vs-replicas.svg',
-    title: 'Delivered messages per second against replicas',
-    spec: {
-      $schema: SCHEMA,
-      width: WIDTH,
-      height: HEIGHT,
-      data: { values },
-      mark: { type: 'line', point: true },
-      encoding: {
-        x: { field: 'replicas', type: 'quantitative', title: 'replicas', axis: { tickMinStep: 1 } },
-        y: { field: 'deliveredPerS', type: 'quantitative', title: 'delivered / s' },
-        color: { field: 'load', type: 'nominal', title: 'offered load' },
-      },
+  return singleViewChart(
+    'throughput-vs-replicas.svg',
+    'Delivered messages per second against replicas',
+    values,
+    { type: 'line', point: true },
+    {
+      x: { field: 'replicas', type: 'quantitative', title: 'replicas', axis: { tickMinStep: 1 } },
+      y: { field: 'deliveredPerS', type: 'quantitative', title: 'delivered / s' },
+      color: { field: 'load', type: 'nominal', title: 'offered load' },
     },
-  };
+  );
 }
 
 /** CPU seconds per component and run: where the time went. */
@@ -152,23 +172,12 @@ function cpuChart(result: ExperimentResult): ChartSpec | undefined {
     })),
   );
   if (values.length === 0) return undefined;
-  return {
-    file: 'cpu-per-component.svg',
-    title: 'CPU seconds per component (from /proc)',
-    spec: {
-      $schema: SCHEMA,
-      width: WIDTH,
-      height: HEIGHT,
-      data: { values },
-      mark: 'bar',
-      encoding: {
-        x: { field: 'component', type: 'nominal', title: 'component', axis: { labelAngle: -30 } },
-        xOffset: { field: 'run', type: 'nominal' },
-        y: { field: 'cpuSeconds', type: 'quantitative', title: 'CPU (s)' },
-        color: { field: 'run', type: 'nominal', title: 'run' },
-      },
-    },
-  };
+  return singleViewChart('cpu-per-component.svg', 'CPU seconds per component (from /proc)', values, 'bar', {
+    x: { field: 'component', type: 'nominal', title: 'component', axis: { labelAngle: -30 } },
+    xOffset: { field: 'run', type: 'nominal' },
+    y: { field: 'cpuSeconds', type: 'quantitative', title: 'CPU (s)' },
+    color: { field: 'run', type: 'nominal', title: 'run' },
+  });
 }
 
 /** Reconnect time CDF per run (from losing the socket to being back in the room). */
@@ -178,27 +187,13 @@ function reconnectCdfChart(result: ExperimentResult): ChartSpec | undefined {
     return sorted.map((ms, index) => ({ run: run.label, ms, fraction: (index + 1) / sorted.length }));
   });
   if (values.length === 0) return undefined;
-  return {
-    file: 'reconnect-cdf.svg',
-    title: 'Reconnect time CDF per run',
-    spec: {
-      $schema: SCHEMA,
-      width: WIDTH,
-      height: HEIGHT,
-      data: { values },
-      mark: { type: 'line', interpolate: 'step-after' },
-      encoding: {
-        x: { field: 'ms', type: 'quantitative', title: 'reconnect time (ms)' },
-        y: {
-          field: 'fraction',
-          type: 'quantitative',
-          title: 'fraction of clients',
-          scale: { domain: [0, 1] },
-        },
-        color: { field: 'run', type: 'nominal', title: 'run' },
-      },
-    },
-  };
+  return cdfChart(
+    'reconnect-cdf.svg',
+    'Reconnect time CDF per run',
+    values,
+    { field: 'ms', type: 'quantitative', title: 'reconnect time (ms)' },
+    'fraction of clients',
+  );
 }
 
 /** Every chart the result has data for, in report order. */
