@@ -6,6 +6,7 @@ import { roomName } from '../scenarios/layout.js';
 import { ResilientClient } from './client.js';
 import { nowMs } from './clock.js';
 import { encodeHistogram, newHistogram, recordMs } from './histogram.js';
+import { ShardCpu } from './shard-cpu.js';
 import type { RampShardPlan, ShardPort, ShardReport } from './shard-protocol.js';
 
 /** Idle clients spread over this many rooms (a room per client would measure room bookkeeping instead). */
@@ -21,13 +22,15 @@ export class RampShard {
   private lastOpenAtMs = 0;
   private progressTimer: NodeJS.Timeout | null = null;
   private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly cpuAtStart = process.cpuUsage();
+  private readonly cpu: ShardCpu;
 
   constructor(
     private readonly plan: RampShardPlan,
     private readonly port: ShardPort,
-    private readonly reportsCpu: boolean,
-  ) {}
+    reportsCpu: boolean,
+  ) {
+    this.cpu = new ShardCpu(reportsCpu);
+  }
 
   async init(): Promise<void> {
     const { plan } = this;
@@ -67,7 +70,7 @@ export class RampShard {
       type: 'ready',
       opened: this.counters.connections_opened,
       failures: this.counters.connect_failures,
-      cpuUs: this.cpuUs(),
+      cpuUs: this.cpu.totalUs(),
     });
   }
 
@@ -114,7 +117,6 @@ export class RampShard {
 
   finish(): void {
     this.stopAll();
-    const cpu = process.cpuUsage(this.cpuAtStart);
     const report: ShardReport = {
       counters: {
         ...this.counters,
@@ -124,17 +126,10 @@ export class RampShard {
       histograms: { handshake_ms: encodeHistogram(this.handshake) },
       timeline: [],
       outages: [],
-      cpuUserUs: this.reportsCpu ? cpu.user : 0,
-      cpuSystemUs: this.reportsCpu ? cpu.system : 0,
+      ...this.cpu.reportFields(),
       peakOpen: this.peakOpen,
     };
     this.port.post({ type: 'report', report });
-  }
-
-  private cpuUs(): number {
-    if (!this.reportsCpu) return 0;
-    const cpu = process.cpuUsage(this.cpuAtStart);
-    return cpu.user + cpu.system;
   }
 
   stopAll(): void {

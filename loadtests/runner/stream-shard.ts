@@ -16,6 +16,7 @@ import {
   SequenceSet,
   toRanges,
 } from './sequence-set.js';
+import { ShardCpu } from './shard-cpu.js';
 import type {
   OutageRecord,
   ShardPort,
@@ -86,13 +87,15 @@ export class StreamShard {
   private peakOpen = 0;
   private publishTimer: NodeJS.Timeout | null = null;
   private progressTimer: NodeJS.Timeout | null = null;
-  private readonly cpuAtStart = process.cpuUsage();
+  private readonly cpu: ShardCpu;
 
   constructor(
     private readonly plan: StreamShardPlan,
     private readonly port: ShardPort,
-    private readonly reportsCpu: boolean,
-  ) {}
+    reportsCpu: boolean,
+  ) {
+    this.cpu = new ShardCpu(reportsCpu);
+  }
 
   /** Connects and joins every client at the shard's connect rate; resolves when all are in place. */
   async init(): Promise<void> {
@@ -147,7 +150,7 @@ export class StreamShard {
       type: 'ready',
       opened: this.counters.connections_opened,
       failures: this.counters.connect_failures,
-      cpuUs: this.cpuUs(),
+      cpuUs: this.cpu.totalUs(),
     });
   }
 
@@ -298,7 +301,7 @@ export class StreamShard {
       publisher.pending.clear();
       acked[publisher.id] = toRanges(publisher.acked);
     }
-    this.port.post({ type: 'published', acked, cpuUs: this.cpuUs() });
+    this.port.post({ type: 'published', acked, cpuUs: this.cpu.totalUs() });
   }
 
   private publishOne(publisher: Publisher): void {
@@ -377,12 +380,6 @@ export class StreamShard {
     };
   }
 
-  private cpuUs(): number {
-    if (!this.reportsCpu) return 0;
-    const cpu = process.cpuUsage(this.cpuAtStart);
-    return cpu.user + cpu.system;
-  }
-
   stopAll(): void {
     if (this.publishTimer) clearInterval(this.publishTimer);
     if (this.progressTimer) clearInterval(this.progressTimer);
@@ -393,7 +390,6 @@ export class StreamShard {
   }
 
   private report(extra: Record<string, number>): ShardReport {
-    const cpu = process.cpuUsage(this.cpuAtStart);
     const clientsNotBack = new Set(
       this.outages.filter((o) => backAtMs(o) === null).map((o) => `${o.role}:${o.client}`),
     ).size;
@@ -410,8 +406,7 @@ export class StreamShard {
         latency: encodeHistogram(slot.latency),
       })),
       outages: this.outages,
-      cpuUserUs: this.reportsCpu ? cpu.user : 0,
-      cpuSystemUs: this.reportsCpu ? cpu.system : 0,
+      ...this.cpu.reportFields(),
       peakOpen: this.peakOpen,
     };
   }
