@@ -3,15 +3,12 @@
  * server's RSS before the ramp and at the plateau, and derives memory per connection.
  */
 import type { ConnectRampParams } from '../scenarios/connect_ramp.js';
-import { newRunId } from '../scenarios/layout.js';
+import { type RawRun, rawRun, setUpRun, withShards } from './coordinator.js';
 import { mergeEncoded, summarise } from './histogram.js';
 import { distribution, scalar } from './metric-values.js';
-import { type RunOptions, shardLayout, type Target, targetUrls } from './options.js';
-import { ProgressLine } from './progress.js';
-import { coresBetween, ServerProbe } from './server-probe.js';
+import type { RunOptions, Target } from './options.js';
+import { coresBetween } from './server-probe.js';
 import type { RampShardPlan } from './shard-protocol.js';
-import { ShardSet } from './shards.js';
-import type { RawRun } from './stream-run.js';
 
 function validate(params: ConnectRampParams): void {
   if (!Number.isInteger(params.connections) || params.connections < 1) {
@@ -27,20 +24,12 @@ export async function runRamp(
   options: RunOptions,
 ): Promise<RawRun> {
   validate(params);
-  const urls = targetUrls(target);
-  const runId = newRunId();
-  const layout = shardLayout(params.connections, options);
-  const probe = new ServerProbe(target.serverPids ?? [], target.metricsUrls ?? []);
-  const startedAtMs = Date.now();
+  const setup = setUpRun(target, params.connections, options);
+  const { urls, runId, layout, probe, startedAtMs } = setup;
   const serverBefore = await probe.sample();
   const cpuBefore = process.cpuUsage();
-  const shards = new ShardSet(layout.count, layout.inline);
-  const progress = new ProgressLine(options.progress ?? ProgressLine.defaultEnabled(), () =>
-    shards.handles.map((h) => h.progress),
-  );
-  progress.setPhase('ramping');
-  progress.start();
-  try {
+  return withShards(setup, options, async (shards, progress) => {
+    progress.setPhase('ramping');
     let firstIndex = 0;
     const shardPlans: RampShardPlan[] = shards.handles.map((_, shardIndex) => {
       const count =
@@ -107,18 +96,6 @@ export async function runRamp(
       runner_cpu_cores: scalar('runner_cpu_cores', (cpu.user + cpu.system + shardCpuUs) / 1_000 / wallMs),
     };
     handshake.destroy();
-    return {
-      runId,
-      startedAtMs,
-      urls,
-      shards: layout.count,
-      inline: layout.inline,
-      metrics,
-      timeline: [],
-      outages: [],
-    };
-  } finally {
-    progress.stop();
-    await shards.close();
-  }
+    return rawRun(setup, metrics, [], []);
+  });
 }

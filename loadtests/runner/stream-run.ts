@@ -4,37 +4,18 @@
  * histograms and counters into one result.
  */
 import type { ScenarioDefinition, StreamParams } from '../scenarios/definition.js';
-import {
-  newRunId,
-  publisherId,
-  publisherRoom,
-  roomName,
-  subscriberRoom,
-  urlIndexFor,
-} from '../scenarios/layout.js';
+import { publisherId, publisherRoom, roomName, subscriberRoom, urlIndexFor } from '../scenarios/layout.js';
 import type { MetricName } from '../scenarios/metrics.js';
 import { nowMs } from './clock.js';
+import { type RawRun, rawRun, setUpRun, withShards } from './coordinator.js';
 import { mergeEncoded, newHistogram, summarise } from './histogram.js';
 import { distribution, scalar } from './metric-values.js';
-import { type RunOptions, shardLayout, type Target, targetUrls } from './options.js';
-import { ProgressLine } from './progress.js';
+import type { RunOptions, Target } from './options.js';
 import type { Metric, TimelinePoint } from './result.js';
 import type { SeqRanges } from './sequence-set.js';
-import { coresBetween, ServerProbe, type ServerSample } from './server-probe.js';
+import { coresBetween, type ServerSample } from './server-probe.js';
 import type { OutageRecord, ShardReport, StreamShardPlan } from './shard-protocol.js';
-import { ShardSet } from './shards.js';
 import { backAtMs } from './stream-shard.js';
-
-export interface RawRun {
-  runId: string;
-  startedAtMs: number;
-  urls: string[];
-  shards: number;
-  inline: boolean;
-  metrics: Record<string, Metric>;
-  timeline: TimelinePoint[];
-  outages: OutageRecord[];
-}
 
 function validate(params: StreamParams): void {
   for (const key of ['publishers', 'subscribers', 'rooms'] as const) {
@@ -94,81 +75,69 @@ export async function runStream(
   options: RunOptions,
 ): Promise<RawRun> {
   validate(params);
-  const urls = targetUrls(target);
-  const runId = newRunId();
-  const layout = shardLayout(params.publishers + params.subscribers, options);
-  const probe = new ServerProbe(target.serverPids ?? [], target.metricsUrls ?? []);
-  const startedAtMs = Date.now();
-  const shards = new ShardSet(layout.count, layout.inline);
-  const progress = new ProgressLine(options.progress ?? ProgressLine.defaultEnabled(), () =>
-    shards.handles.map((h) => h.progress),
-  );
-  progress.start();
-  const serverSamples: ServerSample[] = [];
-  let sampler: NodeJS.Timeout | null = null;
-  try {
-    const shardPlans = plans(params, urls, runId, layout.count);
-    shards.sendEach((index) => ({ type: 'init', plan: shardPlans[index]! }));
-    const connectBudgetMs =
-      ((params.publishers + params.subscribers) / params.connectRatePerS) * 1_000 + 60_000;
-    const ready = await shards.all('ready', connectBudgetMs);
-    await options.hooks?.onReady?.();
+  const setup = setUpRun(target, params.publishers + params.subscribers, options);
+  const { urls, runId, layout, probe } = setup;
+  return withShards(setup, options, async (shards, progress) => {
+    const serverSamples: ServerSample[] = [];
+    let sampler: NodeJS.Timeout | null = null;
+    try {
+      const shardPlans = plans(params, urls, runId, layout.count);
+      shards.sendEach((index) => ({ type: 'init', plan: shardPlans[index]! }));
+      const connectBudgetMs =
+        ((params.publishers + params.subscribers) / params.connectRatePerS) * 1_000 + 60_000;
+      const ready = await shards.all('ready', connectBudgetMs);
+      await options.hooks?.onReady?.();
 
-    progress.setPhase(definition.name);
-    const startAtMs = nowMs() + 200;
-    const cpuBefore = process.cpuUsage();
-    const serverBefore = await probe.sample();
-    serverSamples.push(serverBefore);
-    sampler = setInterval(() => {
-      void probe.sample().then((sample) => serverSamples.push(sample));
-    }, params.sampleEveryMs);
-    shards.sendEach(() => ({ type: 'publish', startAtMs, durationMs: params.durationMs }));
-    const hook = Promise.resolve().then(() => options.hooks?.onPublishing?.());
-    // Awaited after publishing; until then a rejection must not count as unhandled.
-    hook.catch(() => undefined);
-    const published = await shards.all('published', params.durationMs + 60_000);
-    const serverAfter = await probe.sample();
-    const cpuAfter = process.cpuUsage(cpuBefore);
-    const publishWindowMs = nowMs() - startAtMs;
-    clearInterval(sampler);
-    sampler = null;
-    serverSamples.push(serverAfter);
-    // A hook still running (a fault waiting for recovery) delays settling, not the measured window.
-    await hook;
+      progress.setPhase(definition.name);
+      const startAtMs = nowMs() + 200;
+      const cpuBefore = process.cpuUsage();
+      const serverBefore = await probe.sample();
+      serverSamples.push(serverBefore);
+      sampler = setInterval(() => {
+        void probe.sample().then((sample) => serverSamples.push(sample));
+      }, params.sampleEveryMs);
+      shards.sendEach(() => ({ type: 'publish', startAtMs, durationMs: params.durationMs }));
+      const hook = Promise.resolve().then(() => options.hooks?.onPublishing?.());
+      // Awaited after publishing; until then a rejection must not count as unhandled.
+      hook.catch(() => undefined);
+      const published = await shards.all('published', params.durationMs + 60_000);
+      const serverAfter = await probe.sample();
+      const cpuAfter = process.cpuUsage(cpuBefore);
+      const publishWindowMs = nowMs() - startAtMs;
+      clearInterval(sampler);
+      sampler = null;
+      serverSamples.push(serverAfter);
+      // A hook still running (a fault waiting for recovery) delays settling, not the measured window.
+      await hook;
 
-    const acked: Record<string, SeqRanges> = {};
-    for (const message of published) Object.assign(acked, message.acked);
-    progress.setPhase('settling');
-    shards.sendEach(() => ({ type: 'settle', acked, timeoutMs: params.settleTimeoutMs }));
-    const reports = (await shards.all('report', params.settleTimeoutMs + 30_000)).map((m) => m.report);
+      const acked: Record<string, SeqRanges> = {};
+      for (const message of published) Object.assign(acked, message.acked);
+      progress.setPhase('settling');
+      shards.sendEach(() => ({ type: 'settle', acked, timeoutMs: params.settleTimeoutMs }));
+      const reports = (await shards.all('report', params.settleTimeoutMs + 30_000)).map((m) => m.report);
 
-    const shardCpuUs =
-      published.reduce((sum, m) => sum + m.cpuUs, 0) - ready.reduce((sum, m) => sum + m.cpuUs, 0);
-    const runnerCpuCores = (cpuAfter.user + cpuAfter.system + shardCpuUs) / 1_000 / publishWindowMs;
-    const counters = sumCounters(reports);
-    const outages = reports.flatMap((r) => r.outages);
-    // A server that falls behind keeps delivering after the last publish: count that time too.
-    const lastDeliveryAtMs = Math.max(0, ...reports.map((r) => r.counters.last_delivery_at_ms ?? 0));
-    const deliveryWindowMs = Math.max(publishWindowMs, lastDeliveryAtMs - startAtMs);
-    const metrics = buildMetrics(reports, counters, outages, deliveryWindowMs);
-    metrics.runner_cpu_cores = scalar('runner_cpu_cores', runnerCpuCores);
-    metrics.server_cpu_cores = scalar('server_cpu_cores', coresBetween(serverBefore, serverAfter));
-    addServerMemory(metrics, serverSamples);
-    return {
-      runId,
-      startedAtMs,
-      urls,
-      shards: layout.count,
-      inline: layout.inline,
-      metrics,
-      timeline: buildTimeline(reports, serverSamples, startAtMs, params.sampleEveryMs),
-      outages,
-    };
-  } finally {
-    if (sampler) clearInterval(sampler);
-    progress.stop();
-    await shards.close();
-  }
+      const shardCpuUs =
+        published.reduce((sum, m) => sum + m.cpuUs, 0) - ready.reduce((sum, m) => sum + m.cpuUs, 0);
+      const runnerCpuCores = (cpuAfter.user + cpuAfter.system + shardCpuUs) / 1_000 / publishWindowMs;
+      const counters = sumCounters(reports);
+      const outages = reports.flatMap((r) => r.outages);
+      // A server that falls behind keeps delivering after the last publish: count that time too.
+      const lastDeliveryAtMs = Math.max(0, ...reports.map((r) => r.counters.last_delivery_at_ms ?? 0));
+      const deliveryWindowMs = Math.max(publishWindowMs, lastDeliveryAtMs - startAtMs);
+      const metrics = buildMetrics(reports, counters, outages, deliveryWindowMs);
+      metrics.runner_cpu_cores = scalar('runner_cpu_cores', runnerCpuCores);
+      metrics.server_cpu_cores = scalar('server_cpu_cores', coresBetween(serverBefore, serverAfter));
+      addServerMemory(metrics, serverSamples);
+      return rawRun(
+        setup,
+        metrics,
+        buildTimeline(reports, serverSamples, startAtMs, params.sampleEveryMs),
+        outages,
+      );
+    } finally {
+      if (sampler) clearInterval(sampler);
+    }
+  });
 }
 
 function buildMetrics(

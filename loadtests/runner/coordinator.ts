@@ -1,0 +1,85 @@
+/**
+ * What the connect_ramp and streaming coordinators share: setting a run up (targets, run id,
+ * shard layout, server probe), running the shards under a progress line with guaranteed
+ * cleanup, and the shape of the raw result.
+ */
+import { newRunId } from '../scenarios/layout.js';
+import { type RunOptions, shardLayout, type Target, targetUrls } from './options.js';
+import { ProgressLine } from './progress.js';
+import type { Metric, TimelinePoint } from './result.js';
+import { ServerProbe } from './server-probe.js';
+import type { OutageRecord } from './shard-protocol.js';
+import { ShardSet } from './shards.js';
+
+/** A run's raw result, before thresholds are evaluated. */
+export interface RawRun {
+  runId: string;
+  startedAtMs: number;
+  urls: string[];
+  shards: number;
+  inline: boolean;
+  metrics: Record<string, Metric>;
+  timeline: TimelinePoint[];
+  outages: OutageRecord[];
+}
+
+/** A run's fixed parts, decided before any shard starts. */
+export interface RunSetup {
+  urls: string[];
+  runId: string;
+  layout: { count: number; inline: boolean };
+  probe: ServerProbe;
+  startedAtMs: number;
+}
+
+/** Resolves the target URLs, a fresh run id, the shard layout for `clients` clients and the server probe. */
+export function setUpRun(target: Target, clients: number, options: RunOptions): RunSetup {
+  return {
+    urls: targetUrls(target),
+    runId: newRunId(),
+    layout: shardLayout(clients, options),
+    probe: new ServerProbe(target.serverPids ?? [], target.metricsUrls ?? []),
+    startedAtMs: Date.now(),
+  };
+}
+
+/**
+ * Starts the setup's shards and a progress line over them, runs `body`, then stops the progress
+ * line and closes every shard whether `body` resolved or threw.
+ */
+export async function withShards<T>(
+  setup: RunSetup,
+  options: RunOptions,
+  body: (shards: ShardSet, progress: ProgressLine) => Promise<T>,
+): Promise<T> {
+  const shards = new ShardSet(setup.layout.count, setup.layout.inline);
+  const progress = new ProgressLine(options.progress ?? ProgressLine.defaultEnabled(), () =>
+    shards.handles.map((h) => h.progress),
+  );
+  progress.start();
+  try {
+    return await body(shards, progress);
+  } finally {
+    progress.stop();
+    await shards.close();
+  }
+}
+
+/** The raw result of a finished run. */
+export function rawRun(
+  setup: RunSetup,
+  metrics: Record<string, Metric>,
+  timeline: TimelinePoint[],
+  outages: OutageRecord[],
+): RawRun {
+  return {
+    runId: setup.runId,
+    startedAtMs: setup.startedAtMs,
+    urls: setup.urls,
+    shards: setup.layout.count,
+    inline: setup.layout.inline,
+    metrics,
+    timeline,
+    outages,
+  };
+}
