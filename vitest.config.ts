@@ -5,6 +5,7 @@ import { defineConfig } from 'vitest/config';
 // machine has two cores and the files measure timing-sensitive behaviour.
 export default defineConfig({
   test: {
+    reporters: ['default', './scripts/summary-reporter.ts'],
     projects: [
       {
         test: {
