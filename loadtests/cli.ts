@@ -10,6 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { formatSummary, runScenario } from './runner/index.js';
+import type { SourceAddresses } from './runner/source-addresses.js';
 import { SCENARIO_NAMES, SCENARIOS, type ScenarioName } from './scenarios/index.js';
 
 const kebab = (name: string): string => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -24,6 +25,11 @@ function parseBoolean(value: string): boolean {
   if (value === 'true' || value === '1') return true;
   if (value === 'false' || value === '0') return false;
   throw new InvalidArgumentError('true or false');
+}
+
+/** `16` → a count; `127.0.0.5,127.0.0.9` → a list (validated by the runner: one exact message). */
+function parseSourceAddresses(value: string): SourceAddresses {
+  return /^\d+$/.test(value.trim()) ? Number(value) : value.split(',').map((address) => address.trim());
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -51,6 +57,12 @@ for (const name of SCENARIO_NAMES) {
     .option('--out <file>', 'write the JSON result here')
     .option('--json', 'print the JSON result on stdout instead of the summary')
     .option('--no-progress', 'no progress line')
+    .option('--no-cookies', 'clients keep no cookie jar (default: one per client, like browsers)')
+    .option(
+      '--source-addresses <n|list>',
+      'bind clients round-robin to 127.0.0.1…127.0.0.N, or to a comma list of 127.x.y.z (default 1: OS picks)',
+      parseSourceAddresses,
+    )
     .exitOverride();
   for (const [key, value] of Object.entries(definition.defaults)) {
     const flag = `--${kebab(key)} <value>`;
@@ -74,6 +86,10 @@ for (const name of SCENARIO_NAMES) {
       {
         ...(typeof flags.shards === 'number' ? { shards: flags.shards } : {}),
         ...(flags.progress === false ? { progress: false } : {}),
+        ...(flags.cookies === false ? { cookies: false } : {}),
+        ...(flags.sourceAddresses === undefined
+          ? {}
+          : { sourceAddresses: flags.sourceAddresses as SourceAddresses }),
       },
     );
     const json = `${JSON.stringify(result, null, 2)}\n`;

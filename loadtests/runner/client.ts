@@ -2,7 +2,9 @@
  * A load client that behaves like a good production client: on an unexpected close it
  * reconnects with exponential backoff and full jitter (rotating through the target URLs),
  * re-joins its rooms with `since` = the last position it saw in each room (resume), and
- * records every outage (down → reopened → re-joined → first message).
+ * records every outage (down → reopened → re-joined → first message). Like a browser it keeps a
+ * cookie jar (Set-Cookie of the upgrade response, Cookie on every reconnect), so a proxy's cookie
+ * stickiness pins it; it can bind a chosen loopback source address, so source hashing sees it.
  */
 import WebSocket from 'ws';
 import type { ClientFrame, JoinedFrame, MsgFrame, ServerFrame } from '../../app/src/protocol/messages.js';
@@ -11,6 +13,7 @@ import { withRoomParam } from '../scenarios/layout.js';
 import { RoomResume } from '../scenarios/resume.js';
 import { type BackoffOptions, backoffDelayMs } from './backoff.js';
 import { nowMs } from './clock.js';
+import { CookieJar } from './cookie-jar.js';
 
 /** One outage of one client, from the unexpected close to the first message after re-joining. */
 export interface Outage {
@@ -24,6 +27,10 @@ export interface Outage {
   firstMessageAtMs: number | null;
   /** URL the client came back on. */
   url: string | null;
+  /** Replica (`hello.instance`) the lost connection was on; null if no hello had arrived. */
+  replicaBefore: string | null;
+  /** Replica the client came back on (`hello.instance` of the new connection). */
+  replica: string | null;
 }
 
 export interface ClientListener {
@@ -56,6 +63,14 @@ export interface ResilientClientOptions {
    * client's room (multi-room clients: `stickyRoomOf`, the first). Unset: URLs as given.
    */
   stickyRoom?: string;
+  /**
+   * Keep a cookie jar like a browser: store `Set-Cookie` of each upgrade response and send the
+   * jar in a `Cookie` header on every later handshake of this client (never shared between
+   * clients). Default true.
+   */
+  cookies?: boolean;
+  /** Local (source) address to bind, a 127.x.y.z (see source-addresses.ts). Unset: the OS picks. */
+  localAddress?: string;
   listener: ClientListener;
 }
 
@@ -72,9 +87,24 @@ export class ResilientClient {
   /** Every outage this client had, in order. */
   readonly outages: Outage[] = [];
   private firstOpen: { resolve: () => void; reject: (error: Error) => void } | null = null;
+  private readonly jar: CookieJar | null;
+  private instance: string | null = null;
+  /** The outage whose new connection's hello (the replica it landed on) has not arrived yet. */
+  private placementPending: Outage | null = null;
 
   constructor(private readonly options: ResilientClientOptions) {
     this.urlIndex = options.urlIndex % options.urls.length;
+    this.jar = options.cookies === false ? null : new CookieJar();
+  }
+
+  /** The replica (`hello.instance`) of the current connection, null before its hello. */
+  get replica(): string | null {
+    return this.instance;
+  }
+
+  /** The `Cookie` header this client would send on its next handshake (undefined: none). */
+  get cookieHeader(): string | undefined {
+    return this.jar?.header();
   }
 
   get isOpen(): boolean {
@@ -115,6 +145,15 @@ export class ResilientClient {
     return true;
   }
 
+  /**
+   * Drops the current connection the way a network failure does (no close frame: 1006), so the
+   * client runs its reconnect path. For tests and client-side fault injection. No-op while no
+   * socket exists (between a loss and the next attempt).
+   */
+  interrupt(): void {
+    this.ws?.terminate();
+  }
+
   /** Closes for good (1000) and cancels any pending reconnect. */
   stop(): void {
     this.stopped = true;
@@ -132,12 +171,17 @@ export class ResilientClient {
   private open(): void {
     const url = this.connectUrl;
     const startedAt = nowMs();
+    const cookie = this.jar?.header();
     const ws = new WebSocket(url, {
       perMessageDeflate: false,
       handshakeTimeout: this.options.handshakeTimeoutMs,
+      ...(cookie === undefined ? {} : { headers: { Cookie: cookie } }),
+      ...(this.options.localAddress === undefined ? {} : { localAddress: this.options.localAddress }),
     });
     this.ws = ws;
     let opened = false;
+    // Browsers keep cookies set on the 101 too (HAProxy inserts its server cookie there).
+    if (this.jar) ws.on('upgrade', (response) => this.jar?.store(response.headers['set-cookie']));
     ws.on('open', () => {
       opened = true;
       this.socketOnOpen(startedAt);
@@ -164,6 +208,7 @@ export class ResilientClient {
       this.firstOpen = null;
     }
     if (this.outage) {
+      this.placementPending = this.outage;
       this.outage.reopenedAtMs = openedAt;
       this.outage.url = this.currentUrl;
       if (this.rooms.size === 0) this.finishOutage();
@@ -188,6 +233,11 @@ export class ResilientClient {
       }
       this.options.listener.onMessage?.(frame, replayed, receivedAt);
       return;
+    }
+    if (frame.op === 'hello') {
+      this.instance = frame.instance;
+      if (this.placementPending) this.placementPending.replica = frame.instance;
+      this.placementPending = null;
     }
     if (frame.op === 'joined') this.roomJoined(frame, receivedAt);
     if (frame.op === 'error' && frame.code === 'unavailable' && frame.id === undefined) this.retryJoins();
@@ -224,6 +274,9 @@ export class ResilientClient {
   }
 
   private socketOnClose(opened: boolean, code: number): void {
+    // The replica was the closed connection's: none until the next hello.
+    const replicaBefore = this.instance;
+    this.instance = null;
     if (this.stopped) return;
     if (!opened && this.firstOpen && !this.options.reconnect) {
       this.firstOpen.reject(new Error(`connect to ${this.currentUrl} failed (close ${code})`));
@@ -252,6 +305,8 @@ export class ResilientClient {
           rejoinedAtMs: null,
           firstMessageAtMs: null,
           url: null,
+          replicaBefore,
+          replica: null,
         };
         this.outages.push(this.outage);
         this.options.listener.onOutageStart?.(this.outage);

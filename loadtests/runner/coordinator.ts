@@ -4,18 +4,20 @@
  * cleanup, and the shape of the raw result.
  */
 import { newRunId } from '../scenarios/layout.js';
-import { type RunOptions, shardLayout, type Target, targetUrls } from './options.js';
+import { type ClientSettings, type RunOptions, shardLayout, type Target, targetUrls } from './options.js';
 import { ProgressLine } from './progress.js';
 import type { Metric, TimelinePoint } from './result.js';
 import { ServerProbe } from './server-probe.js';
 import type { OutageRecord } from './shard-protocol.js';
 import { ShardSet } from './shards.js';
+import { checkTargetsForSourceAddresses, resolveSourceAddresses } from './source-addresses.js';
 
 /** A run's raw result, before thresholds are evaluated. */
 export interface RawRun {
   runId: string;
   startedAtMs: number;
   urls: string[];
+  clients: ClientSettings;
   shards: number;
   inline: boolean;
   metrics: Record<string, Metric>;
@@ -28,16 +30,22 @@ export interface RunSetup {
   urls: string[];
   runId: string;
   layout: { count: number; inline: boolean };
+  /** Cookies and source addresses of every client. */
+  clients: ClientSettings;
   probe: ServerProbe;
   startedAtMs: number;
 }
 
 /** Resolves the target URLs, a fresh run id, the shard layout for `clients` clients and the server probe. */
 export function setUpRun(target: Target, clients: number, options: RunOptions): RunSetup {
+  const urls = targetUrls(target);
+  const sourceAddresses = resolveSourceAddresses(options.sourceAddresses);
+  checkTargetsForSourceAddresses(urls, sourceAddresses);
   return {
-    urls: targetUrls(target),
+    urls,
     runId: newRunId(),
     layout: shardLayout(clients, options),
+    clients: { cookies: options.cookies ?? true, sourceAddresses },
     probe: new ServerProbe(target.serverPids ?? [], target.metricsUrls ?? []),
     startedAtMs: Date.now(),
   };
@@ -76,6 +84,7 @@ export function rawRun(
     runId: setup.runId,
     startedAtMs: setup.startedAtMs,
     urls: setup.urls,
+    clients: setup.clients,
     shards: setup.layout.count,
     inline: setup.layout.inline,
     metrics,

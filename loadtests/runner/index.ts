@@ -78,6 +78,7 @@ export async function runScenario<N extends ScenarioName>(
       serverPids: [...(target.serverPids ?? [])],
       metricsUrls: [...(target.metricsUrls ?? [])],
     },
+    clients: { cookies: raw.clients.cookies, sourceAddresses: [...raw.clients.sourceAddresses] },
     environment: describeEnvironment(raw.shards, raw.inline),
     metrics: raw.metrics,
     timeline: raw.timeline,
@@ -98,4 +99,6 @@ export { evaluateThresholds, formatThreshold } from '../scenarios/thresholds.js'
 export type { RunHooks, RunOptions, Target } from './options.js';
 export type { Metric, ScenarioResult } from './result.js';
 export { scenarioResultSchema } from './result.js';
+export type { SourceAddresses } from './source-addresses.js';
+export { SOURCE_ADDRESSES_ERROR } from './source-addresses.js';
 export { formatSummary } from './summary.js';

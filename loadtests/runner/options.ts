@@ -1,5 +1,6 @@
 /** What a run is pointed at and how it runs. */
 import type { Threshold } from '../scenarios/thresholds.js';
+import type { SourceAddresses } from './source-addresses.js';
 
 /** Where the clients connect, and how to observe the server(s). */
 export interface Target {
@@ -36,6 +37,24 @@ export interface RunOptions {
   /** Progress line on stderr. Default: when stderr is a TTY and CI is unset. */
   progress?: boolean;
   hooks?: RunHooks;
+  /**
+   * Clients keep a per-client cookie jar like browsers: `Set-Cookie` of the upgrade response is
+   * sent back in `Cookie` on every reconnect, so a proxy's cookie stickiness pins them. Default true.
+   */
+  cookies?: boolean;
+  /**
+   * Spread clients over loopback source addresses so source-hash stickiness sees distinct clients:
+   * a count N binds 127.0.0.1 … 127.0.0.N (1 to 254), or give 127.x.y.z addresses; client k uses
+   * address k mod N. Targets must then be 127.x.y.z URLs. Default 1: the OS picks (all 127.0.0.1).
+   */
+  sourceAddresses?: SourceAddresses;
+}
+
+/** How every client of a run connects (what the shards need of the run options). */
+export interface ClientSettings {
+  cookies: boolean;
+  /** Addresses to bind round-robin; empty: the OS picks. */
+  sourceAddresses: string[];
 }
 
 /** Clients per child process beyond which another process is used (fd limit 20 000 per process). */

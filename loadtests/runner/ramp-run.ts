@@ -25,7 +25,7 @@ export async function runRamp(
 ): Promise<RawRun> {
   validate(params);
   const setup = setUpRun(target, params.connections, options);
-  const { urls, runId, layout, probe, startedAtMs } = setup;
+  const { urls, runId, layout, probe, startedAtMs, clients } = setup;
   const serverBefore = await probe.sample();
   const cpuBefore = process.cpuUsage();
   return withShards(setup, options, async (shards, progress) => {
@@ -40,6 +40,7 @@ export async function runRamp(
         shardIndex,
         urls,
         params,
+        clients,
         runId,
         firstIndex,
         count,

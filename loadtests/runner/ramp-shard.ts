@@ -8,6 +8,7 @@ import { nowMs } from './clock.js';
 import { encodeHistogram, newHistogram, recordMs } from './histogram.js';
 import { ShardCpu } from './shard-cpu.js';
 import type { RampShardPlan, ShardPort, ShardReport } from './shard-protocol.js';
+import { sourceAddressFor } from './source-addresses.js';
 
 /** Idle clients spread over this many rooms (a room per client would measure room bookkeeping instead). */
 const RAMP_ROOMS = 100;
@@ -77,10 +78,13 @@ export class RampShard {
   private async openOne(index: number): Promise<void> {
     const { plan } = this;
     const room = plan.params.joinRoom ? roomName(plan.runId, index % RAMP_ROOMS) : undefined;
+    const localAddress = sourceAddressFor(plan.clients.sourceAddresses, index);
     const client = new ResilientClient({
       urls: plan.urls,
       urlIndex: index % plan.urls.length,
       ...(room === undefined ? {} : { stickyRoom: room }),
+      cookies: plan.clients.cookies,
+      ...(localAddress === undefined ? {} : { localAddress }),
       backoff: { initialMs: 100, maxMs: 1_000 },
       handshakeTimeoutMs: plan.params.handshakeTimeoutMs,
       reconnect: false,

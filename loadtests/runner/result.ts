@@ -45,6 +45,10 @@ export const outageSchema = z.object({
   rejoinedAtMs: z.number().nullable(),
   firstMessageAtMs: z.number().nullable(),
   url: z.string().nullable(),
+  /** Replica (`hello.instance`) of the lost connection; absent in results written before it was recorded. */
+  replicaBefore: z.string().nullable().optional(),
+  /** Replica the client came back on (null: never back, or no hello seen). */
+  replica: z.string().nullable().optional(),
 });
 
 export const thresholdOutcomeSchema = z.object({
@@ -81,6 +85,8 @@ export const scenarioResultSchema = z.object({
     serverPids: z.array(z.number().int()),
     metricsUrls: z.array(z.string()),
   }),
+  /** How the clients connected: cookie jars on, source addresses bound (empty: the OS chose). */
+  clients: z.object({ cookies: z.boolean(), sourceAddresses: z.array(z.string()) }).optional(),
   environment: z.object({
     node: z.string(),
     platform: z.string(),

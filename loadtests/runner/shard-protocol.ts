@@ -6,6 +6,7 @@
 import type { ConnectRampParams } from '../scenarios/connect_ramp.js';
 import type { StreamParams } from '../scenarios/definition.js';
 import type { Outage } from './client.js';
+import type { ClientSettings } from './options.js';
 import type { SeqRanges } from './sequence-set.js';
 
 export interface StreamShardPlan {
@@ -13,10 +14,12 @@ export interface StreamShardPlan {
   shardIndex: number;
   urls: string[];
   params: StreamParams;
+  clients: ClientSettings;
   /** This shard's share of the connect rate. */
   connectRatePerS: number;
-  subscribers: Array<{ index: number; room: string; urlIndex: number }>;
-  publishers: Array<{ index: number; id: string; room: string; urlIndex: number }>;
+  /** `localAddress`: the source address this client binds (unset: the OS picks). */
+  subscribers: Array<{ index: number; room: string; urlIndex: number; localAddress?: string }>;
+  publishers: Array<{ index: number; id: string; room: string; urlIndex: number; localAddress?: string }>;
   /** Room of every publisher of the run (all shards), for loss accounting. */
   publisherRooms: Record<string, string>;
 }
@@ -26,6 +29,7 @@ export interface RampShardPlan {
   shardIndex: number;
   urls: string[];
   params: ConnectRampParams;
+  clients: ClientSettings;
   runId: string;
   /** Global index of this shard's first connection (room and URL assignment). */
   firstIndex: number;

@@ -10,11 +10,12 @@ import { nowMs } from './clock.js';
 import { type RawRun, rawRun, setUpRun, withShards } from './coordinator.js';
 import { mergeEncoded, newHistogram, summarise } from './histogram.js';
 import { distribution, scalar } from './metric-values.js';
-import type { RunOptions, Target } from './options.js';
+import type { ClientSettings, RunOptions, Target } from './options.js';
 import type { Metric, TimelinePoint } from './result.js';
 import type { SeqRanges } from './sequence-set.js';
 import { coresBetween, type ServerSample } from './server-probe.js';
 import type { OutageRecord, ShardReport, StreamShardPlan } from './shard-protocol.js';
+import { sourceAddressFor } from './source-addresses.js';
 import { backAtMs } from './stream-shard.js';
 
 function validate(params: StreamParams): void {
@@ -27,7 +28,18 @@ function validate(params: StreamParams): void {
   }
 }
 
-function plans(params: StreamParams, urls: string[], runId: string, shardCount: number): StreamShardPlan[] {
+function plans(
+  params: StreamParams,
+  urls: string[],
+  clients: ClientSettings,
+  runId: string,
+  shardCount: number,
+): StreamShardPlan[] {
+  // Source addresses go round-robin over every client: subscribers first, then publishers.
+  const localAddress = (clientIndex: number): { localAddress?: string } => {
+    const address = sourceAddressFor(clients.sourceAddresses, clientIndex);
+    return address === undefined ? {} : { localAddress: address };
+  };
   const publisherRooms: Record<string, string> = {};
   for (let i = 0; i < params.publishers; i += 1) {
     publisherRooms[publisherId(i)] = roomName(runId, publisherRoom(i, params.rooms));
@@ -37,6 +49,7 @@ function plans(params: StreamParams, urls: string[], runId: string, shardCount: 
     shardIndex,
     urls,
     params,
+    clients,
     connectRatePerS: params.connectRatePerS / shardCount,
     subscribers: [],
     publishers: [],
@@ -47,6 +60,7 @@ function plans(params: StreamParams, urls: string[], runId: string, shardCount: 
       index: i,
       room: roomName(runId, subscriberRoom(i, params.rooms)),
       urlIndex: urlIndexFor('subscriber', i, urls.length),
+      ...localAddress(i),
     });
   }
   for (let i = 0; i < params.publishers; i += 1) {
@@ -55,6 +69,7 @@ function plans(params: StreamParams, urls: string[], runId: string, shardCount: 
       id: publisherId(i),
       room: publisherRooms[publisherId(i)]!,
       urlIndex: urlIndexFor('publisher', i, urls.length),
+      ...localAddress(params.subscribers + i),
     });
   }
   return out;
@@ -76,12 +91,12 @@ export async function runStream(
 ): Promise<RawRun> {
   validate(params);
   const setup = setUpRun(target, params.publishers + params.subscribers, options);
-  const { urls, runId, layout, probe } = setup;
+  const { urls, runId, layout, probe, clients } = setup;
   return withShards(setup, options, async (shards, progress) => {
     const serverSamples: ServerSample[] = [];
     let sampler: NodeJS.Timeout | null = null;
     try {
-      const shardPlans = plans(params, urls, runId, layout.count);
+      const shardPlans = plans(params, urls, clients, runId, layout.count);
       shards.sendEach((index) => ({ type: 'init', plan: shardPlans[index]! }));
       const connectBudgetMs =
         ((params.publishers + params.subscribers) / params.connectRatePerS) * 1_000 + 60_000;

@@ -114,7 +114,7 @@ export class StreamShard {
         room: spec.room,
         received: new Map(),
         uniqueReceived: 0,
-        client: this.makeClient('subscriber', spec.index, spec.urlIndex, spec.room, {
+        client: this.makeClient('subscriber', spec, {
           onMessage: (frame, replayed, at) => this.subscriberOnMessage(subscriber, frame, replayed, at),
           onFrame: (frame) => this.subscriberOnFrame(frame),
         }),
@@ -134,7 +134,7 @@ export class StreamShard {
         attempted: 0,
         pending: new Map(),
         acked: [],
-        client: this.makeClient('publisher', spec.index, spec.urlIndex, spec.room, {
+        client: this.makeClient('publisher', spec, {
           onFrame: (frame, at) => this.publisherOnFrame(publisher, frame, at),
         }),
       };
@@ -156,16 +156,17 @@ export class StreamShard {
 
   private makeClient(
     role: 'publisher' | 'subscriber',
-    index: number,
-    urlIndex: number,
-    stickyRoom: string,
+    spec: { index: number; urlIndex: number; room: string; localAddress?: string },
     listener: Pick<import('./client.js').ClientListener, 'onMessage' | 'onFrame'>,
   ): ResilientClient {
-    const { params, urls } = this.plan;
+    const { params, urls, clients } = this.plan;
+    const { index, urlIndex } = spec;
     return new ResilientClient({
       urls,
       urlIndex,
-      stickyRoom,
+      stickyRoom: spec.room,
+      cookies: clients.cookies,
+      ...(spec.localAddress === undefined ? {} : { localAddress: spec.localAddress }),
       backoff: { initialMs: params.backoffInitialMs, maxMs: params.backoffMaxMs },
       handshakeTimeoutMs: 10_000,
       reconnect: true,

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../lab/processes/ports.js';
 import { type RawServer, startRawServer } from '../bench/raw-server.js';
 import { scenarioResultSchema } from '../runner/result.js';
+import { SOURCE_ADDRESSES_ERROR } from '../runner/source-addresses.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'wslab-cli-'));
 let raw: RawServer;
@@ -39,11 +40,16 @@ describe('loadtests CLI', () => {
   it('writes a valid result and exits 0 when thresholds pass', async () => {
     const out = join(dir, 'fanout.json');
     const args = ['fanout', '--url', raw.wsUrl, '--subscribers', '10', '--publishers', '2', '--rooms', '2'];
-    const { code, stdout } = await cli([...args, '--duration-ms', '1000', '--out', out]);
+    const clientFlags = ['--source-addresses', '4', '--no-cookies'];
+    const { code, stdout } = await cli([...args, ...clientFlags, '--duration-ms', '1000', '--out', out]);
     expect(stdout).toContain('thresholds: passed');
     expect(code).toBe(0);
     const result = scenarioResultSchema.parse(JSON.parse(readFileSync(out, 'utf8')));
     expect(result.parameters).toMatchObject({ subscribers: 10, publishers: 2, durationMs: 1000 });
+    expect(result.clients).toEqual({
+      cookies: false,
+      sourceAddresses: ['127.0.0.1', '127.0.0.2', '127.0.0.3', '127.0.0.4'],
+    });
   }, 30_000);
 
   it('exits 1 when a threshold fails (nothing listening: every connect fails)', async () => {
@@ -64,6 +70,13 @@ describe('loadtests CLI', () => {
   it('exits 2 on a usage error', async () => {
     const { code, stderr } = await cli(['fanout', '--url', raw.wsUrl, '--subscriber', '3']);
     expect(stderr).toContain("unknown option '--subscriber'");
+    expect(code).toBe(2);
+  }, 30_000);
+
+  it('exits 2 with the one message on a non-loopback source address', async () => {
+    const args = ['connect_ramp', '--url', raw.wsUrl, '--connections', '1'];
+    const { code, stderr } = await cli([...args, '--source-addresses', '127.0.0.2,10.0.0.1']);
+    expect(stderr.trim()).toBe(SOURCE_ADDRESSES_ERROR);
     expect(code).toBe(2);
   }, 30_000);
 });

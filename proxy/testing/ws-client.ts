@@ -1,30 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import type { HelloFrame, ServerFrame } from '../../app/src/protocol/messages.js';
+import type { CookieJar } from '../../loadtests/runner/cookie-jar.js';
 
-/**
- * A browser-like test client for the proxy tests and benchmarks: it keeps a
- * cookie jar (stores Set-Cookie from the upgrade response, sends Cookie on
- * reconnect), reads the replica from `hello.instance` and X-Instance, and
- * queues frames so a test can await the next one of a kind.
- */
-export class CookieJar {
-  private readonly cookies = new Map<string, string>();
-  store(setCookie: string[] | undefined): void {
-    for (const line of setCookie ?? []) {
-      const [pair] = line.split(';');
-      const eq = pair?.indexOf('=') ?? -1;
-      if (pair !== undefined && eq > 0) this.cookies.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
-    }
-  }
-  header(): string | undefined {
-    if (this.cookies.size === 0) return undefined;
-    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
-  }
-  get(name: string): string | undefined {
-    return this.cookies.get(name);
-  }
-}
+// One cookie jar for the proxy tests and the load clients (Max-Age/Expires honoured there).
+export { CookieJar } from '../../loadtests/runner/cookie-jar.js';
 
 export interface ConnectOptions {
   jar?: CookieJar;
@@ -33,6 +13,12 @@ export interface ConnectOptions {
   timeoutMs?: number;
 }
 
+/**
+ * A browser-like test client for the proxy tests and benchmarks: it keeps a
+ * cookie jar (stores Set-Cookie from the upgrade response, sends Cookie on
+ * reconnect), reads the replica from `hello.instance` and X-Instance, and
+ * queues frames so a test can await the next one of a kind.
+ */
 export class TestClient {
   readonly ws: WebSocket;
   readonly hello: HelloFrame;

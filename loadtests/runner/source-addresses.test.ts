@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { runScenario } from './index.js';
+import {
+  checkTargetsForSourceAddresses,
+  resolveSourceAddresses,
+  SOURCE_ADDRESSES_ERROR,
+  sourceAddressFor,
+} from './source-addresses.js';
+
+describe('source addresses', () => {
+  it('maps a count to 127.0.0.1 … 127.0.0.N and spreads clients round-robin', () => {
+    expect(resolveSourceAddresses(undefined)).toEqual([]);
+    expect(resolveSourceAddresses(1)).toEqual([]);
+    const addresses = resolveSourceAddresses(16);
+    expect(addresses).toHaveLength(16);
+    expect(addresses[0]).toBe('127.0.0.1');
+    expect(addresses[15]).toBe('127.0.0.16');
+    expect(sourceAddressFor(addresses, 17)).toBe('127.0.0.2');
+    expect(sourceAddressFor([], 5)).toBeUndefined();
+    expect(resolveSourceAddresses(['127.1.2.3', '127.0.0.9'])).toEqual(['127.1.2.3', '127.0.0.9']);
+  });
+
+  it.each([
+    0,
+    255,
+    2.5,
+    -3,
+    [],
+    ['10.0.0.1'],
+    ['127.0.0.1', '192.168.1.10'],
+    ['::1'],
+    ['127.0.0.256'],
+    ['localhost'],
+  ])('rejects %j with the one message', (config) => {
+    expect(() => resolveSourceAddresses(config as number | string[])).toThrow(SOURCE_ADDRESSES_ERROR);
+  });
+
+  it('rejects non-loopback-v4 targets only when addresses are bound', () => {
+    expect(() => checkTargetsForSourceAddresses(['ws://[::1]:8080/ws'], [])).not.toThrow();
+    expect(() => checkTargetsForSourceAddresses(['ws://127.0.0.1:8080/ws'], ['127.0.0.2'])).not.toThrow();
+    expect(() => checkTargetsForSourceAddresses(['ws://localhost:8080/ws'], ['127.0.0.2'])).toThrow(
+      /not a 127\.x\.y\.z address/,
+    );
+  });
+
+  it('runScenario rejects an invalid setting before any client connects', async () => {
+    // Nothing listens on port 9: a run that got as far as connecting would fail differently.
+    const target = { url: 'ws://127.0.0.1:9/ws' };
+    await expect(
+      runScenario('fanout', { subscribers: 1, publishers: 1 }, target, { sourceAddresses: ['10.1.1.1'] }),
+    ).rejects.toThrow(SOURCE_ADDRESSES_ERROR);
+    await expect(
+      runScenario('connect_ramp', { connections: 1 }, target, { sourceAddresses: 300 }),
+    ).rejects.toThrow(SOURCE_ADDRESSES_ERROR);
+  });
+});
