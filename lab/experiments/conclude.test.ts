@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { connectionsAt, describeCounts, peakConnections, reconnectPercentiles } from './conclude.js';
+import {
+  connectionsAt,
+  describeCounts,
+  describePlacement,
+  peakConnections,
+  reconnectPercentiles,
+} from './conclude.js';
 
 const run = {
   label: 'x',
@@ -25,5 +31,11 @@ describe('conclusion helpers', () => {
   it('summarises reconnects', () => {
     expect(reconnectPercentiles(run)).toEqual({ p50: 20, p99: 40, count: 4 });
     expect(reconnectPercentiles({ label: 'none' })).toBeUndefined();
+  });
+
+  it('describes where reconnects landed, or nothing when nobody reconnected', () => {
+    const placed = { label: 'p', metrics: { reconnectsSameReplica: 3, reconnectsOtherReplica: 9 } };
+    expect(describePlacement(placed)).toBe('; reconnects: 3 back on the replica they left, 9 on another');
+    expect(describePlacement({ label: 'none' })).toBe('');
   });
 });

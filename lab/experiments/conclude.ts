@@ -61,3 +61,14 @@ export function peakConnections(
   }
   return bestT === undefined ? {} : connectionsAt(run, bestT);
 }
+
+/**
+ * `; reconnects: 12 back on the replica they left, 30 on another` (from the runner's outage
+ * records, see `reconnectPlacement`), or '' when no client reconnected.
+ */
+export function describePlacement(run: RunResultInput): string {
+  const same = run.metrics?.reconnectsSameReplica;
+  const other = run.metrics?.reconnectsOtherReplica;
+  if (same === undefined || other === undefined) return '';
+  return `; reconnects: ${same} back on the replica they left, ${other} on another`;
+}

@@ -2,11 +2,18 @@ import type { Stickiness } from '../../proxy/options.js';
 import { busiestReplica, killReplica } from '../faults/faults.js';
 import type { RunResultInput } from '../report/schema.js';
 import type { ProxyKind } from '../topology/options.js';
-import { describeCounts, eventTime, ms, peakConnections, reconnectPercentiles } from './conclude.js';
+import {
+  describeCounts,
+  describePlacement,
+  eventTime,
+  ms,
+  peakConnections,
+  reconnectPercentiles,
+} from './conclude.js';
 import type { Experiment } from './experiment.js';
 import { withTopology } from './experiment.js';
 import { describeLoad, streamLoad } from './load-sizes.js';
-import { measureRun } from './measure.js';
+import { LOAD_SOURCE_ADDRESSES, measureRun } from './measure.js';
 import { flatten } from './proxy-compare.js';
 
 /**
@@ -31,8 +38,10 @@ export const failoverReplica: Experiment = {
         ]
       : [
           { proxy: 'haproxy', stickiness: 'none' },
+          { proxy: 'haproxy', stickiness: 'cookie' },
           { proxy: 'haproxy', stickiness: 'source' },
           { proxy: 'nginx', stickiness: 'none' },
+          { proxy: 'nginx', stickiness: 'cookie' },
           { proxy: 'nginx', stickiness: 'source' },
         ];
     const runs: RunResultInput[] = [];
@@ -48,8 +57,16 @@ export const failoverReplica: Experiment = {
             return measureRun({
               topology,
               label,
-              parameters: { ...combo, replicas, load: describeLoad(load), killAtMs },
+              parameters: {
+                ...combo,
+                replicas,
+                load: describeLoad(load),
+                killAtMs,
+                sourceAddresses: LOAD_SOURCE_ADDRESSES,
+              },
               urls: [topology.proxy(combo.proxy).wsUrl],
+              // Browser-like clients (cookie jars: the runner's default) from distinct addresses.
+              clients: { sourceAddresses: LOAD_SOURCE_ADDRESSES },
               scenario: 'failover',
               load,
               faults: [{ atMs: killAtMs, run: async (t) => killReplica(t, await busiestReplica(t)) }],
@@ -68,7 +85,7 @@ export const failoverReplica: Experiment = {
       return (
         `${run.label}: ${reconnect ? `${reconnect.count} clients reconnected, p50 ${ms(reconnect.p50)}, p99 ${ms(reconnect.p99)}` : 'no client had to reconnect'}; ` +
         `lost ${messages?.lost ?? 0}, duplicated ${messages?.duplicated ?? 0}, recovered by resume ${messages?.recovered ?? 0}; ` +
-        `connections before [${before}] → after [${after}].`
+        `connections before [${before}] → after [${after}]${describePlacement(run)}.`
       );
     });
     const totalLost = runs.reduce((sum, run) => sum + (run.messages?.lost ?? 0), 0);
@@ -83,7 +100,7 @@ export const failoverReplica: Experiment = {
       conclusions,
       notes: [
         'Each run uses a fresh topology (Redis, 3 replicas, one proxy) and SIGKILLs the replica with the most connections a third into the publishing window.',
-        'The load clients keep no cookies, so cookie stickiness cannot pin their reconnects; source hashing can.',
+        `The load clients keep a cookie jar like browsers and bind ${LOAD_SOURCE_ADDRESSES} loopback source addresses (127.0.0.1 … 127.0.0.${LOAD_SOURCE_ADDRESSES}), so cookie and source stickiness place them as they would real clients: a killed replica’s clients move to another one and stay there.`,
       ],
     };
   },

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { runScenario } from '../../loadtests/runner/index.js';
+import { type RunOptions, runScenario, type ScenarioResult } from '../../loadtests/runner/index.js';
 import type { StreamParams } from '../../loadtests/scenarios/definition.js';
 import { ConnectionsPoller, connectedTimeline } from '../collect/connections.js';
 import { readRedisTraffic, redisTrafficMetrics } from '../collect/redis-traffic.js';
@@ -28,9 +28,20 @@ export interface MeasureOptions {
   progress: Progress;
   /** Also measure Redis commands and bytes during the run. */
   redisTraffic?: boolean;
+  /**
+   * How the load clients connect: cookie jars (the runner's default: on) and loopback source
+   * addresses (default 1: every client from 127.0.0.1, so source hashing sees one client).
+   */
+  clients?: Pick<RunOptions, 'cookies' | 'sourceAddresses'>;
 }
 
 type Parameter = string | number | boolean | null;
+
+/**
+ * Loopback source addresses the stickiness experiments spread their load clients over, so
+ * `source` hashing sees distinct clients (one address would put every client on one replica).
+ */
+export const LOAD_SOURCE_ADDRESSES = 16;
 
 /**
  * One measured run on a running topology: the load scenario, with faults
@@ -93,6 +104,7 @@ export async function measureRun(options: MeasureOptions): Promise<RunResultInpu
       },
       {
         progress: false,
+        ...options.clients,
         hooks: {
           // The hook returns at once: the runner measures its publishing window up to the
           // hook's end, so faults (some wait for recovery) run beside the load instead.
@@ -139,7 +151,12 @@ export async function measureRun(options: MeasureOptions): Promise<RunResultInpu
       connectedTimeline: connectedTimeline(points),
       connectionsPerReplica: points,
       events,
-      metrics: finiteOnly({ ...figures.scalars, ...faultFigures, ...redisMetrics }),
+      metrics: finiteOnly({
+        ...figures.scalars,
+        ...faultFigures,
+        ...redisMetrics,
+        ...reconnectPlacement(result),
+      }),
       resources,
     };
   } finally {
@@ -147,6 +164,21 @@ export async function measureRun(options: MeasureOptions): Promise<RunResultInpu
     await poller.stop();
     await sampler.stop().catch(() => []);
   }
+}
+
+/**
+ * Where reconnecting clients landed, from the replica (`hello.instance`) each outage left and came
+ * back on: `reconnectsSameReplica` / `reconnectsOtherReplica`. Empty when no client came back.
+ */
+export function reconnectPlacement(result: ScenarioResult): Record<string, number> {
+  let same = 0;
+  let other = 0;
+  for (const outage of result.outages.records) {
+    if (outage.replica == null || outage.replicaBefore == null) continue;
+    if (outage.replica === outage.replicaBefore) same += 1;
+    else other += 1;
+  }
+  return same + other === 0 ? {} : { reconnectsSameReplica: same, reconnectsOtherReplica: other };
 }
 
 function finiteOnly(values: Record<string, number>): Record<string, number> {

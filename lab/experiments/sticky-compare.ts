@@ -2,11 +2,11 @@ import type { Stickiness } from '../../proxy/options.js';
 import { spreadOf } from '../collect/connections.js';
 import { restartReplica } from '../faults/faults.js';
 import type { RunResultInput } from '../report/schema.js';
-import { describeCounts, eventTime, ms, peakConnections } from './conclude.js';
+import { describeCounts, describePlacement, eventTime, ms, peakConnections } from './conclude.js';
 import type { Experiment } from './experiment.js';
 import { withTopology } from './experiment.js';
 import { describeLoad, streamLoad } from './load-sizes.js';
-import { measureRun } from './measure.js';
+import { LOAD_SOURCE_ADDRESSES, measureRun } from './measure.js';
 import { flatten } from './proxy-compare.js';
 
 /**
@@ -22,7 +22,8 @@ export const stickyCompare: Experiment = {
   async run(context) {
     const replicas = 3;
     const short = context.mode === 'short';
-    const modes: Stickiness[] = short ? ['none', 'room'] : ['none', 'cookie', 'source', 'room'];
+    // Short mode runs every mode too (~6 s each): source shows the spread over the bound addresses.
+    const modes: Stickiness[] = ['none', 'cookie', 'source', 'room'];
     const load = streamLoad(context.mode, short ? { durationMs: 4_000 } : { durationMs: 12_000 });
     const restartAtMs = Math.round((load.durationMs ?? 0) * 0.6);
     const runs = await withTopology(
@@ -39,8 +40,15 @@ export const stickyCompare: Experiment = {
             await measureRun({
               topology,
               label: mode,
-              parameters: { stickiness: mode, replicas, load: describeLoad(load) },
+              parameters: {
+                stickiness: mode,
+                replicas,
+                load: describeLoad(load),
+                sourceAddresses: LOAD_SOURCE_ADDRESSES,
+              },
               urls: [proxyUrl],
+              // Browser-like clients (cookie jars: the runner's default) from distinct addresses.
+              clients: { sourceAddresses: LOAD_SOURCE_ADDRESSES },
               scenario: 'failover',
               load,
               redisTraffic: true,
@@ -64,7 +72,8 @@ export const stickyCompare: Experiment = {
         `p50 ${ms(run.latencyMs?.p50)}, p99 ${ms(run.latencyMs?.p99)}` +
         (restartedAt === undefined
           ? '.'
-          : `; after draining and restarting r1: [${describeCounts(peakConnections(run, restartedAt))}].`)
+          : `; after draining and restarting r1: [${describeCounts(peakConnections(run, restartedAt))}]` +
+            `${describePlacement(run)}.`)
       );
     });
     const none = runs.find((run) => run.label === 'none');
@@ -79,12 +88,17 @@ export const stickyCompare: Experiment = {
       );
     }
     return {
-      parameters: { replicas, modes: modes.join(','), ...flatten(load) },
+      parameters: {
+        replicas,
+        modes: modes.join(','),
+        sourceAddresses: LOAD_SOURCE_ADDRESSES,
+        ...flatten(load),
+      },
       runs,
       conclusions,
       notes: [
-        'Source hashing on one machine: every client comes from 127.0.0.1, so all land on one replica.',
-        'Cookie stickiness pins only clients that keep cookies; the Node load clients do not, so reconnects are re-balanced.',
+        `Source hashing on one machine: the load clients bind ${LOAD_SOURCE_ADDRESSES} loopback addresses (127.0.0.1 … 127.0.0.${LOAD_SOURCE_ADDRESSES}, round-robin), so the proxy hashes ${LOAD_SOURCE_ADDRESSES} distinct sources: a coarse spread, like clients behind ${LOAD_SOURCE_ADDRESSES} NATs.`,
+        'Cookie mode: the load clients keep a cookie jar like browsers (the cookie arrives on the 101), so a reconnect returns to its replica while that replica is up; a drained replica’s clients are sent elsewhere and get a new cookie.',
         'Room mode: the load clients add ?room=<their room> to the URL, so a room’s subscribers and publisher share a replica.',
       ],
     };
