@@ -26,8 +26,8 @@ describe('source addresses', () => {
     2.5,
     -3,
     [],
-    ['10.0.0.1'],
-    ['127.0.0.1', '192.168.1.10'],
+    ['192.0.2.1'],
+    ['127.0.0.1', '198.51.100.10'],
     ['::1'],
     ['127.0.0.256'],
     ['localhost'],
@@ -47,7 +47,7 @@ describe('source addresses', () => {
     // Nothing listens on port 9: a run that got as far as connecting would fail differently.
     const target = { url: 'ws://127.0.0.1:9/ws' };
     await expect(
-      runScenario('fanout', { subscribers: 1, publishers: 1 }, target, { sourceAddresses: ['10.1.1.1'] }),
+      runScenario('fanout', { subscribers: 1, publishers: 1 }, target, { sourceAddresses: ['203.0.113.1'] }),
     ).rejects.toThrow(SOURCE_ADDRESSES_ERROR);
     await expect(
       runScenario('connect_ramp', { connections: 1 }, target, { sourceAddresses: 300 }),

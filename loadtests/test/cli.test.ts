@@ -75,7 +75,7 @@ describe('loadtests CLI', () => {
 
   it('exits 2 with the one message on a non-loopback source address', async () => {
     const args = ['connect_ramp', '--url', raw.wsUrl, '--connections', '1'];
-    const { code, stderr } = await cli([...args, '--source-addresses', '127.0.0.2,10.0.0.1']);
+    const { code, stderr } = await cli([...args, '--source-addresses', '127.0.0.2,192.0.2.1']);
     expect(stderr.trim()).toBe(SOURCE_ADDRESSES_ERROR);
     expect(code).toBe(2);
   }, 30_000);
