@@ -38,14 +38,9 @@ export interface Fanout {
   onResubscribed?(listener: () => void): void;
 }
 
-/** Single Redis: one channel per room, SUBSCRIBE/PUBLISH. ioredis re-subscribes after a reconnect (autoResubscribe). */
-export class ChannelFanout implements Fanout {
-  readonly publishCommand = 'publish' as const;
-
-  constructor(
-    private readonly subscriber: Redis,
-    private readonly keyPrefix: string,
-  ) {}
+/** Channel naming shared by the per-room fan-outs (single Redis and sharded cluster): one channel per room, hash-tagged. */
+abstract class PerRoomChannels {
+  constructor(protected readonly keyPrefix: string) {}
 
   channelFor(room: string): string {
     return roomKeys(room, this.keyPrefix).channel;
@@ -53,6 +48,18 @@ export class ChannelFanout implements Fanout {
 
   roomOf(channel: string): string | undefined {
     return roomOfChannel(channel, this.keyPrefix);
+  }
+}
+
+/** Single Redis: one channel per room, SUBSCRIBE/PUBLISH. ioredis re-subscribes after a reconnect (autoResubscribe). */
+export class ChannelFanout extends PerRoomChannels implements Fanout {
+  readonly publishCommand = 'publish' as const;
+
+  constructor(
+    private readonly subscriber: Redis,
+    keyPrefix: string,
+  ) {
+    super(keyPrefix);
   }
 
   async start(listener: PayloadListener): Promise<void> {
@@ -82,20 +89,14 @@ export class ChannelFanout implements Fanout {
  * sharded subscriber group (`shardedSubscribers: true`), to the master that
  * owns the room's slot, where the publish script SPUBLISHes.
  */
-export class ShardedFanout implements Fanout {
+export class ShardedFanout extends PerRoomChannels implements Fanout {
   readonly publishCommand = 'spublish' as const;
 
   constructor(
     private readonly cluster: Cluster,
-    private readonly keyPrefix: string,
-  ) {}
-
-  channelFor(room: string): string {
-    return roomKeys(room, this.keyPrefix).channel;
-  }
-
-  roomOf(channel: string): string | undefined {
-    return roomOfChannel(channel, this.keyPrefix);
+    keyPrefix: string,
+  ) {
+    super(keyPrefix);
   }
 
   async start(listener: PayloadListener): Promise<void> {
