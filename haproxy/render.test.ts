@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { ProxyOptionsInput } from '../proxy/options.js';
+import { SAMPLE_PROXY_INPUT } from '../proxy/testing/sample-input.js';
 import { renderHaproxyConfig } from './render.js';
 
-const base: ProxyOptionsInput = {
-  listen: { port: 8000 },
-  stats: { port: 8404 },
-  backends: [
-    { id: 'r1', host: 'replica-1', port: 8080 },
-    { id: 'r2', host: 'replica-2', port: 8080 },
-  ],
-  paths: { runDir: '/run/wslab' },
-};
+const base: ProxyOptionsInput = SAMPLE_PROXY_INPUT;
 
 describe('renderHaproxyConfig', () => {
   it('tunes timeouts for long-lived upgraded connections', () => {
