@@ -1,4 +1,4 @@
-import { startHaproxy } from '../lab/processes/haproxy.js';
-import { proxySuite } from '../proxy/testing/proxy-suite.js';
+import { startHaproxy } from '../runtime/haproxy.js';
+import { proxySuite } from '../test-support/proxy/proxy-suite.js';
 
 proxySuite('haproxy', startHaproxy);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ProxyOptionsInput } from '../proxy/options.js';
-import { SAMPLE_PROXY_INPUT } from '../proxy/testing/sample-input.js';
+import { SAMPLE_PROXY_INPUT } from '../test-support/proxy/sample-input.js';
 import { renderHaproxyConfig } from './render.js';
 
 const base: ProxyOptionsInput = SAMPLE_PROXY_INPUT;

@@ -9,11 +9,11 @@ import { fileURLToPath } from 'node:url';
 import * as docker from '@pulumi/docker';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
+import { checkSecret, resolveStackConfig, type SecretKey, STACK_CONFIG_KEYS } from '../spec/stack-config.js';
 import { LoadBalancer } from './components/load-balancer.js';
 import { RedisCluster } from './components/redis-cluster.js';
 import { WsService } from './components/ws-service.js';
 import { CONTAINER_PROXY, stackProxyInput } from './proxy-input.js';
-import { checkSecret, resolveStackConfig, type SecretKey, STACK_CONFIG_KEYS } from './stack-config.js';
 
 const config = new pulumi.Config();
 const source = `stack ${pulumi.getStack()}`;

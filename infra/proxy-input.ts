@@ -1,5 +1,5 @@
 import type { ProxyBackend, ProxyListen, ProxyOptionsInput, ProxyPaths } from '../proxy/options.js';
-import type { StackConfig } from './stack-config.js';
+import type { StackConfig } from '../spec/stack-config.js';
 
 /** Where a proxy runs: the parts of its options that differ between Docker and the local lab. */
 export interface ProxyPlacement {

@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import WebSocket from 'ws';
-import { startRedis } from './processes/redis.js';
-import { type ReplicaHandle, startReplica } from './processes/replica.js';
-import { waitFor } from './processes/wait-for.js';
+import { startRedis } from '../runtime/redis.js';
+import { type ReplicaHandle, startReplica } from '../runtime/replica.js';
+import { waitFor } from '../runtime/wait-for.js';
 
 // A one-second tour (`npm run demo`): one Redis, two replicas, a short scripted exchange
 // between clients on different replicas, printed as it happens; everything stopped at the end.

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { expectValidReport } from '../test-support/lab/report-checks.js';
 import { HEADLINE_EXPERIMENTS } from './experiments/index.js';
-import { expectValidReport } from './test/report-checks.js';
 
 const REPO = resolve(import.meta.dirname, '..');
 const clone = join(mkdtempSync(join(tmpdir(), 'wslab-fresh-')), 'wslab');

@@ -1,4 +1,4 @@
-import { startNginx } from '../lab/processes/nginx.js';
-import { proxySuite } from '../proxy/testing/proxy-suite.js';
+import { startNginx } from '../runtime/nginx.js';
+import { proxySuite } from '../test-support/proxy/proxy-suite.js';
 
 proxySuite('nginx', startNginx);

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderHaproxyConfig } from '../haproxy/render.js';
 import { renderNginxConfig } from '../nginx/render.js';
-import { checkHaproxyConfig, checkNginxConfig } from './check.js';
+import { checkHaproxyConfig, checkNginxConfig } from '../runtime/config-check.js';
+import { type GeneratedCert, generateSelfSignedCert } from '../runtime/tls.js';
 import { type ProxyOptionsInput, STICKINESS_MODES } from './options.js';
-import { type GeneratedCert, generateSelfSignedCert } from './tls.js';
 
 // Every combination of the options that change the rendered text, checked by
 // the real binaries (haproxy -c -dW: warnings fail too; nginx -t).

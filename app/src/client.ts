@@ -1,8 +1,8 @@
 import type { WebSocket } from 'ws';
 import type { Grants } from './auth.js';
 import type { BusEntry } from './bus/bus.js';
+import type { StreamPosition } from './contracts/protocol.js';
 import type { PublishLimiter } from './limits.js';
-import type { StreamPosition } from './protocol/messages.js';
 
 /** One local member's state in a room. */
 export interface Membership {

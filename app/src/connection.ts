@@ -2,11 +2,6 @@ import type { RawData, WebSocket } from 'ws';
 import { allows, type Grants } from './auth.js';
 import { Client } from './client.js';
 import type { Config } from './config.js';
-import { type Hub, joinRoom, leaveAllRooms, leaveRoom } from './hub.js';
-import { PublishLimiter } from './limits.js';
-import type { Metrics } from './metrics.js';
-import { decodeClientFrame } from './protocol/decode.js';
-import { encodeFrame } from './protocol/encode.js';
 import {
   CLOSE_CODES,
   type HelloFrame,
@@ -15,7 +10,12 @@ import {
   PROTOCOL_VERSION,
   type PubFrame,
   type TypingFrame,
-} from './protocol/messages.js';
+} from './contracts/protocol.js';
+import { type Hub, joinRoom, leaveAllRooms, leaveRoom } from './hub.js';
+import { PublishLimiter } from './limits.js';
+import type { Metrics } from './metrics.js';
+import { decodeClientFrame } from './protocol/decode.js';
+import { encodeFrame } from './protocol/encode.js';
 import type { Sender } from './sender.js';
 
 /** What the connection handlers share (one per service instance). */

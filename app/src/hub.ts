@@ -1,9 +1,9 @@
 import type { Bus, BusEntry } from './bus/bus.js';
 import type { Client, Membership } from './client.js';
+import type { JoinedFrame, StreamPosition } from './contracts/protocol.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { encodeFrame, encodeMsg, encodeTyping } from './protocol/encode.js';
-import type { JoinedFrame, StreamPosition } from './protocol/messages.js';
 import type { Sender } from './sender.js';
 
 /** A joining socket that collects more live entries than this while its history is read is dropped (1013). */

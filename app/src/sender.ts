@@ -1,6 +1,6 @@
 import type { Client } from './client.js';
+import type { ErrorCode } from './contracts/protocol.js';
 import type { Metrics } from './metrics.js';
-import type { ErrorCode } from './protocol/messages.js';
 
 /** After a close frame is queued, a peer that does not finish the close handshake within this is cut off. */
 export const CLOSE_GRACE_MS = 5_000;

@@ -3,13 +3,13 @@ import type { AddressInfo } from 'node:net';
 import type { Bus } from './bus/bus.js';
 import type { Client } from './client.js';
 import type { Config } from './config.js';
+import { CLOSE_CODES } from './contracts/protocol.js';
 import { closeSpread, pickFraction } from './drain.js';
 import { startHeartbeat } from './heartbeat.js';
 import { serverOnRequest } from './http/routes.js';
 import { Hub } from './hub.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics, recordBusState } from './metrics.js';
-import { CLOSE_CODES } from './protocol/messages.js';
 import { Sender } from './sender.js';
 import { createWebSocketServer, serverOnUpgrade, type TransportContext } from './transport.js';
 

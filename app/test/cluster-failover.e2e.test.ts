@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runClusterFailover } from '../bench/failover-run.js';
+import { runClusterFailover } from '../../bench/cluster-failover-run.js';
 
-// The timing target (node timeout + 2 s) is measured by app/bench/cluster-failover.ts;
+// The timing target (node timeout + 2 s) is measured by bench/cluster-failover.ts;
 // this test asserts the behaviour: publishing resumes and no acknowledged message is lost.
 describe('cluster failover through the service', () => {
   it('publishing resumes after the promotion; a resuming subscriber misses no acked message', async () => {

@@ -3,14 +3,14 @@ import type { Bus, BusEntry } from '../src/bus/bus.js';
 import { MemoryBroker } from '../src/bus/memory.js';
 import { type InProcessReplica, startInProcess } from './helpers/in-process.js';
 import { metricValue } from './helpers/metrics.js';
-import { TestClient } from './helpers/ws-client.js';
+import { ProbeClient } from './helpers/ws-client.js';
 
 // The hub (rooms, refcounted subscriptions, fan-out, resume) over real sockets and the memory bus.
 describe('hub', () => {
   const replicas: InProcessReplica[] = [];
-  const clients: TestClient[] = [];
+  const clients: ProbeClient[] = [];
   const connect = async (replica: InProcessReplica) => {
-    const client = await TestClient.connect(replica.wsUrl);
+    const client = await ProbeClient.connect(replica.wsUrl);
     clients.push(client);
     return client;
   };

@@ -1,10 +1,10 @@
 import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisClusterHandle, redisCli, startRedisCluster } from '../../lab/processes/redis.js';
-import { type ReplicaHandle, startReplica } from '../../lab/processes/replica.js';
-import { roomKeys } from '../src/bus/keys.js';
-import { TestClient } from './helpers/ws-client.js';
+import { type RedisClusterHandle, redisCli, startRedisCluster } from '../../runtime/redis.js';
+import { type ReplicaHandle, startReplica } from '../../runtime/replica.js';
+import { roomKeys } from '../src/contracts/redis-keys.js';
+import { ProbeClient } from './helpers/ws-client.js';
 
 /**
  * HISTORY_REPLICA_ACKS through the service on a real 6-node Redis Cluster: an `ack` means the
@@ -17,7 +17,7 @@ describe('service with HISTORY_REPLICA_ACKS on a Redis Cluster', () => {
   let cluster: RedisClusterHandle;
   let durable: ReplicaHandle;
   let eager: ReplicaHandle;
-  const clients: TestClient[] = [];
+  const clients: ProbeClient[] = [];
   const readers: Redis[] = [];
 
   beforeAll(async () => {
@@ -72,7 +72,7 @@ describe('service with HISTORY_REPLICA_ACKS on a Redis Cluster', () => {
   };
 
   const publish = async (replica: ReplicaHandle, room: string, id: string) => {
-    const client = await TestClient.connect(replica.wsUrl);
+    const client = await ProbeClient.connect(replica.wsUrl);
     clients.push(client);
     client.send({ op: 'pub', room, data: { id }, id });
     return Promise.race([

@@ -1,10 +1,10 @@
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisServerHandle, startRedis } from '../../lab/processes/redis.js';
-import { type ReplicaHandle, startReplica } from '../../lab/processes/replica.js';
-import { waitFor } from '../../lab/processes/wait-for.js';
+import { type RedisServerHandle, startRedis } from '../../runtime/redis.js';
+import { type ReplicaHandle, startReplica } from '../../runtime/replica.js';
+import { waitFor } from '../../runtime/wait-for.js';
 import { scrapeMetric } from './helpers/metrics.js';
-import { type Frame, TestClient } from './helpers/ws-client.js';
+import { type Frame, ProbeClient } from './helpers/ws-client.js';
 
 const logDir = join('.lab', 'test-logs', `replicas-${Date.now()}`);
 
@@ -13,13 +13,13 @@ const logDir = join('.lab', 'test-logs', `replicas-${Date.now()}`);
 describe.each(['single', 'broadcast'])('replicas over a real Redis, BUS_MODE=%s', (busMode) => {
   let redis: RedisServerHandle;
   const replicas: ReplicaHandle[] = [];
-  const clients: TestClient[] = [];
+  const clients: ProbeClient[] = [];
   const connect = async (replica: ReplicaHandle) => {
-    const client = await TestClient.connect(replica.wsUrl);
+    const client = await ProbeClient.connect(replica.wsUrl);
     clients.push(client);
     return client;
   };
-  const publishAll = async (publisher: TestClient, room: string, values: number[]) => {
+  const publishAll = async (publisher: ProbeClient, room: string, values: number[]) => {
     for (const value of values) publisher.send({ op: 'pub', room, data: value, id: `${room}-${value}` });
     await publisher.next('ack', (frame) => frame.id === `${room}-${values.at(-1)}`, 20_000);
   };

@@ -2,24 +2,24 @@ import { connect as connectTcp, type Socket } from 'node:net';
 import { SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { waitFor } from '../../lab/processes/wait-for.js';
+import { waitFor } from '../../runtime/wait-for.js';
 import { type InProcessReplica, startInProcess } from './helpers/in-process.js';
 import { metricValue } from './helpers/metrics.js';
-import { TestClient } from './helpers/ws-client.js';
+import { ProbeClient } from './helpers/ws-client.js';
 
 const API_KEY = 'test-api-key-0123456789';
 const JWT_SECRET = 'a-test-secret-that-is-at-least-32-bytes-long';
 
 describe('service over real sockets (memory bus)', () => {
   const replicas: InProcessReplica[] = [];
-  const clients: TestClient[] = [];
+  const clients: ProbeClient[] = [];
   const start = async (env: Record<string, string> = {}) => {
     const replica = await startInProcess(env);
     replicas.push(replica);
     return replica;
   };
   const connect = async (url: string, options: WebSocket.ClientOptions = {}) => {
-    const client = await TestClient.connect(url, options);
+    const client = await ProbeClient.connect(url, options);
     clients.push(client);
     return client;
   };
@@ -32,7 +32,7 @@ describe('service over real sockets (memory bus)', () => {
 
   it('says hello with its instance id, also in the X-Instance upgrade header', async () => {
     const replica = await start({ INSTANCE_ID: 'replica-7' });
-    const client = new TestClient(replica.wsUrl);
+    const client = new ProbeClient(replica.wsUrl);
     clients.push(client);
     await client.opened;
     expect(await client.next('hello')).toMatchObject({ instance: 'replica-7', version: 1, history: true });

@@ -3,8 +3,8 @@ import * as pulumi from '@pulumi/pulumi';
 import { renderHaproxyConfig } from '../../haproxy/render.js';
 import { renderNginxConfig } from '../../nginx/render.js';
 import { type ProxyOptionsInput, resolveProxyOptions } from '../../proxy/options.js';
+import type { ProxyKind } from '../../spec/stack-config.js';
 import { CONTAINER_PROXY } from '../proxy-input.js';
-import type { ProxyKind } from '../stack-config.js';
 
 export interface LoadBalancerArgs {
   kind: ProxyKind;

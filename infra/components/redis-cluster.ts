@@ -1,6 +1,6 @@
 import * as docker from '@pulumi/docker';
 import * as pulumi from '@pulumi/pulumi';
-import type { RedisMode } from '../stack-config.js';
+import type { RedisMode } from '../../spec/stack-config.js';
 
 export interface RedisClusterArgs {
   /** `cluster`: 3 masters + 3 replicas and a one-shot `redis-cli --cluster create`; `single`: one server. */
@@ -19,7 +19,7 @@ export interface RedisClusterArgs {
   publishAddress?: string;
   /**
    * Redis Cluster node timeout: how long a master may be unreachable before its replica is
-   * promoted. Default 2000 ms, as in the local lab (lab/processes/redis.ts).
+   * promoted. Default 2000 ms, as in the local lab (runtime/redis.ts).
    */
   nodeTimeoutMs?: number;
 }

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManagedProcess } from '../../lab/processes/managed-process.js';
-import { freePort } from '../../lab/processes/ports.js';
-import { waitFor } from '../../lab/processes/wait-for.js';
+import { ManagedProcess } from '../../runtime/managed-process.js';
+import { freePort } from '../../runtime/ports.js';
+import { waitFor } from '../../runtime/wait-for.js';
 import { execForm, parseDockerfile } from './dockerfile.js';
 import { REPO_ROOT } from './harness.js';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { STACK_DEFAULTS } from '../../spec/stack-config.js';
 import { HEALTHCHECK_COMMAND } from '../components/ws-service.js';
-import { STACK_DEFAULTS } from '../stack-config.js';
 import { execForm, type Instruction, parseDockerfile } from './dockerfile.js';
 import { REPO_ROOT } from './harness.js';
 

@@ -3,8 +3,8 @@ import * as pulumi from '@pulumi/pulumi';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { renderHaproxyConfig } from '../../haproxy/render.js';
 import { renderNginxConfig } from '../../nginx/render.js';
+import { parseConfigMap, type StackConfig } from '../../spec/stack-config.js';
 import { CONTAINER_PROXY, stackProxyInput } from '../proxy-input.js';
-import { parseConfigMap, type StackConfig } from '../stack-config.js';
 import {
   envMap,
   MOCK_REDIS_PASSWORD,

@@ -1,5 +1,5 @@
-import { isPortOpen } from '../processes/ports.js';
-import { waitFor } from '../processes/wait-for.js';
+import { isPortOpen } from '../../runtime/ports.js';
+import { waitFor } from '../../runtime/wait-for.js';
 import { processTree, readAllProcStats } from '../sampler/proc.js';
 import { isAlive, isOurProcess } from './pids.js';
 import { type LabState, readLabState, removeLabState } from './state.js';

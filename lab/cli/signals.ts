@@ -1,4 +1,4 @@
-import { stopAll } from '../processes/managed-process.js';
+import { stopAll } from '../../runtime/managed-process.js';
 
 /**
  * Ctrl-C or SIGTERM during a long command (an experiment run): stop every

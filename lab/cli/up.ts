@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { readStackFile, stackFilePath } from '../../infra/stack-config.js';
-import { waitFor } from '../processes/wait-for.js';
+import { waitFor } from '../../runtime/wait-for.js';
+import { readStackFile, stackFilePath } from '../../spec/stack-config.js';
 import type { TopologyOptionsInput } from '../topology/options.js';
 import { Topology } from '../topology/topology.js';
 import { down } from './down.js';

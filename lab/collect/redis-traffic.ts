@@ -1,4 +1,4 @@
-import { redisCli } from '../processes/redis.js';
+import { redisCli } from '../../runtime/redis.js';
 import type { Topology } from '../topology/topology.js';
 
 /** Counters summed over every live Redis node. */

@@ -1,4 +1,4 @@
-import { roomKeys } from '../../app/src/bus/keys.js';
+import { roomKeys } from '../../app/src/contracts/redis-keys.js';
 import { killRedisMaster } from '../faults/faults.js';
 import { activeRoom, roomOnMaster, timeUntilPublishWorks } from '../faults/redis-room.js';
 import type { RunResultInput } from '../report/schema.js';

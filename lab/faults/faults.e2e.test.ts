@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { roomKeys } from '../../app/src/bus/keys.js';
+import { roomKeys } from '../../app/src/contracts/redis-keys.js';
+import { stopAll } from '../../runtime/managed-process.js';
+import { waitFor } from '../../runtime/wait-for.js';
+import { alivePids, closeSocket, connectHello } from '../../test-support/lab/helpers.js';
 import { ConnectionsPoller } from '../collect/connections.js';
 import { measureRun } from '../experiments/measure.js';
-import { stopAll } from '../processes/managed-process.js';
-import { waitFor } from '../processes/wait-for.js';
-import { alivePids, closeSocket, connectHello } from '../test/helpers.js';
 import { Topology } from '../topology/topology.js';
 import { createProgress } from '../ui/progress.js';
 import {

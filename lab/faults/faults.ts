@@ -1,6 +1,6 @@
-import { roomKeys } from '../../app/src/bus/keys.js';
+import { roomKeys } from '../../app/src/contracts/redis-keys.js';
+import { waitFor } from '../../runtime/wait-for.js';
 import { fetchText, metricValue } from '../collect/prometheus.js';
-import { waitFor } from '../processes/wait-for.js';
 import type { ProxyKind } from '../topology/options.js';
 import type { Topology } from '../topology/topology.js';
 

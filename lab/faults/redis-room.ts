@@ -1,6 +1,6 @@
-import { roomKeys, roomOfChannel } from '../../app/src/bus/keys.js';
-import { redisCli } from '../processes/redis.js';
-import { waitFor } from '../processes/wait-for.js';
+import { roomKeys, roomOfChannel } from '../../app/src/contracts/redis-keys.js';
+import { redisCli } from '../../runtime/redis.js';
+import { waitFor } from '../../runtime/wait-for.js';
 import type { Topology } from '../topology/topology.js';
 
 /**

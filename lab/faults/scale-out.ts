@@ -1,5 +1,5 @@
+import { waitFor } from '../../runtime/wait-for.js';
 import { type ConnectionsPoller, spreadOf } from '../collect/connections.js';
-import { waitFor } from '../processes/wait-for.js';
 import type { Topology } from '../topology/topology.js';
 import type { FaultOutcome } from './faults.js';
 

@@ -1,8 +1,8 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ManagedProcess, stopAll } from '../processes/managed-process.js';
-import { waitFor } from '../processes/wait-for.js';
+import { ManagedProcess, stopAll } from '../../runtime/managed-process.js';
+import { waitFor } from '../../runtime/wait-for.js';
 import { CLOCK_TICKS_PER_S, PAGE_SIZE_BYTES, parseProcStat, processTree, readAllProcStats } from './proc.js';
 import { ResourceSampler } from './sampler.js';
 

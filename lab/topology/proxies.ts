@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Stickiness } from '../../proxy/options.js';
-import type { LabProxyOptions, RunningProxy as ProcessProxy } from '../../proxy/running.js';
-import { startHaproxy } from '../processes/haproxy.js';
-import type { ManagedProcess } from '../processes/managed-process.js';
-import { startNginx } from '../processes/nginx.js';
+import { startHaproxy } from '../../runtime/haproxy.js';
+import type { ManagedProcess } from '../../runtime/managed-process.js';
+import { startNginx } from '../../runtime/nginx.js';
+import type { LabProxyOptions, RunningProxy as ProcessProxy } from '../../runtime/running-proxy.js';
 import type { ProxyKind } from './options.js';
 
 /** What the topology asks of a proxy: its backends and the knobs the lab varies. */

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { liveProcessCount, stopAll } from '../processes/managed-process.js';
+import { liveProcessCount, stopAll } from '../../runtime/managed-process.js';
 import {
   alivePids,
   closeSocket,
@@ -10,7 +10,7 @@ import {
   openPorts,
   topologyPids,
   topologyPorts,
-} from '../test/helpers.js';
+} from '../../test-support/lab/helpers.js';
 import type { TopologyOptionsInput } from './options.js';
 import { Topology } from './topology.js';
 

@@ -1,15 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ManagedProcess } from '../processes/managed-process.js';
-import { freePort } from '../processes/ports.js';
+import type { ManagedProcess } from '../../runtime/managed-process.js';
+import { freePort } from '../../runtime/ports.js';
 import {
   type RedisClusterHandle,
   type RedisServerHandle,
   startRedis,
   startRedisCluster,
-} from '../processes/redis.js';
-import { startReplica } from '../processes/replica.js';
+} from '../../runtime/redis.js';
+import { startReplica } from '../../runtime/replica.js';
 import type { SampledComponent } from '../sampler/sampler.js';
 import {
   type ProxyKind,

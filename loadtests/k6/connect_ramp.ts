@@ -7,7 +7,7 @@
 import exec from 'k6/execution';
 import { clearTimeout, setTimeout } from 'k6/timers';
 import { WebSocket } from 'k6/websockets';
-import { CLOSE_CODES } from '../../app/src/protocol/messages.js';
+import { CLOSE_CODES } from '../../app/src/contracts/protocol.js';
 import { connectRamp } from '../scenarios/connect_ramp.js';
 import { roomName, urlIndexFor, withRoomParam } from '../scenarios/layout.js';
 import { paramsFromEnv, runId, targetUrls } from './lib/env.js';

@@ -6,8 +6,8 @@
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type WebSocket, WebSocketServer } from 'ws';
-import type { JoinFrame } from '../../app/src/protocol/messages.js';
-import { waitFor } from '../../lab/processes/wait-for.js';
+import type { JoinFrame } from '../../app/src/contracts/protocol.js';
+import { waitFor } from '../../runtime/wait-for.js';
 import { type Outage, ResilientClient } from './client.js';
 
 let server: WebSocketServer | null = null;

@@ -7,8 +7,8 @@
  * stickiness pins it; it can bind a chosen loopback source address, so source hashing sees it.
  */
 import WebSocket from 'ws';
-import type { ClientFrame, JoinedFrame, MsgFrame, ServerFrame } from '../../app/src/protocol/messages.js';
-import { CLOSE_CODES, RECONNECTABLE_CLOSE_CODES } from '../../app/src/protocol/messages.js';
+import type { ClientFrame, JoinedFrame, MsgFrame, ServerFrame } from '../../app/src/contracts/protocol.js';
+import { CLOSE_CODES, RECONNECTABLE_CLOSE_CODES } from '../../app/src/contracts/protocol.js';
 import { withRoomParam } from '../scenarios/layout.js';
 import { RoomResume } from '../scenarios/resume.js';
 import { type BackoffOptions, backoffDelayMs } from './backoff.js';

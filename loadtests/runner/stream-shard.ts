@@ -3,7 +3,7 @@
  * subscribers join and account for every delivery (loss, duplicates, order, replays),
  * publishers send sequence-numbered payloads at a fixed rate and remember what was acked.
  */
-import type { AckFrame, ErrorFrame, MsgFrame, ServerFrame } from '../../app/src/protocol/messages.js';
+import type { AckFrame, ErrorFrame, MsgFrame, ServerFrame } from '../../app/src/contracts/protocol.js';
 import { makePayload, paddingFor, readPayload } from '../scenarios/payload.js';
 import { ResilientClient } from './client.js';
 import { nowMs } from './clock.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { JoinedFrame, MsgFrame } from '../../app/src/protocol/messages.js';
+import type { JoinedFrame, MsgFrame } from '../../app/src/contracts/protocol.js';
 import { RoomResume } from './resume.js';
 
 const msg = (room: string, offset: number, epoch = 'e1'): MsgFrame =>

@@ -3,7 +3,7 @@
  * the last stream position seen (sent as `since` on re-join) and, after a resumed join, up to
  * which offset the incoming messages are replays. Pure: no Node or k6 imports (k6 bundles it).
  */
-import type { JoinedFrame, JoinFrame, MsgFrame, StreamPosition } from '../../app/src/protocol/messages.js';
+import type { JoinedFrame, JoinFrame, MsgFrame, StreamPosition } from '../../app/src/contracts/protocol.js';
 
 interface RoomResumeState {
   position: StreamPosition | null;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ROOM_NAME_PATTERN } from '../../app/src/protocol/messages.js';
+import { ROOM_NAME_PATTERN } from '../../app/src/contracts/protocol.js';
 import { GapAccounting } from './gap-accounting.js';
 import { SCENARIO_NAMES, SCENARIOS } from './index.js';
 import { newRunId, roomName, stickyRoomOf, urlIndexFor, withRoomParam } from './layout.js';

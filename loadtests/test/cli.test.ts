@@ -8,8 +8,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../lab/processes/ports.js';
-import { type RawServer, startRawServer } from '../bench/raw-server.js';
+import { type RawServer, startRawServer } from '../../bench/raw-server.js';
+import { freePort } from '../../runtime/ports.js';
 import { scenarioResultSchema } from '../runner/result.js';
 import { SOURCE_ADDRESSES_ERROR } from '../runner/source-addresses.js';
 

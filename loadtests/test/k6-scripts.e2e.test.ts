@@ -5,10 +5,10 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { stopAll } from '../../lab/processes/managed-process.js';
-import { startRedis } from '../../lab/processes/redis.js';
-import { type ReplicaHandle, startReplica } from '../../lab/processes/replica.js';
-import { waitFor } from '../../lab/processes/wait-for.js';
+import { stopAll } from '../../runtime/managed-process.js';
+import { startRedis } from '../../runtime/redis.js';
+import { type ReplicaHandle, startReplica } from '../../runtime/replica.js';
+import { waitFor } from '../../runtime/wait-for.js';
 import { loadK6Script, runIterations, type Shimmed, sum } from './k6-shim/harness.js';
 
 const logDir = join(process.cwd(), '.lab', 'test-logs', 'loadtests-k6');

@@ -1,10 +1,10 @@
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ServerFrame } from '../../app/src/protocol/messages.js';
-import { startHaproxy } from '../../lab/processes/haproxy.js';
-import { waitFor } from '../../lab/processes/wait-for.js';
-import type { RunningProxy } from '../../proxy/running.js';
-import { backendsOf, type ReplicaSet, startReplicaSet } from '../../proxy/testing/replicas.js';
+import type { ServerFrame } from '../../app/src/contracts/protocol.js';
+import { startHaproxy } from '../../runtime/haproxy.js';
+import { backendsOf, type ReplicaSet, startReplicaSet } from '../../runtime/replica-set.js';
+import type { RunningProxy } from '../../runtime/running-proxy.js';
+import { waitFor } from '../../runtime/wait-for.js';
 import { ResilientClient } from '../runner/client.js';
 import { roomName } from '../scenarios/layout.js';
 

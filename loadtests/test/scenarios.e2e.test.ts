@@ -6,9 +6,9 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stopAll } from '../../lab/processes/managed-process.js';
-import { type RedisServerHandle, startRedis } from '../../lab/processes/redis.js';
-import { type ReplicaHandle, startReplica } from '../../lab/processes/replica.js';
+import { stopAll } from '../../runtime/managed-process.js';
+import { type RedisServerHandle, startRedis } from '../../runtime/redis.js';
+import { type ReplicaHandle, startReplica } from '../../runtime/replica.js';
 import { runScenario, type ScenarioResult, scenarioResultSchema } from '../runner/index.js';
 
 const logDir = join(process.cwd(), '.lab', 'test-logs', 'loadtests-e2e');

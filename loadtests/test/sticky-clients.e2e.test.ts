@@ -1,12 +1,12 @@
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchText, metricValue } from '../../lab/collect/prometheus.js';
-import { startHaproxy } from '../../lab/processes/haproxy.js';
-import { startNginx } from '../../lab/processes/nginx.js';
-import { waitFor } from '../../lab/processes/wait-for.js';
 import type { Stickiness } from '../../proxy/options.js';
-import type { ProxyKind, RunningProxy } from '../../proxy/running.js';
-import { backendsOf, type ReplicaSet, startReplicaSet } from '../../proxy/testing/replicas.js';
+import { startHaproxy } from '../../runtime/haproxy.js';
+import { startNginx } from '../../runtime/nginx.js';
+import { backendsOf, type ReplicaSet, startReplicaSet } from '../../runtime/replica-set.js';
+import type { ProxyKind, RunningProxy } from '../../runtime/running-proxy.js';
+import { waitFor } from '../../runtime/wait-for.js';
 import { type Outage, ResilientClient } from '../runner/client.js';
 import { runScenario } from '../runner/index.js';
 

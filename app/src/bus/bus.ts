@@ -1,4 +1,4 @@
-import type { StreamPosition } from '../protocol/messages.js';
+import type { StreamPosition } from '../contracts/protocol.js';
 
 /** How messages cross replicas. */
 export type BusMode = 'memory' | 'single' | 'cluster' | 'broadcast';

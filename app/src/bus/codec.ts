@@ -1,4 +1,4 @@
-import { ROOM_NAME_PATTERN } from '../protocol/messages.js';
+import { ROOM_NAME_PATTERN } from '../contracts/protocol.js';
 import type { BusEntry, PublishRequest } from './bus.js';
 import { BusDecodeError } from './errors.js';
 

@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import { broadcastChannel, roomKeys, roomOfChannel } from './keys.js';
+import { broadcastChannel, roomKeys, roomOfChannel } from '../contracts/redis-keys.js';
 
 /** Receives every raw payload with the channel it came on. */
 export type PayloadListener = (channel: string, payload: string) => void;

@@ -1,4 +1,4 @@
-import type { StreamPosition } from '../protocol/messages.js';
+import type { StreamPosition } from '../contracts/protocol.js';
 import type { Bus, BusEntry, BusMode, BusState, HistoryRange, PublishRequest, PublishResult } from './bus.js';
 import { decodeBody, decodePayload, encodeBody, encodePayload } from './codec.js';
 import { BusUnavailableError } from './errors.js';

@@ -1,4 +1,4 @@
-import { DEFAULT_KEY_PREFIX } from './keys.js';
+import { DEFAULT_KEY_PREFIX } from '../contracts/redis-keys.js';
 
 /** Options every Bus implementation takes. */
 export interface BusOptions {

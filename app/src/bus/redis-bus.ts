@@ -1,10 +1,10 @@
 import type { Cluster, Redis } from 'ioredis';
-import type { StreamPosition } from '../protocol/messages.js';
+import type { StreamPosition } from '../contracts/protocol.js';
+import { roomKeys } from '../contracts/redis-keys.js';
 import type { Bus, BusEntry, BusMode, BusState, HistoryRange, PublishRequest, PublishResult } from './bus.js';
 import { decodeBody, decodePayload, encodeBody, encodePayload } from './codec.js';
 import { BusDecodeError, BusUnavailableError } from './errors.js';
 import type { Fanout } from './fanout.js';
-import { roomKeys } from './keys.js';
 import { BusEvents } from './listeners.js';
 import { type BusOptions, newEpoch, type ResolvedBusOptions, resolveBusOptions } from './options.js';
 import { HistoryScripts, type RedisCommander, ReplicaAckError } from './scripts.js';

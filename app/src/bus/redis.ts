@@ -1,6 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
+import { DEFAULT_KEY_PREFIX } from '../contracts/redis-keys.js';
 import { BroadcastFanout, ChannelFanout, ShardedFanout } from './fanout.js';
-import { DEFAULT_KEY_PREFIX } from './keys.js';
 import type { BusOptions } from './options.js';
 import { RedisBus } from './redis-bus.js';
 

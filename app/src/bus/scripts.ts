@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Cluster, Redis } from 'ioredis';
-import type { RoomKeys } from './keys.js';
+import type { RoomKeys } from '../contracts/redis-keys.js';
 
 /** A client that runs commands: a single-node client or a cluster (routing by KEYS[1]'s slot). */
 export type RedisCommander = Redis | Cluster;

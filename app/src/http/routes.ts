@@ -2,8 +2,8 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Bus } from '../bus/bus.js';
 import type { Config } from '../config.js';
+import { ROOM_NAME_PATTERN } from '../contracts/protocol.js';
 import type { Metrics } from '../metrics.js';
-import { ROOM_NAME_PATTERN } from '../protocol/messages.js';
 
 /** What the HTTP routes need from the service. */
 export interface RoutesContext {

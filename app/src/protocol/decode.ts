@@ -1,4 +1,4 @@
-import { type ClientFrame, type ErrorCode, ROOM_NAME_PATTERN } from './messages.js';
+import { type ClientFrame, type ErrorCode, ROOM_NAME_PATTERN } from '../contracts/protocol.js';
 
 export type DecodeResult =
   | { ok: true; frame: ClientFrame }

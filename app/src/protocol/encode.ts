@@ -1,5 +1,5 @@
 import type { BusEntry } from '../bus/bus.js';
-import type { ServerFrame } from './messages.js';
+import type { ServerFrame } from '../contracts/protocol.js';
 
 /**
  * Encodes a bus entry as a `msg` frame by splicing the already-serialised

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll } from 'vitest';
-import { type RedisServerHandle, startRedis } from '../../../lab/processes/redis.js';
+import { type RedisServerHandle, startRedis } from '../../../runtime/redis.js';
 import { type BusHarness, busSuite } from './bus-suite.js';
 import { ClientPool, scratchDir, singleHarness } from './redis-harness.js';
 

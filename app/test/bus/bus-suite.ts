@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { waitFor } from '../../../lab/processes/wait-for.js';
+import { waitFor } from '../../../runtime/wait-for.js';
 import type { Bus, BusEntry, PublishRequest } from '../../src/bus/bus.js';
 import { BusUnavailableError } from '../../src/bus/errors.js';
 import type { BusOptions } from '../../src/bus/options.js';

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisClusterHandle, startRedisCluster } from '../../../lab/processes/redis.js';
-import { waitFor } from '../../../lab/processes/wait-for.js';
+import { type RedisClusterHandle, startRedisCluster } from '../../../runtime/redis.js';
+import { waitFor } from '../../../runtime/wait-for.js';
 import { BusUnavailableError } from '../../src/bus/errors.js';
 import type { RedisBus } from '../../src/bus/redis-bus.js';
 import { record, request, uniqueRoom } from './bus-suite.js';

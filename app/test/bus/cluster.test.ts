@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisClusterHandle, startRedisCluster } from '../../../lab/processes/redis.js';
+import { type RedisClusterHandle, startRedisCluster } from '../../../runtime/redis.js';
 import { BusUnavailableError } from '../../src/bus/errors.js';
 import { type BusHarness, busSuite, request, uniqueRoom } from './bus-suite.js';
 import { ClientPool, clusterHarness, scratchDir } from './redis-harness.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisServerHandle, redisCli, startRedis } from '../../../lab/processes/redis.js';
-import { waitFor } from '../../../lab/processes/wait-for.js';
+import { type RedisServerHandle, redisCli, startRedis } from '../../../runtime/redis.js';
+import { waitFor } from '../../../runtime/wait-for.js';
 import { parseSeed } from '../../src/bus/connect.js';
 import { type BusConfig, createBus } from '../../src/bus/create-bus.js';
 import { MemoryBroker } from '../../src/bus/memory.js';

@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisServerHandle, startRedis } from '../../../lab/processes/redis.js';
-import { waitFor } from '../../../lab/processes/wait-for.js';
+import { type RedisServerHandle, startRedis } from '../../../runtime/redis.js';
+import { waitFor } from '../../../runtime/wait-for.js';
 import { encodeBody } from '../../src/bus/codec.js';
-import { roomKeys } from '../../src/bus/keys.js';
+import { roomKeys } from '../../src/contracts/redis-keys.js';
 import { record, request, uniqueRoom } from './bus-suite.js';
 import { ClientPool, scratchDir, singleHarness } from './redis-harness.js';
 

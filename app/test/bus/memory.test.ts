@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { waitFor } from '../../../lab/processes/wait-for.js';
+import { waitFor } from '../../../runtime/wait-for.js';
 import { BusUnavailableError } from '../../src/bus/errors.js';
 import { MemoryBroker, MemoryBus } from '../../src/bus/memory.js';
 import { busSuite, record, request, uniqueRoom } from './bus-suite.js';

@@ -2,11 +2,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster, Redis } from 'ioredis';
-import { waitFor } from '../../../lab/processes/wait-for.js';
+import { waitFor } from '../../../runtime/wait-for.js';
 import { parseSeed } from '../../src/bus/connect.js';
-import { broadcastChannel, roomKeys } from '../../src/bus/keys.js';
 import { createBroadcastBus, createClusterBus, createSingleBus } from '../../src/bus/redis.js';
 import type { RedisBus } from '../../src/bus/redis-bus.js';
+import { broadcastChannel, roomKeys } from '../../src/contracts/redis-keys.js';
 import type { BusHarness } from './bus-suite.js';
 
 /** A scratch directory for one test file's Redis logs and data. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisServerHandle, startRedis } from '../../../lab/processes/redis.js';
-import { waitFor } from '../../../lab/processes/wait-for.js';
+import { type RedisServerHandle, startRedis } from '../../../runtime/redis.js';
+import { waitFor } from '../../../runtime/wait-for.js';
 import type { BusState } from '../../src/bus/bus.js';
 import { BusUnavailableError } from '../../src/bus/errors.js';
 import { record, request, uniqueRoom } from './bus-suite.js';

@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { waitFor } from '../../../lab/processes/wait-for.js';
+import { waitFor } from '../../../runtime/wait-for.js';
 
 /** A frame as the server sent it (JSON-decoded). */
 export type Frame = Record<string, unknown> & { op: string };
@@ -8,7 +8,7 @@ export type Frame = Record<string, unknown> & { op: string };
  * A test WebSocket client that records every frame, so tests wait for
  * frames instead of sleeping.
  */
-export class TestClient {
+export class ProbeClient {
   readonly frames: Frame[] = [];
   readonly socket: WebSocket;
   readonly opened: Promise<void>;
@@ -39,8 +39,8 @@ export class TestClient {
   }
 
   /** Opens and waits for `hello`. */
-  static async connect(url: string, options: WebSocket.ClientOptions = {}): Promise<TestClient> {
-    const client = new TestClient(url, options);
+  static async connect(url: string, options: WebSocket.ClientOptions = {}): Promise<ProbeClient> {
+    const client = new ProbeClient(url, options);
     await client.opened;
     await client.next('hello');
     return client;

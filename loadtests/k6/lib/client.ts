@@ -6,8 +6,8 @@
  */
 import { clearTimeout, setTimeout } from 'k6/timers';
 import { type MessageEvent, WebSocket } from 'k6/websockets';
-import type { ClientFrame, MsgFrame, ServerFrame } from '../../../app/src/protocol/messages.js';
-import { CLOSE_CODES } from '../../../app/src/protocol/messages.js';
+import type { ClientFrame, MsgFrame, ServerFrame } from '../../../app/src/contracts/protocol.js';
+import { CLOSE_CODES } from '../../../app/src/contracts/protocol.js';
 import { stickyRoomOf, withRoomParam } from '../../scenarios/layout.js';
 import { RoomResume } from '../../scenarios/resume.js';
 import * as m from './metrics.js';

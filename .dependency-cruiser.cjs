@@ -1,0 +1,102 @@
+/**
+ * The layer order of ARCHITECTURE.md, enforced by `npm run lint:imports` (part of `npm test`).
+ * Lowest first: contracts → service (app) → proxy renderers → topology spec → process runtime →
+ * load runner → lab, infra and benchmarks. A layer imports only from layers below it; test
+ * helpers (test-support/ and the test/ folders) are imported by tests only; app/ is reached from outside only
+ * through its contracts and its config module (the spec takes the service's defaults from it).
+ */
+const TEST_FILE = '(\\.test\\.ts$|(^|/)test/|^test-support/)';
+
+/** One rule per layer: `from` may not import any of `to`. */
+const layer = (name, from, to, comment) => ({
+  name,
+  comment,
+  severity: 'error',
+  from: { path: from, pathNot: TEST_FILE },
+  to: { path: to },
+});
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'A cycle makes two modules one layer; split the shared part out.',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'test-helpers-in-tests-only',
+      severity: 'error',
+      comment: 'Production code never imports test support (test-support/, test/ folders).',
+      from: { pathNot: TEST_FILE },
+      to: { path: TEST_FILE },
+    },
+    layer(
+      'contracts-import-nothing',
+      '^app/src/contracts/',
+      '^(app/src/(?!contracts/)|proxy|haproxy|nginx|spec|runtime|loadtests|lab|infra|bench)/',
+      'Contracts (wire protocol, Redis key names) are the floor: every layer may import them.',
+    ),
+    layer(
+      'service-imports-only-itself',
+      '^app/',
+      '^(proxy|haproxy|nginx|spec|runtime|loadtests|lab|infra|bench)/',
+      'The service is its own package (the Docker image holds app/ only).',
+    ),
+    {
+      name: 'service-through-its-surface',
+      severity: 'error',
+      comment:
+        'Outside app/, only the contracts and the config module (defaults) of the service are imported.',
+      from: { path: '^(?!app/)', pathNot: TEST_FILE },
+      to: { path: '^app/', pathNot: '^app/src/(contracts/|config\\.ts$)' },
+    },
+    layer(
+      'renderers-below-spec',
+      '^(proxy|haproxy|nginx)/',
+      '^(app|spec|runtime|loadtests|lab|infra|bench)/',
+      'Proxy options and renderers are pure: no processes, no service.',
+    ),
+    layer(
+      'spec-below-runtimes',
+      '^spec/',
+      '^(runtime|loadtests|lab|infra|bench)/',
+      'The topology spec is consumed by the runtimes, never the other way round.',
+    ),
+    layer(
+      'runtime-below-load-and-lab',
+      '^runtime/',
+      '^(loadtests|lab|infra|bench)/',
+      'The process runtime is the floor the lab, tests and benchmarks share.',
+    ),
+    layer(
+      'load-runner-below-lab',
+      '^loadtests/',
+      '^(lab|infra|bench)/',
+      'The load runner knows targets (URLs), not how the lab started them.',
+    ),
+    layer(
+      'lab-beside-infra',
+      '^lab/',
+      '^(infra|bench)/',
+      'The lab and Pulumi share the spec, not each other.',
+    ),
+    layer(
+      'infra-deploys-the-spec',
+      '^infra/',
+      '^(runtime|loadtests|lab|bench)/',
+      'Pulumi consumes the spec and the renderers; local processes are not its business.',
+    ),
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '(^|/)(node_modules|\\.lab|reports)/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default'],
+    },
+  },
+};

@@ -1,0 +1,194 @@
+import { resolve } from 'node:path';
+import WebSocket from 'ws';
+import { type RedisClusterHandle, startRedisCluster } from '../runtime/redis.js';
+import { type ReplicaHandle, startReplica } from '../runtime/replica.js';
+import { waitFor } from '../runtime/wait-for.js';
+
+export interface FailoverRunOptions {
+  logDir: string;
+  /** cluster-node-timeout. Default 2000 ms. */
+  nodeTimeoutMs?: number;
+  /** One publish this often. Default 20 ms. */
+  publishIntervalMs?: number;
+  /** Publishing before the kill. Default 1000 ms. */
+  warmupMs?: number;
+  /** Publishing after the first post-kill ack. Default 1000 ms. */
+  cooldownMs?: number;
+  room?: string;
+}
+
+/** What the run saw; `ackedMissingAfterResume` must be 0. */
+export interface FailoverRunResult {
+  nodeTimeoutMs: number;
+  targetRecoveryMs: number;
+  /** SIGKILL of the room's master → first ack of a publish sent after the kill. */
+  recoveryMs: number;
+  /** Until the cluster reported a promoted master for every slot (lab's view, polled every 100 ms). */
+  promotionMs: number;
+  /** recoveryMs − promotionMs: what the service (ioredis slot refresh, retries) adds after Redis's own failover. */
+  serviceLagAfterPromotionMs: number;
+  published: number;
+  acked: number;
+  /** Publishes answered with an error (not acknowledged: the client may retry). */
+  failed: number;
+  /** Acknowledged messages the subscriber had neither live nor after its resume. */
+  ackedMissingAfterResume: number;
+  /** Messages the subscriber got twice (live + resume overlap is de-duplicated by the service). */
+  duplicates: number;
+  recoveredWithoutMissedSignal: boolean;
+}
+
+interface Ack {
+  offset: number;
+  epoch: string;
+  value: number;
+}
+
+type Frame = Record<string, unknown> & { op: string };
+
+function open(url: string): Promise<{ socket: WebSocket; frames: Frame[] }> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url);
+    const frames: Frame[] = [];
+    socket.on('message', (data) => frames.push(JSON.parse(data.toString()) as Frame));
+    socket.once('open', () => resolve({ socket, frames }));
+    socket.once('error', reject);
+  });
+}
+
+async function nextFrame(frames: Frame[], predicate: (frame: Frame) => boolean, timeoutMs = 20_000) {
+  return waitFor(() => frames.find(predicate), { timeoutMs, description: 'frame' });
+}
+
+/**
+ * Cluster failover as the service sees it: two replicas on a 6-node cluster;
+ * a client on replica A publishes steadily into one room, a client on replica
+ * B subscribes; the master owning the room's slot is SIGKILLed; publishing goes
+ * on until acks return; at the end the subscriber resumes from the last offset
+ * it saw in sequence, and every acknowledged message is looked for.
+ */
+export async function runClusterFailover(options: FailoverRunOptions): Promise<FailoverRunResult> {
+  const nodeTimeoutMs = options.nodeTimeoutMs ?? 2000;
+  const publishIntervalMs = options.publishIntervalMs ?? 20;
+  const room = options.room ?? 'failover';
+  let cluster: RedisClusterHandle | undefined;
+  const replicas: ReplicaHandle[] = [];
+  const sockets: WebSocket[] = [];
+  try {
+    // Absolute: redis-server chdirs to its --dir, so a relative nodes.conf path would not resolve.
+    cluster = await startRedisCluster({ dir: resolve(options.logDir, 'cluster'), nodeTimeoutMs });
+    const env = {
+      BUS_MODE: 'cluster',
+      REDIS_CLUSTER_NODES: cluster.seeds.join(','),
+      PUBLISH_RATE_PER_S: '100000',
+      PUBLISH_BURST: '100000',
+      LOG_LEVEL: 'warn',
+    };
+    for (const name of ['failover-a', 'failover-b']) {
+      replicas.push(await startReplica({ logDir: options.logDir, env, name, waitReady: true }));
+    }
+    const publisher = await open(replicas[0]!.wsUrl);
+    const subscriber = await open(replicas[1]!.wsUrl);
+    sockets.push(publisher.socket, subscriber.socket);
+    subscriber.socket.send(JSON.stringify({ op: 'join', room }));
+    await nextFrame(subscriber.frames, (frame) => frame.op === 'joined');
+
+    const acks = new Map<number, Ack>();
+    const sentAt = new Map<number, number>();
+    let failed = 0;
+    let firstAckAfterKillAt: number | undefined;
+    let killedAt: number | undefined;
+    publisher.socket.on('message', (data) => {
+      const frame = JSON.parse(data.toString()) as Frame;
+      if (typeof frame.id !== 'string') return;
+      const value = Number(frame.id);
+      if (frame.op === 'ack') {
+        acks.set(value, { offset: frame.offset as number, epoch: frame.epoch as string, value });
+        if (
+          killedAt !== undefined &&
+          firstAckAfterKillAt === undefined &&
+          (sentAt.get(value) ?? 0) > killedAt
+        ) {
+          firstAckAfterKillAt = Date.now();
+        }
+      } else if (frame.op === 'error') {
+        failed += 1;
+      }
+    });
+    let next = 0;
+    const timer = setInterval(() => {
+      sentAt.set(next, Date.now());
+      publisher.socket.send(JSON.stringify({ op: 'pub', room, data: next, id: String(next) }));
+      next += 1;
+    }, publishIntervalMs);
+
+    await new Promise((resolve) => setTimeout(resolve, options.warmupMs ?? 1000));
+    // The harness looks the master up first (redis-cli), then sends SIGKILL and returns: the clock starts here.
+    await cluster.killMasterForRoom(room);
+    killedAt = Date.now();
+    const promotion = cluster.waitForPromotion().then(() => Date.now() - killedAt!);
+    await waitFor(() => firstAckAfterKillAt !== undefined, {
+      timeoutMs: nodeTimeoutMs * 5 + 20_000,
+      intervalMs: 10,
+      description: 'an ack after the kill',
+    });
+    const promotionMs = await promotion;
+    await new Promise((resolve) => setTimeout(resolve, options.cooldownMs ?? 1000));
+    clearInterval(timer);
+    const published = next;
+    // Every publish is answered (ack or error) within the bus's operation timeout.
+    await waitFor(() => acks.size + failed >= published, { timeoutMs: 15_000, description: 'all answers' });
+
+    // Resume: from the last offset received in sequence, on a fresh connection.
+    const live = subscriber.frames.filter((frame) => frame.op === 'msg') as Array<
+      Frame & Ack & { data: number }
+    >;
+    let resumeFrom = live[0]
+      ? { offset: live[0].offset - 1, epoch: live[0].epoch }
+      : { offset: 0, epoch: '' };
+    for (const message of live) {
+      if (message.epoch === resumeFrom.epoch && message.offset === resumeFrom.offset + 1) {
+        resumeFrom = { offset: message.offset, epoch: message.epoch };
+      } else break;
+    }
+    const resumed = await open(replicas[1]!.wsUrl);
+    sockets.push(resumed.socket);
+    resumed.socket.send(JSON.stringify({ op: 'join', room, since: resumeFrom }));
+    const joined = await nextFrame(resumed.frames, (frame) => frame.op === 'joined');
+    const lastAckOffset = Math.max(0, ...[...acks.values()].map((ack) => ack.offset));
+    await waitFor(
+      () => resumed.frames.some((frame) => frame.op === 'msg' && (frame.offset as number) >= lastAckOffset),
+      { timeoutMs: 10_000, description: 'resume up to the last acked offset' },
+    ).catch(() => undefined);
+    const received = new Map<string, number>();
+    let duplicates = 0;
+    for (const message of live) {
+      const key = `${message.epoch}:${message.offset}`;
+      if (received.has(key)) duplicates += 1;
+      received.set(key, message.data);
+    }
+    for (const frame of resumed.frames) {
+      if (frame.op === 'msg') received.set(`${frame.epoch}:${frame.offset}`, frame.data as number);
+    }
+    let missing = 0;
+    for (const ack of acks.values())
+      if (received.get(`${ack.epoch}:${ack.offset}`) !== ack.value) missing += 1;
+    return {
+      nodeTimeoutMs,
+      targetRecoveryMs: nodeTimeoutMs + 2000,
+      recoveryMs: firstAckAfterKillAt! - killedAt,
+      promotionMs,
+      serviceLagAfterPromotionMs: firstAckAfterKillAt! - killedAt - promotionMs,
+      published,
+      acked: acks.size,
+      failed,
+      ackedMissingAfterResume: missing,
+      duplicates,
+      recoveredWithoutMissedSignal: joined.missed === false,
+    };
+  } finally {
+    for (const socket of sockets) socket.terminate();
+    await Promise.all(replicas.map((replica) => replica.stop('SIGKILL')));
+    await cluster?.stop();
+  }
+}

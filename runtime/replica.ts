@@ -1,0 +1,125 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ManagedProcess } from './managed-process.js';
+import { freePort } from './ports.js';
+import { waitFor } from './wait-for.js';
+
+/** The service's environment variables (app/README.md has the table). */
+export type ServiceEnvName =
+  | 'HOST'
+  | 'PORT'
+  | 'INSTANCE_ID'
+  | 'BUS_MODE'
+  | 'REDIS_URL'
+  | 'REDIS_CLUSTER_NODES'
+  | 'REDIS_PASSWORD'
+  | 'HISTORY'
+  | 'HISTORY_SIZE'
+  | 'HISTORY_TTL_S'
+  | 'PING_INTERVAL_MS'
+  | 'MAX_FRAME_BYTES'
+  | 'MAX_ROOMS_PER_CONNECTION'
+  | 'PUBLISH_RATE_PER_S'
+  | 'PUBLISH_BURST'
+  | 'SEND_BUFFER_MAX_BYTES'
+  | 'DRAIN_WINDOW_MS'
+  | 'HANDSHAKE_TIMEOUT_MS'
+  | 'PUBLISH_API_KEY'
+  | 'AUTH_JWT_SECRET'
+  | 'ALLOWED_ORIGINS'
+  | 'LOG_LEVEL';
+
+export type ServiceEnv = Partial<Record<ServiceEnvName, string>>;
+
+export interface StartReplicaOptions {
+  /** Where `<name>.log` (the replica's JSON logs) goes. */
+  logDir: string;
+  /** Service env; PORT defaults to a free port, INSTANCE_ID to `name`. */
+  env: ServiceEnv & Record<string, string | undefined>;
+  /** Log file name and default instance id. Default `replica-<port>`. */
+  name?: string;
+  /** Also wait for /readyz 200 (Redis reachable). Default false: /healthz only. */
+  waitReady?: boolean;
+  /** How long to wait for the replica to answer. Default 30 000 ms (tsx compiles on start). */
+  startTimeoutMs?: number;
+}
+
+export interface ReplicaHandle {
+  readonly port: number;
+  readonly httpUrl: string;
+  /** `ws://127.0.0.1:<port>/ws` */
+  readonly wsUrl: string;
+  readonly instanceId: string;
+  readonly process: ManagedProcess;
+  /** Sends `signal` (default SIGTERM: drain) and waits for the exit; SIGKILL after the drain window + 5 s. */
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** SIGKILL now; resolves once the process is gone. */
+  kill(): Promise<void>;
+}
+
+const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
+
+function logTail(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').split('\n').slice(-15).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+/**
+ * Starts one replica of the service as a child process
+ * (`node --import tsx app/src/main.ts`) and waits until it answers /healthz
+ * (and /readyz with `waitReady`). Stopped only by its own pid.
+ */
+export async function startReplica(options: StartReplicaOptions): Promise<ReplicaHandle> {
+  const requestedPort = options.env.PORT;
+  // Picked here rather than PORT=0 so the caller knows the URL before the process logs it.
+  const port =
+    requestedPort === undefined || requestedPort === '0' ? await freePort() : Number(requestedPort);
+  const name = options.name ?? `replica-${port}`;
+  const instanceId = options.env.INSTANCE_ID ?? name;
+  const drainWindowMs = Number(options.env.DRAIN_WINDOW_MS ?? 10_000);
+  const managed = new ManagedProcess({
+    name,
+    command: process.execPath,
+    args: ['--import', 'tsx', 'app/src/main.ts'],
+    cwd: REPO_ROOT,
+    logDir: options.logDir,
+    env: { ...process.env, HOST: '127.0.0.1', ...options.env, PORT: String(port), INSTANCE_ID: instanceId },
+  });
+  const httpUrl = `http://127.0.0.1:${port}`;
+  const path = options.waitReady ? '/readyz' : '/healthz';
+  // waitFor treats a thrown error as "not yet", so an exit while starting
+  // (bad config: exit 2) ends the wait instead, and fails at once below.
+  try {
+    await waitFor(async () => !managed.running || (await fetch(`${httpUrl}${path}`)).status === 200, {
+      timeoutMs: options.startTimeoutMs ?? 30_000,
+      intervalMs: 50,
+      description: `${name} ${path}`,
+    });
+    if (!managed.running) {
+      const { code, signal } = await managed.exited;
+      throw new Error(`exited while starting (code ${code}, signal ${signal})`);
+    }
+  } catch (error) {
+    await managed.stop('SIGKILL');
+    const why = error instanceof Error ? error.message : String(error);
+    throw new Error(`replica ${name} did not start (${why}); log tail:\n${logTail(managed.logPath)}`);
+  }
+  return {
+    port,
+    httpUrl,
+    wsUrl: `ws://127.0.0.1:${port}/ws`,
+    instanceId,
+    process: managed,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      await managed.stop(signal, drainWindowMs + 5_000);
+      return managed.exited;
+    },
+    async kill() {
+      managed.killNow('SIGKILL');
+      await managed.exited;
+    },
+  };
+}

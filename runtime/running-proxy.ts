@@ -1,0 +1,56 @@
+import type { ProxyListen, ProxyOptions, ProxyOptionsInput, ProxyPaths, ProxyTls } from '../proxy/options.js';
+import type { ManagedProcess } from './managed-process.js';
+
+/** Which proxy binary. */
+export type ProxyKind = 'haproxy' | 'nginx';
+
+/**
+ * What the lab passes to startHaproxy/startNginx: the shared options, with
+ * ports (free ones are picked when absent) and paths (under `dir`) optional.
+ */
+export type LabProxyOptions = Omit<ProxyOptionsInput, 'listen' | 'stats' | 'paths' | 'tls'> & {
+  listen?: Partial<ProxyListen>;
+  stats?: Partial<ProxyListen>;
+  paths?: Partial<ProxyPaths>;
+  /** `true`: generate a self-signed certificate under `<dir>/tls` at start. */
+  tls?: Partial<ProxyTls> | true;
+};
+
+export interface StartProxyOptions {
+  /** Run dir the proxy owns: config, pid file, sockets, logs, temp dirs. Created if missing. */
+  dir: string;
+  options: LabProxyOptions;
+  /** Log name (default the binary's name). */
+  name?: string;
+}
+
+/** A proxy the lab started, stopped only by its own pid. */
+export interface RunningProxy {
+  kind: ProxyKind;
+  /** Port clients connect to. */
+  port: number;
+  /** HAProxy stats + /metrics, or Nginx /stub_status. */
+  statsPort: number;
+  /** `http://` or `https://` base URL. */
+  httpUrl: string;
+  /** `ws://` or `wss://` base URL (append `/ws?room=…`). */
+  wsUrl: string;
+  /** Metrics/status URL (HAProxy `/metrics`, Nginx `/stub_status`). */
+  metricsUrl: string;
+  /** The resolved options the running config was rendered from. */
+  options: ProxyOptions;
+  configPath: string;
+  /** Master process pid. */
+  pid: number;
+  process: ManagedProcess;
+  /** Current worker pids (not the old ones still draining after a reload). */
+  workerPids(): Promise<number[]>;
+  /**
+   * Re-renders the config with `changes` merged (for example new backends),
+   * checks it with the binary, reloads gracefully and resolves once new
+   * workers serve. Open connections stay on old workers until hardStopAfterMs.
+   */
+  reload(changes?: Partial<LabProxyOptions>): Promise<void>;
+  /** Stops master and workers (SIGTERM, then SIGKILL after a grace period). */
+  stop(): Promise<void>;
+}

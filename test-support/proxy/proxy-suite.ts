@@ -1,0 +1,313 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MsgFrame, ServerFrame } from '../../app/src/contracts/protocol.js';
+import { CookieJar, ProbeClient } from '../../loadtests/probe/probe-client.js';
+import { reconnectWithBackoff } from '../../loadtests/probe/reconnect.js';
+import { backendsOf, type ReplicaSet, startReplicaSet } from '../../runtime/replica-set.js';
+import type {
+  LabProxyOptions,
+  ProxyKind,
+  RunningProxy,
+  StartProxyOptions,
+} from '../../runtime/running-proxy.js';
+import { waitFor } from '../../runtime/wait-for.js';
+
+const isMsg = (frame: ServerFrame): frame is MsgFrame => frame.op === 'msg';
+
+/**
+ * One end-to-end suite run against each proxy (haproxy/haproxy.e2e.test.ts,
+ * nginx/nginx.e2e.test.ts): real Redis, three real replicas, the real binary
+ * with a config rendered from ProxyOptions.
+ */
+export function proxySuite(
+  kind: ProxyKind,
+  startProxy: (start: StartProxyOptions) => Promise<RunningProxy>,
+): void {
+  describe(`${kind} in front of three replicas`, () => {
+    const dir = resolve('.lab', `e2e-${kind}-${process.pid}`);
+    let set: ReplicaSet;
+    const proxies: RunningProxy[] = [];
+    const clients: ProbeClient[] = [];
+    let proxyCount = 0;
+
+    const proxy = async (options: Partial<LabProxyOptions> = {}): Promise<RunningProxy> => {
+      proxyCount += 1;
+      const running = await startProxy({
+        dir: join(dir, `${kind}-${proxyCount}`),
+        options: { backends: backendsOf(set.replicas), limits: { workers: 2 }, ...options },
+      });
+      proxies.push(running);
+      return running;
+    };
+    const connect = async (running: RunningProxy, query = '', jar?: CookieJar): Promise<ProbeClient> => {
+      const ca = running.options.tls.enabled ? readFileSync(running.options.tls.certPath) : undefined;
+      const client = await ProbeClient.connect(`${running.wsUrl}/ws${query}`, {
+        ...(jar === undefined ? {} : { jar }),
+        ...(ca === undefined ? {} : { ca }),
+      });
+      clients.push(client);
+      return client;
+    };
+    /**
+     * `count` connections held open, opened one after the other: least-connections
+     * balancing then sees each one before placing the next (concurrent connects race
+     * between HAProxy threads / Nginx workers and may pick the same replica).
+     */
+    const connectHeld = async (running: RunningProxy, count: number): Promise<ProbeClient[]> => {
+      const held: ProbeClient[] = [];
+      for (let index = 0; index < count; index += 1) held.push(await connect(running));
+      return held;
+    };
+    /** Connects, reads the replica, closes: one "visit" of a reconnecting client. */
+    const visit = async (running: RunningProxy, query = '', jar?: CookieJar): Promise<string> => {
+      const client = await connect(running, query, jar);
+      expect(client.instanceHeader).toBe(client.instance);
+      client.close();
+      await client.closed;
+      return client.instance;
+    };
+
+    beforeAll(async () => {
+      // Pings every 500 ms: well inside the short tunnel timeouts used below.
+      set = await startReplicaSet(dir, 3, { PING_INTERVAL_MS: '500', DRAIN_WINDOW_MS: '1000' });
+    });
+
+    afterAll(async () => {
+      for (const client of clients) client.terminate();
+      await Promise.all(proxies.map((running) => running.stop()));
+      await set?.stop();
+    });
+
+    it('upgrades through the proxy and fans messages out across replicas', async () => {
+      const running = await proxy({ stickiness: 'none' });
+      const members = await connectHeld(running, 6);
+      // Held connections with least-connections balancing land on every replica.
+      expect(new Set(members.map((client) => client.instance)).size).toBe(3);
+      await Promise.all(members.map((client) => client.join('lobby')));
+      const publisher = members[0]!;
+      publisher.send({ op: 'pub', room: 'lobby', data: { hello: kind }, id: 'p1' });
+      for (const client of members) {
+        const frame = await client.next(isMsg);
+        expect(frame.data).toEqual({ hello: kind });
+      }
+      const metrics = await (await fetch(running.metricsUrl)).text();
+      expect(metrics).toMatch(
+        kind === 'haproxy'
+          ? /haproxy_backend_active_servers\{proxy="replicas"\} 3/
+          : /Active connections: \d+/,
+      );
+      for (const client of members) client.close();
+    });
+
+    describe('stickiness', () => {
+      it('none spreads reconnects over the replicas', async () => {
+        const running = await proxy({ stickiness: 'none' });
+        const held = await connectHeld(running, 3);
+        expect(new Set(held.map((client) => client.instance)).size).toBe(3);
+        for (const client of held) client.close();
+      });
+
+      it('cookie: a browser-like client returns to its replica; new clients spread', async () => {
+        const running = await proxy({ stickiness: 'cookie' });
+        const jar = new CookieJar();
+        const first = await visit(running, '', jar);
+        // The cookie arrives on the 101 response itself.
+        expect(jar.get('WSLAB_SRV')).toBeDefined();
+        for (let visitIndex = 0; visitIndex < 6; visitIndex += 1)
+          expect(await visit(running, '', jar)).toBe(first);
+        const fresh = await connectHeld(running, 6);
+        expect(new Set(fresh.map((client) => client.instance)).size).toBeGreaterThan(1);
+        for (const client of fresh) client.close();
+      });
+
+      it('source: reconnects from one address land on one replica', async () => {
+        const running = await proxy({ stickiness: 'source' });
+        const first = await visit(running);
+        for (let visitIndex = 0; visitIndex < 6; visitIndex += 1) expect(await visit(running)).toBe(first);
+      });
+
+      it('room: members of a room share a replica, rooms spread', async () => {
+        const running = await proxy({ stickiness: 'room' });
+        const byRoom = new Map<string, string>();
+        for (let roomIndex = 0; roomIndex < 8; roomIndex += 1) {
+          const room = `room-${roomIndex}`;
+          const instances = new Set<string>();
+          for (let visitIndex = 0; visitIndex < 3; visitIndex += 1)
+            instances.add(await visit(running, `?room=${room}`));
+          expect(instances.size).toBe(1);
+          byRoom.set(room, [...instances][0]!);
+        }
+        expect(new Set(byRoom.values()).size).toBeGreaterThan(1);
+      });
+    });
+
+    describe('timeouts', () => {
+      const tunnelMs = 1_500;
+
+      it('an idle connection with server pings outlives the tunnel timeout', async () => {
+        const running = await proxy({ stickiness: 'none', timeouts: { tunnelMs, clientFinMs: 1_000 } });
+        const client = await connect(running);
+        const outcome = await Promise.race([
+          client.closed.then(() => 'closed'),
+          sleep(tunnelMs * 2.5, 'open'),
+        ]);
+        expect(outcome).toBe('open');
+        await client.join('still-here');
+        client.close();
+      });
+
+      it('without pings the proxy closes an idle connection at the tunnel timeout', async () => {
+        const quiet = await set.add(`quiet-${kind}`, { PING_INTERVAL_MS: '0' });
+        const running = await proxy({
+          backends: backendsOf([quiet]),
+          stickiness: 'none',
+          timeouts: { tunnelMs, clientFinMs: 1_000 },
+        });
+        const client = await connect(running);
+        const openedAt = Date.now();
+        await client.closed;
+        const idleMs = Date.now() - openedAt;
+        expect(idleMs).toBeGreaterThanOrEqual(tunnelMs - 200);
+        expect(idleMs).toBeLessThan(tunnelMs + 1_500);
+      });
+    });
+
+    it('reload keeps open connections until the hard stop; new connections use the new config', async () => {
+      const hardStopAfterMs = 3_000;
+      const [r1, r2, r3] = set.replicas;
+      const running = await proxy({
+        backends: backendsOf([r1!, r2!]),
+        stickiness: 'none',
+        timeouts: { hardStopAfterMs },
+      });
+      const old = await connectHeld(running, 4);
+      expect(new Set(old.map((client) => client.instance))).toEqual(new Set(['r1', 'r2']));
+      await Promise.all(old.map((client) => client.join('reload')));
+
+      const reloadedAt = Date.now();
+      await running.reload({ backends: backendsOf([r1!, r2!, r3!]) });
+      const fresh = await connectHeld(running, 3);
+      expect(fresh.map((client) => client.instance)).toContain('r3');
+      // Old connections still carry messages after the reload.
+      await fresh[0]!.join('reload');
+      fresh[0]!.send({ op: 'pub', room: 'reload', data: 'after-reload' });
+      for (const client of old) expect((await client.next(isMsg)).data).toBe('after-reload');
+
+      await Promise.all(old.map((client) => client.closed));
+      const closedAfterMs = Date.now() - reloadedAt;
+      expect(closedAfterMs).toBeGreaterThanOrEqual(hardStopAfterMs - 500);
+      expect(closedAfterMs).toBeLessThan(hardStopAfterMs + 3_000);
+      // The new workers' connections are untouched by the hard stop of the old ones.
+      for (const client of fresh) expect(client.ws.readyState).toBe(client.ws.OPEN);
+      for (const client of fresh) client.close();
+    });
+
+    it('terminates TLS: wss:// through the proxy', async () => {
+      const running = await proxy({ stickiness: 'cookie', tls: true });
+      expect(running.wsUrl.startsWith('wss://')).toBe(true);
+      const client = await connect(running, '?room=tls');
+      expect(client.setCookie.join(';')).toMatch(/Secure/i);
+      await client.join('tls');
+      client.send({ op: 'pub', room: 'tls', data: 'secure' });
+      expect((await client.next(isMsg)).data).toBe('secure');
+      client.close();
+    });
+
+    it('a hung replica: HAProxy active checks cut its sessions, Nginx only its tunnel timeout does', async () => {
+      const hung = await set.add(`hung-${kind}`);
+      const tunnelMs = 6_000;
+      const running = await proxy({
+        backends: backendsOf([set.replicas[0]!, hung]),
+        stickiness: 'none',
+        timeouts: { tunnelMs },
+      });
+      const members = await connectHeld(running, 4);
+      const stuck = members.filter((client) => client.instance === hung.instanceId);
+      expect(stuck.length).toBe(2);
+      // SIGSTOP: the kernel keeps the sockets (and still completes TCP handshakes); nothing answers.
+      const stoppedAt = Date.now();
+      hung.process.killNow('SIGSTOP');
+      try {
+        await Promise.all(stuck.map((client) => client.closed));
+        const closedAfterMs = Date.now() - stoppedAt;
+        console.info(`${kind}: sessions of a hung replica closed by the proxy after ${closedAfterMs} ms`);
+        if (kind === 'haproxy') {
+          // fall 3 checks failing on `timeout check` (~0.5 + 3 × 1 + 2 × 0.25 s), then on-marked-down shutdown-sessions.
+          expect(closedAfterMs).toBeLessThan(6_000);
+        } else {
+          // Passive checks see nothing on an idle tunnel: proxy_read_timeout is the only bound.
+          expect(closedAfterMs).toBeGreaterThanOrEqual(tunnelMs - 500);
+          expect(closedAfterMs).toBeLessThan(tunnelMs + 2_000);
+        }
+      } finally {
+        await hung.kill();
+      }
+    });
+
+    // Last: it kills a replica of the shared set.
+    it('a killed replica: its clients reconnect through the proxy to healthy replicas', async () => {
+      const running = await proxy({ stickiness: 'none' });
+      const room = 'failover';
+      const members = await connectHeld(running, 12);
+      await Promise.all(members.map((client) => client.join(room)));
+      const victim = set.replicas.find((replica) => replica.instanceId === 'r3')!;
+      const orphans = members.filter((client) => client.instance === 'r3');
+      expect(orphans.length).toBeGreaterThan(0);
+      // A cookie-mode client pinned to r3 (fresh jars until one lands there).
+      const cookieProxy = await proxy({ stickiness: 'cookie' });
+      let pinnedJar: CookieJar | undefined;
+      for (let tries = 0; tries < 30 && pinnedJar === undefined; tries += 1) {
+        const jar = new CookieJar();
+        if ((await visit(cookieProxy, '', jar)) === 'r3') pinnedJar = jar;
+      }
+      expect(pinnedJar).toBeDefined();
+
+      const killedAt = Date.now();
+      await victim.kill();
+      const reconnectMs = await Promise.all(
+        orphans.map(async (orphan) => {
+          await orphan.closed;
+          const { client } = await reconnectWithBackoff(`${running.wsUrl}/ws`, room);
+          clients.push(client);
+          expect(client.instance).not.toBe('r3');
+          return { client, ms: Date.now() - killedAt };
+        }),
+      );
+      const worstMs = Math.max(...reconnectMs.map((entry) => entry.ms));
+      console.info(`${kind}: ${orphans.length} clients of a killed replica back in ${worstMs} ms (max)`);
+      // Generous bound for a shared CI machine; the benchmark measures the target (HAProxy 2 s, Nginx 3 s).
+      expect(worstMs).toBeLessThan(5_000);
+
+      if (kind === 'haproxy') {
+        // Active checks: r3 is marked DOWN within fall × fastinter after the first failed check.
+        const downMs = await waitFor(
+          async () => {
+            const metrics = await (await fetch(running.metricsUrl)).text();
+            return /haproxy_server_status\{proxy="replicas",server="r3",state="DOWN"\} 1/.test(metrics)
+              ? Date.now() - killedAt
+              : undefined;
+          },
+          { timeoutMs: 5_000, description: 'haproxy marks r3 DOWN' },
+        );
+        console.info(`haproxy: active checks marked the killed replica DOWN after ${downMs} ms`);
+      } else {
+        // Passive checks: the failed connect to r3 disabled it for fail_timeout.
+        const errorLog = readFileSync(running.options.paths.errorLogPath, 'utf8');
+        expect(errorLog).toContain(`upstream server temporarily disabled while connecting to upstream`);
+      }
+
+      // Cookie mode: the pinned client moves to a healthy replica and sticks to it there.
+      const moved = await visit(cookieProxy, '', pinnedJar);
+      expect(moved).not.toBe('r3');
+      expect(await visit(cookieProxy, '', pinnedJar)).toBe(moved);
+
+      const survivors = members.filter((client) => client.instance !== 'r3');
+      survivors[0]!.send({ op: 'pub', room, data: 'after-failover' });
+      for (const client of [...survivors, ...reconnectMs.map((entry) => entry.client)]) {
+        expect((await client.next(isMsg)).data).toBe('after-failover');
+      }
+    });
+  });
+}
