@@ -35,6 +35,7 @@ describe('app/Dockerfile rehearsed without Docker', () => {
     // (minus what .dockerignore leaves out).
     mkdirSync(build);
     cpSync(`${REPO_ROOT}package.json`, join(build, 'package.json'));
+    cpSync(`${REPO_ROOT}package-lock.json`, join(build, 'package-lock.json'));
     symlinkSync(`${REPO_ROOT}node_modules`, join(build, 'node_modules'));
     cpSync(`${REPO_ROOT}app`, join(build, 'app'), {
       recursive: true,
@@ -42,14 +43,14 @@ describe('app/Dockerfile rehearsed without Docker', () => {
         !source.includes('/app/test') && !source.endsWith('.test.ts') && !source.endsWith('Dockerfile'),
     });
     const compile = instructions.find((i) => i.keyword === 'RUN' && i.args.startsWith('npx tsc'))!;
-    // Everything but the final `npm prune`, which would prune the shared node_modules.
-    const prune = / && npm prune --omit=dev[^&]*$/;
+    // Everything but the final production-only `npm ci`, which would rewrite the shared node_modules.
+    const prune = / && npm ci --workspace app --omit=dev[^&]*$/;
     expect(compile.args).toMatch(prune);
     const steps = compile.args.replace(prune, '').replaceAll('/build/', `${build}/`);
     execFileSync('sh', ['-c', steps], { cwd: build, stdio: 'pipe' });
-    // The runtime stage: package.json, production node_modules, dist/ at the workdir.
+    // The runtime stage: app/package.json, production node_modules, dist/ at the workdir.
     cpSync(join(build, 'dist'), srv, { recursive: true });
-    cpSync(`${REPO_ROOT}package.json`, join(srv, 'package.json'));
+    cpSync(`${REPO_ROOT}app/package.json`, join(srv, 'app', 'package.json'));
     symlinkSync(`${REPO_ROOT}node_modules`, join(srv, 'node_modules'));
 
     const cmd = execForm(instructions.find((i) => i.stage === finalStage && i.keyword === 'CMD')!.args)!;

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { STACK_DEFAULTS } from '../../spec/stack-config.js';
 import { HEALTHCHECK_COMMAND } from '../components/ws-service.js';
@@ -16,9 +17,14 @@ const one = (keyword: string): Instruction => {
   expect(found, `exactly one ${keyword} in the final stage`).toHaveLength(1);
   return found[0]!;
 };
-const packageJson = JSON.parse(readFileSync(`${REPO_ROOT}package.json`, 'utf8')) as {
+interface PackageJson {
   dependencies: Record<string, string>;
-};
+  optionalDependencies?: Record<string, string>;
+  workspaces?: string[];
+}
+const readPackage = (path: string): PackageJson => JSON.parse(readFileSync(path, 'utf8')) as PackageJson;
+/** The service's own package: what the image installs. */
+const appPackage = readPackage(`${REPO_ROOT}app/package.json`);
 
 describe('app/Dockerfile (static)', () => {
   it('pins the base image to an exact Node.js release (tag x.y.z, optionally @sha256)', () => {
@@ -43,7 +49,8 @@ describe('app/Dockerfile (static)', () => {
     const buildRuns = instructions
       .filter((i) => i.stage < finalStage && i.keyword === 'RUN')
       .map((i) => i.args);
-    expect(buildRuns.join('\n')).toContain('npm prune --omit=dev');
+    // Only the service workspace's production dependencies reach the final stage.
+    expect(buildRuns.join('\n')).toContain('npm ci --workspace app --omit=dev --omit=optional');
   });
 
   it('runs as a non-root user', () => {
@@ -82,7 +89,7 @@ describe('app/Dockerfile (static)', () => {
     expect(script).toBe('app/src/main.js');
     for (const argument of cmd) {
       // tsx is a devDependency, pruned from the image; running it would fail at start.
-      if (argument.includes('tsx')) expect(packageJson.dependencies).toHaveProperty('tsx');
+      if (argument.includes('tsx')) expect(appPackage.dependencies).toHaveProperty('tsx');
     }
     const compile = instructions.find((i) => i.keyword === 'RUN' && i.args.startsWith('npx tsc'))!;
     expect(compile.args).toContain('app/src/main.ts');
@@ -117,5 +124,34 @@ describe('app/Dockerfile (static)', () => {
     expect(ignore[0]).toBe('**');
     expect(ignore).toEqual(expect.arrayContaining(['!package.json', '!package-lock.json', '!app/']));
     expect(ignore.some((line) => line.includes('node_modules') && line.startsWith('!'))).toBe(false);
+  });
+});
+
+describe('the service package (app/package.json)', () => {
+  const bareImports = (dir: string): Set<string> => {
+    const found = new Set<string>();
+    for (const file of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+      if (!file.endsWith('.ts')) continue;
+      const text = readFileSync(join(dir, file), 'utf8');
+      for (const match of text.matchAll(/from '([^'.][^']*)'/g)) {
+        const specifier = match[1]!;
+        if (specifier.startsWith('node:')) continue;
+        // '@scope/name/sub' → '@scope/name'; 'name/sub' → 'name'
+        const parts = specifier.split('/');
+        found.add(specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!);
+      }
+    }
+    return found;
+  };
+
+  it('is a workspace of the repository, so `npm ci --workspace app` installs it alone', () => {
+    expect(readPackage(`${REPO_ROOT}package.json`).workspaces).toEqual(['app']);
+  });
+
+  it('declares exactly the packages app/src imports, and nothing optional (the image omits optional)', () => {
+    expect(Object.keys(appPackage.dependencies).sort()).toEqual(
+      [...bareImports(`${REPO_ROOT}app/src`)].sort(),
+    );
+    expect(appPackage.optionalDependencies ?? {}).toEqual({});
   });
 });
