@@ -1,16 +1,16 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { StreamPosition } from '../contracts/protocol.js';
-import { roomKeys } from '../contracts/redis-keys.js';
 import { boundedCall } from './bounded.js';
 import type { Bus, BusEntry, BusMode, BusState, HistoryRange, PublishRequest, PublishResult } from './bus.js';
-import { decodeBody, decodePayload, encodeBody, encodePayload } from './codec.js';
+import { decodePayload } from './codec.js';
 import { ConnectionState } from './connection-state.js';
 import { BusDecodeError, BusUnavailableError } from './errors.js';
 import type { Fanout } from './fanout.js';
 import { BusEvents } from './listeners.js';
-import { type BusOptions, newEpoch, type ResolvedBusOptions, resolveBusOptions } from './options.js';
+import { type BusOptions, type ResolvedBusOptions, resolveBusOptions } from './options.js';
+import { RedisHistory } from './redis-history.js';
 import { RoomSequencer } from './room-sequencer.js';
-import { HistoryScripts, type RedisCommander } from './scripts.js';
+import type { RedisCommander } from './scripts.js';
 
 interface RoomSubscription {
   /** subscribe() calls not yet matched by unsubscribe(). */
@@ -30,11 +30,12 @@ export interface RedisBusParts {
 }
 
 /**
- * The Redis bus for all three modes: history through one Lua script per
- * operation, fan-out through the mode's Fanout and per-room refcounts here;
- * per-room ordering and gap repair (RoomSequencer), the state that follows
- * the clients' reachability (ConnectionState) and the bound on every call
- * (boundedCall) in their own modules.
+ * The Redis bus for all three modes, composed: history (RedisHistory, one Lua
+ * script per operation), fan-out through the mode's Fanout, per-room ordering
+ * and gap repair (RoomSequencer, Redis-free), the state that follows the
+ * clients' reachability (ConnectionState) and the bound on every call
+ * (boundedCall). What stays here: per-room subscription refcounts, decoding
+ * live payloads, and confirming subscriptions a cluster client moved.
  *
  * Failure policy: every operation is bounded by `operationTimeoutMs` and
  * rejects with BusUnavailableError when the bus is not 'ready', when Redis
@@ -48,7 +49,7 @@ export class RedisBus implements Bus {
   readonly historyEnabled: boolean;
   private readonly options: ResolvedBusOptions;
   private readonly events = new BusEvents();
-  private readonly scripts: HistoryScripts;
+  private readonly history: RedisHistory;
   private readonly rooms = new Map<string, RoomSubscription>();
   private readonly sequencer: RoomSequencer;
   private readonly connection: ConnectionState;
@@ -64,7 +65,9 @@ export class RedisBus implements Bus {
     this.options = resolveBusOptions(options);
     this.mode = parts.mode;
     this.historyEnabled = this.options.history;
-    this.scripts = new HistoryScripts(parts.commands);
+    this.history = new RedisHistory(parts.commands, parts.fanout, this.options, (error) =>
+      this.events.emitDecodeError(error),
+    );
     this.sequencer = new RoomSequencer(
       (room, since) => this.readSince(room, since),
       (entry) => this.deliver(entry),
@@ -86,68 +89,17 @@ export class RedisBus implements Bus {
 
   async publish(request: PublishRequest): Promise<PublishResult> {
     this.ensureReady();
-    const { fanout, commands } = this.parts;
-    const body = encodeBody(request);
-    const channel = fanout.channelFor(request.room);
-    if (!this.historyEnabled || request.ephemeral) {
-      const payload = encodePayload(0, '', body);
-      const sent =
-        fanout.publishCommand === 'spublish'
-          ? (commands as Cluster).spublish(channel, payload)
-          : commands.publish(channel, payload);
-      await this.bounded(sent, 'publish');
-      return { offset: 0, epoch: '' };
-    }
-    const keys = { ...roomKeys(request.room, this.options.keyPrefix), channel };
-    const [offset, epoch] = await this.bounded(
-      this.scripts.publish(
-        keys,
-        body,
-        this.options.historySize,
-        this.options.historyTtlS,
-        newEpoch(),
-        fanout.publishCommand,
-        { acks: this.options.replicaAcks, timeoutMs: this.options.replicaAckTimeoutMs },
-      ),
-      'publish',
-    );
-    return { offset: Number(offset), epoch };
+    return this.bounded(this.history.publish(request), 'publish');
   }
 
   async position(room: string): Promise<StreamPosition> {
     this.ensureReady();
-    if (!this.historyEnabled) return { offset: 0, epoch: '' };
-    const keys = roomKeys(room, this.options.keyPrefix);
-    const [top, epoch] = await this.bounded(
-      this.scripts.read(keys, newEpoch(), this.options.historyTtlS, undefined, ''),
-      'position',
-    );
-    return { offset: Number(top), epoch };
+    return this.bounded(this.history.position(room), 'position');
   }
 
   async readSince(room: string, since: StreamPosition): Promise<HistoryRange> {
     this.ensureReady();
-    // Without history nothing can be replayed: any real position was missed.
-    if (!this.historyEnabled)
-      return { entries: [], position: { offset: 0, epoch: '' }, missed: since.offset > 0 };
-    const keys = roomKeys(room, this.options.keyPrefix);
-    const [top, epoch, missed, raw] = await this.bounded(
-      this.scripts.read(keys, newEpoch(), this.options.historyTtlS, since.offset, since.epoch),
-      'readSince',
-    );
-    const entries: BusEntry[] = [];
-    for (const [id, fields] of raw) {
-      const offset = Number.parseInt(id, 10);
-      const body = fields[1];
-      try {
-        if (body === undefined) throw new BusDecodeError('stream entry: no body');
-        entries.push(decodeBody(body, offset, epoch));
-      } catch (error) {
-        // A foreign or corrupt stream entry is counted and skipped like a bad payload.
-        this.events.emitDecodeError(error as Error);
-      }
-    }
-    return { entries, position: { offset: Number(top), epoch }, missed: missed === 1 };
+    return this.bounded(this.history.readSince(room, since), 'readSince');
   }
 
   async subscribe(room: string): Promise<void> {
