@@ -4,6 +4,8 @@ import { Client } from './client.js';
 import type { Config } from './config.js';
 import {
   CLOSE_CODES,
+  CLOSES,
+  ERRORS,
   type HelloFrame,
   type JoinFrame,
   type LeaveFrame,
@@ -11,17 +13,19 @@ import {
   type PubFrame,
   type TypingFrame,
 } from './contracts/protocol.js';
-import { type Hub, joinRoom, leaveAllRooms, leaveRoom } from './hub.js';
+import type { Hub } from './hub.js';
 import { PublishLimiter } from './limits.js';
 import type { Metrics } from './metrics.js';
 import { decodeClientFrame } from './protocol/decode.js';
 import { encodeFrame } from './protocol/encode.js';
+import type { Publisher, PublishOutcome } from './publish.js';
 import type { Sender } from './sender.js';
 
 /** What the connection handlers share (one per service instance). */
 export interface ConnectionContext {
   config: Config;
   hub: Hub;
+  publisher: Publisher;
   sender: Sender;
   metrics: Metrics;
   clients: Set<Client>;
@@ -52,7 +56,7 @@ export function wssOnConnection(
     instance: config.instanceId,
     version: PROTOCOL_VERSION,
     pingIntervalMs: config.pingIntervalMs,
-    history: context.hub.bus.historyEnabled,
+    history: context.hub.historyEnabled,
     limits: {
       maxFrameBytes: config.maxFrameBytes,
       maxRoomsPerConnection: config.maxRoomsPerConnection,
@@ -74,7 +78,7 @@ function socketOnError(context: ConnectionContext, client: Client, error: Error 
   context.metrics.protocolErrors.inc({ code: label });
   if (!client.closing) {
     client.closing = true;
-    context.metrics.closeCodesSent.inc({ code: String(known?.code ?? 1002) });
+    context.metrics.closeCodesSent.inc({ code: String(known?.code ?? CLOSE_CODES.protocolError) });
   }
 }
 
@@ -82,7 +86,7 @@ function socketOnClose(context: ConnectionContext, client: Client): void {
   client.closing = true;
   context.clients.delete(client);
   context.metrics.connectionsOpen.dec();
-  leaveAllRooms(context.hub, client);
+  context.hub.leaveAll(client);
 }
 
 function socketOnMessage(context: ConnectionContext, client: Client, data: RawData, isBinary: boolean): void {
@@ -90,13 +94,13 @@ function socketOnMessage(context: ConnectionContext, client: Client, data: RawDa
   if (client.closing) return;
   if (isBinary) {
     context.metrics.protocolErrors.inc({ code: 'binary' });
-    context.sender.close(client, CLOSE_CODES.unsupportedData, 'text frames only');
+    context.sender.close(client, CLOSES.binaryFrame);
     return;
   }
   // ws delivers one Buffer per message (fragments joined) and has validated the UTF-8.
   const result = decodeClientFrame(data.toString());
   if (!result.ok) {
-    context.sender.sendError(client, result.code, result.reason, result.id);
+    context.sender.sendError(client, result.error, result.id);
     return;
   }
   const frame = result.frame;
@@ -117,84 +121,53 @@ function socketOnMessage(context: ConnectionContext, client: Client, data: RawDa
 }
 
 function clientOnJoin(context: ConnectionContext, client: Client, frame: JoinFrame): void {
-  const { sender, config } = context;
+  const { sender, config, hub } = context;
   if (!allows(client.grants, 'join', frame.room)) {
-    sender.sendError(client, 'forbidden', 'the token does not grant this room');
+    sender.sendError(client, ERRORS.forbiddenJoin);
     return;
   }
   if (client.rooms.has(frame.room)) {
     // A second join re-synchronises: the same as leave + join, so `since` is honoured exactly.
-    leaveRoom(context.hub, client, frame.room);
+    hub.leave(client, frame.room);
   } else if (client.rooms.size >= config.maxRoomsPerConnection) {
-    sender.sendError(
-      client,
-      'too_many_rooms',
-      `at most ${config.maxRoomsPerConnection} rooms per connection`,
-    );
+    sender.sendError(client, ERRORS.tooManyRooms(config.maxRoomsPerConnection));
     return;
   }
-  void joinRoom(context.hub, client, frame.room, frame.since);
+  void hub.join(client, frame.room, frame.since);
 }
 
 function clientOnLeave(context: ConnectionContext, client: Client, frame: LeaveFrame): void {
-  leaveRoom(context.hub, client, frame.room);
+  context.hub.leave(client, frame.room);
   context.sender.send(client, encodeFrame({ op: 'left', room: frame.room }));
 }
 
-/** Applies the publish limit; false when the frame must be dropped (error sent or socket closed). */
-function admitPublish(context: ConnectionContext, client: Client, id: string | undefined): boolean {
-  const verdict = client.limiter.check();
-  if (verdict === 'allowed') return true;
-  if (verdict === 'rate_limited') {
-    context.sender.sendError(client, 'rate_limited', 'publish rate exceeded', id);
-  } else {
-    context.metrics.protocolErrors.inc({ code: 'publish_flood' });
-    context.sender.close(client, CLOSE_CODES.policyViolation, 'publish flood');
-  }
-  return false;
-}
-
 function clientOnPub(context: ConnectionContext, client: Client, frame: PubFrame): void {
-  const { sender, hub, config } = context;
-  if (!allows(client.grants, 'publish', frame.room)) {
-    sender.sendError(client, 'forbidden', 'the token does not grant publishing here', frame.id);
-    return;
-  }
-  if (!admitPublish(context, client, frame.id)) return;
-  hub.bus
-    .publish({
-      room: frame.room,
-      dataJson: JSON.stringify(frame.data),
-      ts: Date.now(),
-      origin: config.instanceId,
-    })
-    .then(
-      (result) => {
-        context.metrics.publishes.inc({ source: 'ws' });
-        const ack =
-          result.offset > 0
-            ? { op: 'ack' as const, id: frame.id, offset: result.offset, epoch: result.epoch }
-            : { op: 'ack' as const, id: frame.id };
-        sender.send(client, encodeFrame(ack));
-      },
-      () => sender.sendError(client, 'unavailable', 'publish failed, retry later', frame.id),
-    );
+  context.publisher.publish(frame, 'ws', client, (outcome) => {
+    if (!outcome.ok) return answerRefusal(context, client, outcome, frame.id);
+    const { offset, epoch } = outcome.result;
+    const ack =
+      offset > 0 ? { op: 'ack' as const, id: frame.id, offset, epoch } : { op: 'ack' as const, id: frame.id };
+    context.sender.send(client, encodeFrame(ack));
+  });
 }
 
 function clientOnTyping(context: ConnectionContext, client: Client, frame: TypingFrame): void {
-  const { sender, hub, config } = context;
   if (!client.rooms.has(frame.room)) {
-    sender.sendError(client, 'not_joined', 'join the room first');
+    context.sender.sendError(client, ERRORS.notJoined);
     return;
   }
-  if (!admitPublish(context, client, undefined)) return;
-  hub.bus
-    .publish({
-      room: frame.room,
-      dataJson: JSON.stringify(client.id),
-      ts: Date.now(),
-      origin: config.instanceId,
-      ephemeral: true,
-    })
-    .catch(() => sender.sendError(client, 'unavailable', 'typing relay failed'));
+  context.publisher.publishTyping(client, frame.room, (outcome) => {
+    if (!outcome.ok) answerRefusal(context, client, outcome, undefined);
+  });
+}
+
+/** A refused or failed publish over WebSocket: an `error` frame, or the close the outcome asks for. */
+function answerRefusal(
+  context: ConnectionContext,
+  client: Client,
+  outcome: Exclude<PublishOutcome, { ok: true }>,
+  id: string | undefined,
+): void {
+  if ('close' in outcome) context.sender.close(client, outcome.close);
+  else context.sender.sendError(client, outcome.error, id);
 }

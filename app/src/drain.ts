@@ -1,13 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from './client.js';
+import type { CloseValue } from './contracts/protocol.js';
 import type { Sender } from './sender.js';
 
 /** Closes are issued in ticks this far apart: batches, not one timer per client. */
 export const DRAIN_TICK_MS = 50;
 
 export interface SpreadCloseOptions {
-  code: number;
-  reason: string;
+  /** The CLOSES entry every client is closed with. */
+  close: CloseValue;
   /** Spread the closes over this long (0 = all at once). */
   windowMs: number;
   /** Uniform in [0, 1); injectable for tests. */
@@ -15,7 +16,7 @@ export interface SpreadCloseOptions {
 }
 
 /**
- * Closes `clients` with `code`, each at a random tick within `windowMs`, so
+ * Closes `clients` with `options.close`, each at a random tick within `windowMs`, so
  * the clients' reconnects (elsewhere) are spread instead of a thundering
  * herd. Resolves when every one has closed (stragglers are terminated by the
  * sender's close grace).
@@ -40,7 +41,7 @@ export async function closeSpread(
   // Stop ticking after the last non-empty batch: a replica with few (or no) clients exits early.
   const lastTick = batches.findLastIndex((batch) => batch.length > 0);
   for (let tick = 0; tick <= lastTick; tick += 1) {
-    for (const client of batches[tick]!) sender.close(client, options.code, options.reason);
+    for (const client of batches[tick]!) sender.close(client, options.close);
     if (tick < lastTick) await sleep(DRAIN_TICK_MS);
   }
   await Promise.all(closed);

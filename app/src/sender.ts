@@ -1,11 +1,12 @@
 import type { Client } from './client.js';
-import type { ErrorCode } from './contracts/protocol.js';
+import { CLOSE_CODES, CLOSES, type CloseValue, type ErrorValue } from './contracts/protocol.js';
 import type { Metrics } from './metrics.js';
 
 /** After a close frame is queued, a peer that does not finish the close handshake within this is cut off. */
 export const CLOSE_GRACE_MS = 5_000;
 
 const OPEN = 1; // WebSocket.OPEN
+const ABNORMAL_CLOSURE_LABEL = String(CLOSE_CODES.abnormalClosure);
 
 // One options object for every send: no allocation per socket on the fan-out path.
 const TEXT_FRAME = { binary: false, compress: false, fin: true } as const;
@@ -13,7 +14,7 @@ const TEXT_FRAME = { binary: false, compress: false, fin: true } as const;
 /**
  * Every write to a client goes through here, so the slow-consumer cap is
  * checked before each send: once a socket holds more than `sendBufferMaxBytes`
- * unsent, it is closed with 1013 and nothing more is queued for it — memory
+ * unsent, it is closed with CLOSES.slowConsumer (1013) and nothing more is queued for it — memory
  * per socket stays bounded by the cap plus one frame.
  */
 export class Sender {
@@ -28,7 +29,7 @@ export class Sender {
     if (client.closing || client.socket.readyState !== OPEN) return false;
     if (client.socket.bufferedAmount > this.sendBufferMaxBytes) {
       this.metrics.slowConsumersDropped.inc();
-      this.close(client, 1013, 'slow consumer');
+      this.close(client, CLOSES.slowConsumer);
       return false;
     }
     client.socket.send(data, TEXT_FRAME);
@@ -42,31 +43,33 @@ export class Sender {
     return sent;
   }
 
-  /** Sends an `error` frame (and counts the protocol error). */
-  sendError(client: Client, code: ErrorCode, reason: string, id?: string): void {
+  /** Sends an `error` frame from the ERRORS table (and counts the protocol error), echoing `id`. */
+  sendError(client: Client, error: ErrorValue, id?: string): void {
+    const { code, reason } = error;
     this.metrics.protocolErrors.inc({ code });
     const frame = id === undefined ? { op: 'error', code, reason } : { op: 'error', code, reason, id };
     this.send(client, JSON.stringify(frame));
   }
 
   /**
-   * Closes with `code` (counted) and terminates the TCP connection if the peer
-   * has not completed the close handshake after `graceMs`.
+   * The one way the server closes a socket: with an entry of the CLOSES table
+   * (counted), terminating the TCP connection if the peer has not completed the
+   * close handshake after `graceMs`.
    */
-  close(client: Client, code: number, reason: string, graceMs = CLOSE_GRACE_MS): void {
+  close(client: Client, close: CloseValue, graceMs = CLOSE_GRACE_MS): void {
     if (client.closing) return;
     client.closing = true;
-    this.metrics.closeCodesSent.inc({ code: String(code) });
+    this.metrics.closeCodesSent.inc({ code: String(close.code) });
     const { socket } = client;
-    socket.close(code, reason);
+    socket.close(close.code, close.reason);
     const timer = setTimeout(() => socket.terminate(), graceMs);
     timer.unref();
     socket.once('close', () => clearTimeout(timer));
   }
 
-  /** Ends the connection without a close frame (dead peer). Counted as 1006. */
+  /** Ends the connection without a close frame (dead peer). Counted as 1006 (abnormal closure). */
   terminate(client: Client): void {
-    if (!client.closing) this.metrics.closeCodesSent.inc({ code: '1006' });
+    if (!client.closing) this.metrics.closeCodesSent.inc({ code: ABNORMAL_CLOSURE_LABEL });
     client.closing = true;
     client.socket.terminate();
   }

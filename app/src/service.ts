@@ -3,13 +3,14 @@ import type { AddressInfo } from 'node:net';
 import type { Bus } from './bus/bus.js';
 import type { Client } from './client.js';
 import type { Config } from './config.js';
-import { CLOSE_CODES } from './contracts/protocol.js';
+import { CLOSES } from './contracts/protocol.js';
 import { closeSpread, pickFraction } from './drain.js';
 import { startHeartbeat } from './heartbeat.js';
-import { serverOnRequest } from './http/routes.js';
+import { type RoutesContext, serverOnRequest } from './http/routes.js';
 import { Hub } from './hub.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics, recordBusState } from './metrics.js';
+import { Publisher } from './publish.js';
 import { Sender } from './sender.js';
 import { createWebSocketServer, serverOnUpgrade, type TransportContext } from './transport.js';
 
@@ -42,6 +43,7 @@ export function createService(options: ServiceOptions): Service {
   const metrics = createMetrics(config.instanceId);
   const sender = new Sender(metrics, config.sendBufferMaxBytes);
   const hub = new Hub(bus, sender, metrics, logger, config.instanceId);
+  const publisher = new Publisher(bus, metrics, config.instanceId);
   const clients = new Set<Client>();
   let draining = false;
   const isDraining = () => draining;
@@ -59,6 +61,7 @@ export function createService(options: ServiceOptions): Service {
   const context: TransportContext = {
     config,
     hub,
+    publisher,
     sender,
     metrics,
     clients,
@@ -69,9 +72,18 @@ export function createService(options: ServiceOptions): Service {
   const wss = createWebSocketServer(context);
   const rebalance = (fraction: number, windowMs: number): number => {
     const chosen = pickFraction(clients, fraction);
-    void closeSpread(chosen, sender, { code: CLOSE_CODES.rebalance, reason: 'rebalance', windowMs });
+    void closeSpread(chosen, sender, { close: CLOSES.rebalance, windowMs });
     logger.info({ fraction, closing: chosen.length, windowMs }, 'rebalance');
     return chosen.length;
+  };
+
+  const routes: RoutesContext = {
+    config,
+    publisher,
+    busState: () => bus.state,
+    metrics,
+    isDraining,
+    rebalance,
   };
 
   const server: Server = createServer({
@@ -80,9 +92,7 @@ export function createService(options: ServiceOptions): Service {
     requestTimeout: config.handshakeTimeoutMs,
     connectionsCheckingInterval: Math.min(1000, Math.max(100, Math.floor(config.handshakeTimeoutMs / 4))),
   });
-  server.on('request', (request, response) =>
-    serverOnRequest({ config, bus, metrics, isDraining, rebalance }, request, response),
-  );
+  server.on('request', (request, response) => serverOnRequest(routes, request, response));
   server.on('upgrade', (request, socket, head) => {
     serverOnUpgrade(context, wss, request, socket, head).catch((error: unknown) => {
       logger.error({ err: error }, 'upgrade failed');
@@ -135,8 +145,7 @@ export function createService(options: ServiceOptions): Service {
       // The listener stays open through the window so proxies' health checks read readyz 503 and
       // late upgrades get a clean 503 (not a reset) while the clients are closed; then it closes.
       await closeSpread([...clients], sender, {
-        code: CLOSE_CODES.serviceRestart,
-        reason: 'service restart',
+        close: CLOSES.serviceRestart,
         windowMs: config.drainWindowMs,
       });
       await stopListening();

@@ -47,13 +47,13 @@ describe('hub', () => {
     const second = await connect(replica);
     await first.join('shared');
     await second.join('shared');
-    expect(replica.service.hub.rooms.get('shared')?.size).toBe(2);
+    expect(replica.service.hub.memberCount('shared')).toBe(2);
     first.send({ op: 'leave', room: 'shared' });
     await first.next('left');
-    expect(replica.service.hub.rooms.get('shared')?.size).toBe(1);
+    expect(replica.service.hub.memberCount('shared')).toBe(1);
     second.close();
     await second.closed;
-    await expect.poll(() => replica.service.hub.rooms.has('shared')).toBe(false);
+    await expect.poll(() => replica.service.hub.memberCount('shared')).toBe(0);
   });
 
   it('resumes with exactly the missed messages, then live, while others publish during the join', async () => {

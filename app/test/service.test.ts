@@ -100,7 +100,7 @@ describe('service over real sockets (memory bus)', () => {
     client.send({ op: 'join', room: 'r3' });
     expect(await client.next('error')).toMatchObject({ code: 'too_many_rooms' });
     expect(await metric(replica, 'wslab_protocol_errors_total', { code: 'too_many_rooms' })).toBe(1);
-    expect(replica.service.hub.rooms.has('r3')).toBe(false);
+    expect(replica.service.hub.memberCount('r3')).toBe(0);
   });
 
   it('rate-limits a publish flood, then closes a sustained one with 1008', async () => {

@@ -138,8 +138,12 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 export const CLOSE_CODES = {
   normal: 1000,
   goingAway: 1001,
+  /** ws closes with it on a frame that breaks RFC 6455 (bad opcode, unmasked client frame…). */
+  protocolError: 1002,
   /** Binary frame: this protocol is text only. */
   unsupportedData: 1003,
+  /** Never sent on the wire: the connection ended without a close frame (terminated, killed peer). */
+  abnormalClosure: 1006,
   /** Invalid UTF-8 in a text frame. */
   invalidPayload: 1007,
   /** Abuse beyond what an error frame can handle (for example a sustained publish flood). */
@@ -163,5 +167,85 @@ export const RECONNECTABLE_CLOSE_CODES: ReadonlySet<number> = new Set([
   CLOSE_CODES.serviceRestart,
   CLOSE_CODES.tryAgainLater,
   CLOSE_CODES.rebalance,
-  1006, // abnormal closure: the peer vanished (killed replica, proxy reset)
+  CLOSE_CODES.abnormalClosure, // the peer vanished (killed replica, proxy reset)
 ]);
+
+/** One close the server initiates: the code and the reason text of the close frame. */
+export interface CloseValue {
+  readonly code: number;
+  readonly reason: string;
+}
+
+/** Every close the server initiates itself, one entry per cause (ws's own protocol closes are not here). */
+export const CLOSES = {
+  binaryFrame: { code: CLOSE_CODES.unsupportedData, reason: 'text frames only' },
+  publishFlood: { code: CLOSE_CODES.policyViolation, reason: 'publish flood' },
+  slowConsumer: { code: CLOSE_CODES.tryAgainLater, reason: 'slow consumer' },
+  serviceRestart: { code: CLOSE_CODES.serviceRestart, reason: 'service restart' },
+  rebalance: { code: CLOSE_CODES.rebalance, reason: 'rebalance' },
+} as const satisfies Record<string, CloseValue>;
+
+/** One `error` frame's code and reason (the connection stays open). */
+export interface ErrorValue {
+  readonly code: ErrorCode;
+  readonly reason: string;
+}
+
+/** Longest client-chosen `id` echoed back in acks. */
+export const MAX_ID_LENGTH = 128;
+
+/**
+ * Every error the server answers with, one entry per cause, over WebSocket and the HTTP
+ * publish API alike. Entries whose reason names a value are functions of it.
+ */
+export const ERRORS = {
+  badJson: { code: 'bad_json', reason: 'frame is not valid JSON' },
+  notAnObject: { code: 'bad_frame', reason: 'frame must be a JSON object' },
+  badId: { code: 'bad_frame', reason: `id must be a string of 1-${MAX_ID_LENGTH} characters` },
+  opNotString: { code: 'bad_frame', reason: 'op must be a string' },
+  roomNotString: { code: 'bad_frame', reason: 'room must be a string' },
+  badSince: { code: 'bad_frame', reason: 'since must be {offset, epoch}' },
+  badSinceOffset: { code: 'bad_frame', reason: 'since.offset must be an integer >= 0' },
+  badSinceEpoch: { code: 'bad_frame', reason: 'since.epoch must be a string' },
+  missingData: { code: 'bad_frame', reason: 'data is required' },
+  badRoom: { code: 'bad_room', reason: 'room must be 1-64 of [A-Za-z0-9_.:-]' },
+  unknownOp: (op: string): ErrorValue => ({
+    code: 'unknown_op',
+    reason: `unknown op ${JSON.stringify(op.slice(0, 32))}`,
+  }),
+  tooManyRooms: (maxRooms: number): ErrorValue => ({
+    code: 'too_many_rooms',
+    reason: `at most ${maxRooms} rooms per connection`,
+  }),
+  rateLimited: { code: 'rate_limited', reason: 'publish rate exceeded' },
+  notJoined: { code: 'not_joined', reason: 'join the room first' },
+  forbiddenJoin: { code: 'forbidden', reason: 'the token does not grant this room' },
+  forbiddenPublish: { code: 'forbidden', reason: 'the token does not grant publishing here' },
+  joinUnavailable: { code: 'unavailable', reason: 'history or subscription unavailable, retry later' },
+  publishUnavailable: { code: 'unavailable', reason: 'publish failed, retry later' },
+  typingUnavailable: { code: 'unavailable', reason: 'typing relay failed' },
+} as const satisfies Record<string, ErrorValue | ((...args: never[]) => ErrorValue)>;
+
+/** An HTTP API answer that is not a publish outcome: status and the JSON body's `error` and `reason`. */
+export interface HttpErrorValue {
+  readonly status: number;
+  readonly code: string;
+  readonly reason: string;
+}
+
+/**
+ * The HTTP API's own errors (`/api/publish`, `/admin/rebalance`, unknown routes). A refused
+ * publish answers with its ERRORS entry instead: 503 for `unavailable`, else 400.
+ */
+export const HTTP_ERRORS = {
+  notFound: { status: 404, code: 'not_found', reason: 'no such route' },
+  apiDisabled: { status: 404, code: 'disabled', reason: 'PUBLISH_API_KEY is not set' },
+  unauthorized: { status: 401, code: 'unauthorized', reason: 'x-api-key is missing or wrong' },
+  badBody: (maxBytes: number): HttpErrorValue => ({
+    status: 400,
+    code: 'bad_json',
+    reason: `body must be a JSON object of at most ${maxBytes} bytes`,
+  }),
+  badFraction: { status: 400, code: 'bad_frame', reason: 'fraction must be a number from 0 to 1' },
+  internal: { status: 500, code: 'internal', reason: 'internal error' },
+} as const satisfies Record<string, HttpErrorValue | ((...args: never[]) => HttpErrorValue)>;

@@ -1,14 +1,17 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Bus } from '../bus/bus.js';
+import type { BusState } from '../bus/bus.js';
 import type { Config } from '../config.js';
-import { ROOM_NAME_PATTERN } from '../contracts/protocol.js';
+import { HTTP_ERRORS, type HttpErrorValue } from '../contracts/protocol.js';
 import type { Metrics } from '../metrics.js';
+import type { Publisher, PublishInput, PublishOutcome } from '../publish.js';
 
 /** What the HTTP routes need from the service. */
 export interface RoutesContext {
   config: Config;
-  bus: Bus;
+  publisher: Publisher;
+  /** The bus's state, read by /readyz. */
+  busState: () => BusState;
   metrics: Metrics;
   isDraining: () => boolean;
   /** Closes `fraction` of the clients with 4000, spread over `windowMs`; returns how many. */
@@ -22,6 +25,10 @@ function sendJson(response: ServerResponse, status: number, body: unknown): void
     'content-length': Buffer.byteLength(text),
   });
   response.end(text);
+}
+
+function sendError(response: ServerResponse, error: HttpErrorValue): void {
+  sendJson(response, error.status, { error: error.code, reason: error.reason });
 }
 
 /** Reads a JSON body of at most `maxBytes`; undefined when too big or not JSON. */
@@ -72,17 +79,17 @@ export async function serverOnRequest(
       case 'POST /admin/rebalance':
         return await routeRebalance(context, request, response);
       default:
-        return sendJson(response, 404, { error: 'not_found' });
+        return sendError(response, HTTP_ERRORS.notFound);
     }
   } catch {
-    if (!response.headersSent) sendJson(response, 500, { error: 'internal' });
+    if (!response.headersSent) sendError(response, HTTP_ERRORS.internal);
     else response.destroy();
   }
 }
 
 function routeReadyz(context: RoutesContext, response: ServerResponse): void {
   const draining = context.isDraining();
-  const busState = context.bus.state;
+  const busState = context.busState();
   const ready = !draining && busState === 'ready';
   sendJson(response, ready ? 200 : 503, {
     ready,
@@ -96,12 +103,12 @@ function routeReadyz(context: RoutesContext, response: ServerResponse): void {
 function guard(context: RoutesContext, request: IncomingMessage, response: ServerResponse): boolean {
   const key = context.config.publishApiKey;
   if (key === undefined) {
-    sendJson(response, 404, { error: 'disabled', reason: 'PUBLISH_API_KEY is not set' });
+    sendError(response, HTTP_ERRORS.apiDisabled);
     return false;
   }
   if (!apiKeyMatches(key, request.headers['x-api-key'])) {
     context.metrics.upgradesRejected.inc({ reason: 'api_key' });
-    sendJson(response, 401, { error: 'unauthorized' });
+    sendError(response, HTTP_ERRORS.unauthorized);
     return false;
   }
   return true;
@@ -111,28 +118,19 @@ async function routePublish(context: RoutesContext, request: IncomingMessage, re
   if (!guard(context, request, response)) return;
   const body = await readJsonBody(request, context.config.maxFrameBytes);
   if (typeof body !== 'object' || body === null) {
-    return sendJson(response, 400, {
-      error: 'bad_json',
-      reason: `body must be a JSON object of at most ${context.config.maxFrameBytes} bytes`,
-    });
+    return sendError(response, HTTP_ERRORS.badBody(context.config.maxFrameBytes));
   }
-  const { room, data } = body as { room?: unknown; data?: unknown };
-  if (typeof room !== 'string' || !ROOM_NAME_PATTERN.test(room)) {
-    return sendJson(response, 400, { error: 'bad_room', reason: 'room must be 1-64 of [A-Za-z0-9_.:-]' });
+  const outcome = await new Promise<PublishOutcome>((resolve) =>
+    context.publisher.publish(body as PublishInput, 'http', null, resolve),
+  );
+  if (outcome.ok) {
+    const { offset, epoch } = outcome.result;
+    return sendJson(response, 200, offset > 0 ? { offset, epoch } : {});
   }
-  if (data === undefined) return sendJson(response, 400, { error: 'bad_frame', reason: 'data is required' });
-  try {
-    const result = await context.bus.publish({
-      room,
-      dataJson: JSON.stringify(data),
-      ts: Date.now(),
-      origin: context.config.instanceId,
-    });
-    context.metrics.publishes.inc({ source: 'http' });
-    return sendJson(response, 200, result.offset > 0 ? { offset: result.offset, epoch: result.epoch } : {});
-  } catch {
-    return sendJson(response, 503, { error: 'unavailable' });
-  }
+  // Only a WebSocket publisher can be closed; an HTTP one never gets here.
+  if ('close' in outcome) return sendError(response, HTTP_ERRORS.internal);
+  const { code, reason } = outcome.error;
+  return sendJson(response, code === 'unavailable' ? 503 : 400, { error: code, reason });
 }
 
 async function routeRebalance(context: RoutesContext, request: IncomingMessage, response: ServerResponse) {
@@ -140,7 +138,7 @@ async function routeRebalance(context: RoutesContext, request: IncomingMessage, 
   const body = (await readJsonBody(request, 4096)) as { fraction?: unknown; windowMs?: unknown } | undefined;
   const fraction = body?.fraction;
   if (typeof fraction !== 'number' || !(fraction >= 0 && fraction <= 1)) {
-    return sendJson(response, 400, { error: 'bad_frame', reason: 'fraction must be a number from 0 to 1' });
+    return sendError(response, HTTP_ERRORS.badFraction);
   }
   const windowMs = typeof body?.windowMs === 'number' && body.windowMs >= 0 ? body.windowMs : 1000;
   const closing = context.rebalance(fraction, Math.min(windowMs, 600_000));

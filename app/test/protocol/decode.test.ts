@@ -42,7 +42,7 @@ describe('decodeClientFrame', () => {
   ])('%s → %s', (text, code) => {
     const result = decodeClientFrame(text);
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.code).toBe(code);
+    if (!result.ok) expect(result.error.code).toBe(code);
   });
 
   it('echoes the id of a bad frame that had one', () => {
