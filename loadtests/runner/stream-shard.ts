@@ -47,7 +47,6 @@ interface Publisher {
   client: ResilientClient;
   padding: string;
   nextSeq: number;
-  attempted: number;
   /** seq → intended send time, for acks not yet received. */
   pending: Map<number, number>;
   acked: number[];
@@ -89,6 +88,7 @@ export class StreamShard {
   private open = 0;
   private peakOpen = 0;
   private scheduler: SendScheduler | null = null;
+  private stopped = false;
   private progressTimer: NodeJS.Timeout | null = null;
   private readonly cpu: ShardCpu;
 
@@ -134,7 +134,6 @@ export class StreamShard {
         ...spec,
         padding: paddingFor(spec.id, plan.params.messageBytes),
         nextSeq: 1,
-        attempted: 0,
         pending: new Map(),
         acked: [],
         client: this.makeClient('publisher', spec, {
@@ -275,6 +274,7 @@ export class StreamShard {
    * acked. `seed` seeds the Poisson gaps (the same for every shard; streams differ by publisher).
    */
   async publish(startAtMs: number, durationMs: number, seed: number): Promise<void> {
+    if (this.stopped) return;
     this.publishStartAtMs = startAtMs;
     const { params } = this.plan;
     this.scheduler = new SendScheduler({
@@ -290,16 +290,15 @@ export class StreamShard {
           durationMs,
           seed,
         }),
-        send: (intendedAtMs: number) => {
-          publisher.attempted += 1;
-          this.publishOne(publisher, intendedAtMs);
-        },
+        send: (intendedAtMs: number) => this.publishOne(publisher, intendedAtMs),
       })),
     });
     await this.scheduler.run();
     this.scheduler = null;
+    // Aborted (stopAll): the clients are gone, no grace wait and no report.
+    if (this.stopped) return;
     const graceEnd = nowMs() + ACK_GRACE_MS;
-    while (this.publishers.some((p) => p.pending.size > 0) && nowMs() < graceEnd) {
+    while (!this.stopped && this.publishers.some((p) => p.pending.size > 0) && nowMs() < graceEnd) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     const acked: Record<string, SeqRanges> = {};
@@ -343,7 +342,11 @@ export class StreamShard {
     const expectedOf = (subscriber: Subscriber): number =>
       (byRoom.get(subscriber.room) ?? []).reduce((sum, [, ranges]) => sum + rangesSize(ranges), 0);
     const deadline = nowMs() + timeoutMs;
-    while (nowMs() < deadline && this.subscribers.some((s) => s.uniqueReceived < expectedOf(s))) {
+    while (
+      !this.stopped &&
+      nowMs() < deadline &&
+      this.subscribers.some((s) => s.uniqueReceived < expectedOf(s))
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     this.stopAll();
@@ -388,6 +391,7 @@ export class StreamShard {
   }
 
   stopAll(): void {
+    this.stopped = true;
     this.scheduler?.stop();
     this.scheduler = null;
     if (this.progressTimer) clearInterval(this.progressTimer);
