@@ -17,6 +17,7 @@ function schedulerFor(publishers: number, ratePerS: number, durationMs: number) 
   const startAtMs = Date.now() + 50;
   const scheduler = new SendScheduler({
     startAtMs,
+    endAtMs: startAtMs + durationMs,
     now: () => Date.now(),
     onLag: (lagMs) => lags.push(lagMs),
     streams: Array.from({ length: publishers }, (_, publisher) => ({
@@ -76,6 +77,27 @@ describe('send scheduler', () => {
     await done;
     expect(sent).toHaveLength(200);
     expect(sent.every((s) => s.intendedAtMs >= startAtMs)).toBe(true);
+  });
+
+  it('ends with its window, not with the last slot (and with no stream at all)', async () => {
+    const startAtMs = Date.now();
+    const empty = new SendScheduler({
+      startAtMs,
+      endAtMs: startAtMs + 1_000,
+      now: () => Date.now(),
+      onLag: () => undefined,
+      streams: [],
+    });
+    let ended = false;
+    const done = empty.run().then(() => {
+      ended = true;
+    });
+    await vi.advanceTimersByTimeAsync(990);
+    expect(ended).toBe(false);
+    await vi.advanceTimersByTimeAsync(20);
+    await done;
+    expect(ended).toBe(true);
+    expect(vi.getTimerCount()).toBe(0);
   });
 
   it('stop() clears its timer, resolves run() and sends nothing more', async () => {

@@ -16,6 +16,11 @@ export interface ScheduledStream {
 export interface SendSchedulerOptions {
   /** Absolute time of offset 0 of every stream. */
   startAtMs: number;
+  /**
+   * `run()` resolves no earlier than this (absolute), even when the last slot came sooner (or
+   * there was none): the publishing window is the same whatever the arrival model.
+   */
+  endAtMs: number;
   streams: readonly ScheduledStream[];
   /** Called once per send with actual − intended, in ms (≥ 0). */
   onLag(lagMs: number): void;
@@ -32,7 +37,7 @@ export class SendScheduler {
     this.nextAtMs = options.streams.map((stream) => this.absolute(stream.arrivals.next()));
   }
 
-  /** Runs until every stream is exhausted or `stop()` is called. */
+  /** Runs until every stream is exhausted and `endAtMs` has passed, or `stop()` is called. */
   run(): Promise<void> {
     return new Promise<void>((resolve) => {
       this.finish = resolve;
@@ -78,8 +83,12 @@ export class SendScheduler {
     let wakeAtMs = Number.POSITIVE_INFINITY;
     for (const at of this.nextAtMs) if (at !== null && at < wakeAtMs) wakeAtMs = at;
     if (wakeAtMs === Number.POSITIVE_INFINITY) {
-      this.stop();
-      return;
+      // Every stream is exhausted: the run ends with its window.
+      if (now() >= this.options.endAtMs) {
+        this.stop();
+        return;
+      }
+      wakeAtMs = this.options.endAtMs;
     }
     this.timer = setTimeout(() => this.fire(), Math.max(0, wakeAtMs - now()));
   }

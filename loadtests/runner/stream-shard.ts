@@ -279,6 +279,7 @@ export class StreamShard {
     const { params } = this.plan;
     this.scheduler = new SendScheduler({
       startAtMs,
+      endAtMs: startAtMs + durationMs,
       now: nowMs,
       onLag: (lagMs) => recordMs(this.schedulingLag, lagMs),
       streams: this.publishers.map((publisher) => ({
