@@ -40,5 +40,5 @@ export function streamLoad(
 /** A short text for the offered load (the `load` parameter of a run). */
 export function describeLoad(load: Partial<StreamParams>): string {
   const rate = (load.publishers ?? 0) * (load.ratePerPublisher ?? 0);
-  return `${rate} msg/s → ${load.subscribers} subs${load.arrivals ? `, ${load.arrivals}` : ''}`;
+  return `${rate} msg/s → ${load.subscribers} subs`;
 }
