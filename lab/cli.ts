@@ -4,6 +4,8 @@
  */
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { ARRIVAL_MODELS, type ArrivalModel } from '../loadtests/scenarios/arrivals.js';
+import { STREAM_DEFAULTS } from '../loadtests/scenarios/definition.js';
 import { STICKINESS_MODES } from '../proxy/options.js';
 import { down } from './cli/down.js';
 import { stopEverythingOnSignals } from './cli/signals.js';
@@ -144,11 +146,17 @@ export function buildProgram(): Command {
     .description(`run experiments (${EXPERIMENT_NAMES.join(', ')}) and write reports`)
     .argument('<experiments...>', 'experiment names, or "headline" for the default set')
     .option('--short', 'short mode (seconds each; what CI runs)')
+    .addOption(
+      new Option('--arrivals <model>', 'when the load publishers send')
+        .choices(ARRIVAL_MODELS)
+        .default(STREAM_DEFAULTS.arrivals),
+    )
     .option('--out <dir>', 'reports directory', 'reports')
-    .action(async (names: string[], flags: { short?: boolean; out: string }) => {
+    .action(async (names: string[], flags: { short?: boolean; arrivals: ArrivalModel; out: string }) => {
       stopEverythingOnSignals();
       const written = await runExperiments(names, {
         mode: flags.short ? 'short' : 'full',
+        arrivals: flags.arrivals,
         reportsDir: flags.out,
       });
       for (const report of written) process.stdout.write(`report: ${report.htmlPath}\n`);

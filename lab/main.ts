@@ -5,7 +5,9 @@
  * findings. `npm start -- --short` runs the same set in seconds (what CI does).
  */
 import { readFile } from 'node:fs/promises';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import { ARRIVAL_MODELS, type ArrivalModel } from '../loadtests/scenarios/arrivals.js';
+import { STREAM_DEFAULTS } from '../loadtests/scenarios/definition.js';
 import { stopEverythingOnSignals } from './cli/signals.js';
 import { HEADLINE_EXPERIMENTS, runExperiments } from './experiments/index.js';
 
@@ -15,10 +17,15 @@ const program = new Command('wslab-start')
   )
   .option('--short', 'short mode: seconds per run')
   .option('--only <names>', 'comma-separated experiments instead of the headline set')
+  .addOption(
+    new Option('--arrivals <model>', 'when the load publishers send')
+      .choices(ARRIVAL_MODELS)
+      .default(STREAM_DEFAULTS.arrivals),
+  )
   .option('--out <dir>', 'reports directory', 'reports');
 
 program.parse(process.argv);
-const flags = program.opts<{ short?: boolean; only?: string; out: string }>();
+const flags = program.opts<{ short?: boolean; only?: string; arrivals: ArrivalModel; out: string }>();
 const names = flags.only ? flags.only.split(',').map((name) => name.trim()) : HEADLINE_EXPERIMENTS;
 const mode = flags.short ? 'short' : 'full';
 
@@ -28,7 +35,7 @@ process.stdout.write(
     `${mode === 'full' ? 'about 4 minutes' : 'about a minute'} on 2 cores.\n`,
 );
 try {
-  const written = await runExperiments(names, { mode, reportsDir: flags.out });
+  const written = await runExperiments(names, { mode, arrivals: flags.arrivals, reportsDir: flags.out });
   for (const report of written) {
     const markdown = await readFile(report.markdownPath, 'utf8');
     const title = markdown.split('\n')[0]?.replace(/^# /, '') ?? report.dir;

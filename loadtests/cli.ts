@@ -4,13 +4,15 @@
  *   npx tsx loadtests/cli.ts fanout --url ws://127.0.0.1:8080/ws --subscribers 500 --out reports/fanout.json
  *
  * Every scenario parameter is a flag (kebab-case of the name in loadtests/scenarios/).
- * Prints a short summary (and the JSON with --json); exits 1 when a threshold fails, 2 on error.
+ * Prints a short summary (and the JSON with --json); exits 1 when a threshold fails, 2 on error,
+ * 3 when the run is invalid (the runner fell behind its own send schedule).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { formatSummary, runScenario } from './runner/index.js';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { exitCodeOf, formatSummary, runScenario } from './runner/index.js';
 import type { SourceAddresses } from './runner/source-addresses.js';
+import { SCHEDULING_LAG_P99_BOUND_MS } from './scenarios/arrivals.js';
 import { SCENARIO_NAMES, SCENARIOS, type ScenarioName } from './scenarios/index.js';
 
 const kebab = (name: string): string => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -64,10 +66,25 @@ for (const name of SCENARIO_NAMES) {
       parseSourceAddresses,
     )
     .exitOverride();
+  if ('arrivals' in definition.defaults) {
+    command
+      .option(
+        '--max-lag-p99-ms <ms>',
+        `mark the run invalid when the runner's scheduling lag p99 exceeds this (default ${SCHEDULING_LAG_P99_BOUND_MS})`,
+        parseNumber,
+      )
+      .option(
+        '--arrival-seed <n>',
+        'seed of the Poisson arrival gaps (default: random, recorded)',
+        parseNumber,
+      );
+  }
   for (const [key, value] of Object.entries(definition.defaults)) {
     const flag = `--${kebab(key)} <value>`;
     const description = `${key} (default ${String(value)})`;
-    if (typeof value === 'boolean') command.option(flag, description, parseBoolean);
+    const choices = definition.choices?.[key];
+    if (choices) command.addOption(new Option(flag, description).choices(choices));
+    else if (typeof value === 'boolean') command.option(flag, description, parseBoolean);
     else command.option(flag, description, parseNumber);
   }
   command.action(async (flags: Record<string, unknown>) => {
@@ -90,6 +107,8 @@ for (const name of SCENARIO_NAMES) {
         ...(flags.sourceAddresses === undefined
           ? {}
           : { sourceAddresses: flags.sourceAddresses as SourceAddresses }),
+        ...(typeof flags.maxLagP99Ms === 'number' ? { maxLagP99Ms: flags.maxLagP99Ms } : {}),
+        ...(typeof flags.arrivalSeed === 'number' ? { arrivalSeed: flags.arrivalSeed } : {}),
       },
     );
     const json = `${JSON.stringify(result, null, 2)}\n`;
@@ -98,7 +117,7 @@ for (const name of SCENARIO_NAMES) {
       writeFileSync(flags.out, json);
     }
     process.stdout.write(flags.json ? json : `${formatSummary(result)}\n`);
-    process.exitCode = result.passed ? 0 : 1;
+    process.exitCode = exitCodeOf(result);
   });
 }
 

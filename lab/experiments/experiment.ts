@@ -1,5 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ArrivalModel } from '../../loadtests/scenarios/arrivals.js';
+import { STREAM_DEFAULTS } from '../../loadtests/scenarios/definition.js';
 import { labDir } from '../cli/state.js';
 import { describeMachine } from '../report/machine.js';
 import type { ExperimentResultInput, RunResultInput } from '../report/schema.js';
@@ -13,6 +15,8 @@ export type ExperimentMode = 'short' | 'full';
 /** What an experiment gets to run with. */
 export interface ExperimentContext {
   mode: ExperimentMode;
+  /** When the load's publishers send (uniform, poisson, burst): part of every run's offered load. */
+  arrivals: ArrivalModel;
   /** Scratch dir for its topologies (configs, logs, Redis data). */
   workDir: string;
   progress: Progress;
@@ -53,6 +57,8 @@ export async function withTopology<T>(
 
 export interface RunExperimentOptions {
   mode: ExperimentMode;
+  /** Arrival model of every load run. Default: the runner's (uniform). */
+  arrivals?: ArrivalModel;
   /** Parent of the report directory. Default `reports`. */
   reportsDir?: string;
   progress?: Progress;
@@ -69,7 +75,8 @@ export async function runExperiment(
   mkdirSync(workDir, { recursive: true });
   const progress = options.progress ?? createProgress({ label: experiment.name });
   try {
-    const output = await experiment.run({ mode: options.mode, workDir, progress });
+    const arrivals = options.arrivals ?? STREAM_DEFAULTS.arrivals;
+    const output = await experiment.run({ mode: options.mode, arrivals, workDir, progress });
     const finishedAt = new Date();
     const result: ExperimentResultInput = {
       schemaVersion: 1,
@@ -81,7 +88,7 @@ export async function runExperiment(
       finishedAt: finishedAt.toISOString(),
       durationMs: finishedAt.getTime() - startedAt.getTime(),
       machine: describeMachine(),
-      parameters: { mode: options.mode, ...output.parameters },
+      parameters: { mode: options.mode, arrivals, ...output.parameters },
       runs: output.runs,
       conclusions: output.conclusions,
       notes: [

@@ -21,7 +21,7 @@ export const failoverRedis: Experiment = {
   async run(context) {
     const replicas = 2;
     const short = context.mode === 'short';
-    const load = streamLoad(context.mode, short ? { durationMs: 8_000 } : { durationMs: 20_000 });
+    const load = streamLoad(context, short ? { durationMs: 8_000 } : { durationMs: 20_000 });
     const killAtMs = Math.round((load.durationMs ?? 0) / 4);
     const runs: RunResultInput[] = [];
     for (const history of [true, false]) {

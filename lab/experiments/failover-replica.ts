@@ -29,7 +29,7 @@ export const failoverReplica: Experiment = {
   async run(context) {
     const replicas = 3;
     const short = context.mode === 'short';
-    const load = streamLoad(context.mode, short ? { durationMs: 5_000 } : { durationMs: 15_000 });
+    const load = streamLoad(context, short ? { durationMs: 5_000 } : { durationMs: 15_000 });
     const killAtMs = Math.round((load.durationMs ?? 0) / 3);
     const combos: { proxy: ProxyKind; stickiness: Stickiness }[] = short
       ? [

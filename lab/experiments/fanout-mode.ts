@@ -47,7 +47,7 @@ export const fanoutMode: Experiment = {
           for (const replicas of replicaSteps) {
             while (topology.replicas.length < replicas) await topology.addReplica();
             for (const rooms of roomSteps) {
-              const load = streamLoad(context.mode, {
+              const load = streamLoad(context, {
                 rooms,
                 // the same subscribers spread over more rooms; publishers cover every room
                 publishers: Math.max(4, rooms),

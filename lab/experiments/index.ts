@@ -1,5 +1,5 @@
 import type { WrittenReport } from '../report/write.js';
-import { type Experiment, type ExperimentMode, runExperiment } from './experiment.js';
+import { type Experiment, type RunExperimentOptions, runExperiment } from './experiment.js';
 import { failoverRedis } from './failover-redis.js';
 import { failoverReplica } from './failover-replica.js';
 import { fanoutMode } from './fanout-mode.js';
@@ -38,7 +38,7 @@ export function resolveExperiments(names: readonly string[]): Experiment[] {
 /** Runs experiments one after another and returns their reports. */
 export async function runExperiments(
   names: readonly string[],
-  options: { mode: ExperimentMode; reportsDir?: string },
+  options: Pick<RunExperimentOptions, 'mode' | 'reportsDir' | 'arrivals'>,
 ): Promise<WrittenReport[]> {
   const experiments = resolveExperiments(names);
   const written: WrittenReport[] = [];

@@ -1,17 +1,17 @@
 import type { StreamParams } from '../../loadtests/scenarios/definition.js';
-import type { ExperimentMode } from './experiment.js';
+import type { ExperimentContext } from './experiment.js';
 
 /**
- * The offered load of a streaming run by mode. Short: seconds, enough clients
- * to exercise every path (CI, 2 shared cores). Full: long enough for stable
- * percentiles on this kind of machine, still well under a minute per run.
+ * The offered load of a streaming run by mode, with the experiment's arrival model. Short:
+ * seconds, enough clients to exercise every path (CI, 2 shared cores). Full: long enough for
+ * stable percentiles on this kind of machine, still well under a minute per run.
  */
 export function streamLoad(
-  mode: ExperimentMode,
+  context: Pick<ExperimentContext, 'mode' | 'arrivals'>,
   overrides: Partial<StreamParams> = {},
 ): Partial<StreamParams> {
   const base: Partial<StreamParams> =
-    mode === 'short'
+    context.mode === 'short'
       ? {
           publishers: 4,
           subscribers: 40,
@@ -34,7 +34,7 @@ export function streamLoad(
           backoffInitialMs: 100,
           backoffMaxMs: 2_000,
         };
-  return { ...base, ...overrides };
+  return { ...base, arrivals: context.arrivals, ...overrides };
 }
 
 /** A short text for the offered load (the `load` parameter of a run). */

@@ -134,7 +134,9 @@ export async function measureRun(options: MeasureOptions): Promise<RunResultInpu
     const resources = await sampler.stop();
     const parameters: Record<string, Parameter> = { ...options.parameters };
     for (const [key, value] of Object.entries(result.parameters)) {
-      if (['publishers', 'subscribers', 'rooms', 'ratePerPublisher', 'durationMs'].includes(key)) {
+      if (
+        ['publishers', 'subscribers', 'rooms', 'ratePerPublisher', 'arrivals', 'durationMs'].includes(key)
+      ) {
         parameters[key] = value;
       }
     }
@@ -151,6 +153,7 @@ export async function measureRun(options: MeasureOptions): Promise<RunResultInpu
       connectedTimeline: connectedTimeline(points),
       connectionsPerReplica: points,
       events,
+      ...validityOf(result),
       metrics: finiteOnly({
         ...figures.scalars,
         ...faultFigures,
@@ -164,6 +167,22 @@ export async function measureRun(options: MeasureOptions): Promise<RunResultInpu
     await poller.stop();
     await sampler.stop().catch(() => []);
   }
+}
+
+/** The runner's verdict on its own schedule (lag, and why a run is invalid), for the report. */
+function validityOf(result: ScenarioResult): Pick<RunResultInput, 'validity'> {
+  const validity = result.validity;
+  if (!validity) return {};
+  const lag = validity.schedulingLag;
+  return {
+    validity: {
+      valid: validity.valid,
+      reasons: validity.reasons,
+      schedulingLagP99Ms: lag?.p99Ms ?? null,
+      schedulingLagMaxMs: lag?.maxMs ?? null,
+      boundP99Ms: lag?.boundP99Ms ?? null,
+    },
+  };
 }
 
 /**

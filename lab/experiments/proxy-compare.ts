@@ -21,7 +21,7 @@ export const proxyCompare: Experiment = {
   question: 'What does each proxy add to fan-out latency and CPU at the same offered load?',
   async run(context) {
     const replicas = 2;
-    const load = streamLoad(context.mode);
+    const load = streamLoad(context);
     const runs = await withTopology(
       context,
       'proxy-compare',
@@ -90,7 +90,9 @@ export const proxyCompare: Experiment = {
   },
 };
 
-/** Load parameters as report parameters. */
-export function flatten(load: object): Record<string, number> {
-  return Object.fromEntries(Object.entries(load).filter(([, value]) => typeof value === 'number'));
+/** Load parameters as report parameters (numbers and names such as the arrival model). */
+export function flatten(load: object): Record<string, number | string> {
+  return Object.fromEntries(
+    Object.entries(load).filter(([, value]) => typeof value === 'number' || typeof value === 'string'),
+  );
 }

@@ -45,11 +45,11 @@ export const scale: Experiment = {
     const replicaCounts = short ? [1, 2] : [1, 2, 3, 4];
     // offered load levels: publishers × rate; subscribers fixed so deliveries scale with the rate
     const loads = short
-      ? [streamLoad('short', { ratePerPublisher: 20 })]
+      ? [streamLoad(context, { ratePerPublisher: 20 })]
       : [
           // ~10k and ~80k deliveries/s: the second saturates one replica on 2 cores (latency climbs)
-          streamLoad('full', { durationMs: 6_000, ratePerPublisher: 50 }),
-          streamLoad('full', { durationMs: 6_000, ratePerPublisher: 400 }),
+          streamLoad(context, { durationMs: 6_000, ratePerPublisher: 50 }),
+          streamLoad(context, { durationMs: 6_000, ratePerPublisher: 400 }),
         ];
     const runs = await withTopology(
       context,
@@ -87,7 +87,7 @@ export const scale: Experiment = {
         }
         // scale-out under load: one more replica, then ask loaded replicas to shed clients toward it
         const before = topology.replicas.length;
-        const outLoad = streamLoad(context.mode, { durationMs: short ? 10_000 : 12_000 });
+        const outLoad = streamLoad(context, { durationMs: short ? 10_000 : 12_000 });
         context.progress.phase(`run scale-out ${before}→${before + 1} with rebalance`);
         measured.push(
           await measureRun({

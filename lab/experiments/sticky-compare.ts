@@ -24,7 +24,7 @@ export const stickyCompare: Experiment = {
     const short = context.mode === 'short';
     // Short mode runs every mode too (~6 s each): source shows the spread over the bound addresses.
     const modes: Stickiness[] = ['none', 'cookie', 'source', 'room'];
-    const load = streamLoad(context.mode, short ? { durationMs: 4_000 } : { durationMs: 12_000 });
+    const load = streamLoad(context, short ? { durationMs: 4_000 } : { durationMs: 12_000 });
     const restartAtMs = Math.round((load.durationMs ?? 0) * 0.6);
     const runs = await withTopology(
       context,

@@ -1,5 +1,6 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { ExperimentResult } from './schema.js';
+import { runName } from './tables.js';
 
 /** A chart of a report: the SVG file it is written to, its caption and its Vega-Lite spec. */
 export interface ChartSpec {
@@ -55,7 +56,8 @@ function cdfChart(
 function latencyCdfChart(result: ExperimentResult): ChartSpec | undefined {
   const values = result.runs.flatMap((run) =>
     run.latencyCdf.map((point) => ({
-      run: run.label,
+      // An invalid run's curve is labelled so in the legend: its latency includes the runner's delay.
+      run: runName(run),
       // a log scale cannot show 0 ms (same-millisecond delivery)
       latencyMs: Math.max(point.latencyMs, 0.01),
       fraction: point.fraction,

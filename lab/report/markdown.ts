@@ -1,7 +1,7 @@
 import type { ChartSpec } from './charts.js';
 import { formatMiB, markdownTable } from './format.js';
 import type { ExperimentResult } from './schema.js';
-import type { ReportTable } from './tables.js';
+import { invalidRunLines, type ReportTable } from './tables.js';
 
 /** report.md: what was asked, the conclusion in words, the tables, the charts, the machine. */
 export function renderMarkdown(result: ExperimentResult, tables: ReportTable[], charts: ChartSpec[]): string {
@@ -12,6 +12,19 @@ export function renderMarkdown(result: ExperimentResult, tables: ReportTable[], 
     `Experiment \`${result.experiment}\` (${result.mode} mode), ${result.startedAt}, ${(result.durationMs / 1000).toFixed(1)} s.`,
   ];
   if (result.question) parts.push('', `**Question.** ${result.question}`);
+  const invalid = invalidRunLines(result);
+  if (invalid.length > 0) {
+    parts.push(
+      '',
+      '## ⚠ Invalid runs',
+      '',
+      'The load generator fell behind its own send schedule in these runs: their latency (measured ' +
+        'from each message’s intended send time) includes the runner’s delay. Do not compare their ' +
+        'figures; rerun on a quieter machine.',
+      '',
+    );
+    for (const line of invalid) parts.push(`- **INVALID** ${line}`);
+  }
   parts.push('', '## Conclusion', '');
   if (result.conclusions.length === 0) parts.push('No conclusion was drawn from this run.');
   for (const conclusion of result.conclusions) parts.push(`- ${conclusion}`);

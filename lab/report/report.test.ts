@@ -104,6 +104,45 @@ describe('report', () => {
     expect(await readFile(join(hostile, 'index.html'), 'utf8')).toContain('&lt;script&gt;');
   });
 
+  it('marks invalid runs plainly and shows arrivals and the load lag in the parameters', async () => {
+    const result = syntheticResult();
+    const reason = 'load generator fell behind its schedule: shard 0 scheduling lag p99 42 ms > bound 5 ms';
+    const runs = result.runs.map((run, index) => ({
+      ...run,
+      parameters: { ...run.parameters, arrivals: 'uniform' },
+      validity:
+        index === 2
+          ? {
+              valid: false,
+              reasons: [reason],
+              schedulingLagP99Ms: 42,
+              schedulingLagMaxMs: 310,
+              boundP99Ms: 5,
+            }
+          : { valid: true, reasons: [], schedulingLagP99Ms: 1.2, schedulingLagMaxMs: 3.5, boundP99Ms: 5 },
+    }));
+    const invalidDir = join(dir, 'invalid');
+    const report = await writeReport(invalidDir, { ...result, runs });
+    const markdown = await readFile(report.markdownPath, 'utf8');
+    // Above the conclusions, so nobody reads the figures first.
+    expect(markdown.indexOf('## ⚠ Invalid runs')).toBeGreaterThan(0);
+    expect(markdown.indexOf('## ⚠ Invalid runs')).toBeLessThan(markdown.indexOf('## Conclusion'));
+    expect(markdown).toContain(`- **INVALID** nginx: ${reason}`);
+    expect(markdown).not.toContain('**INVALID** haproxy');
+    expect(markdown.split('\n').some((line) => line.startsWith('| nginx (INVALID) |'))).toBe(true);
+    expect(markdown).toContain(
+      '| arrivals | load lag p99 (ms) | load lag max (ms) | lag bound p99 (ms) | valid |',
+    );
+    expect(markdown).toContain('| uniform | 1.20 | 3.50 | 5 | yes |');
+    expect(markdown).toContain('| uniform | 42 | 310 | 5 | INVALID |');
+    const html = await readFile(report.htmlPath, 'utf8');
+    expect(html).toContain('<div class="invalid"><h2>⚠ Invalid runs</h2>');
+    expect(html).toContain('<td>nginx (INVALID)</td>');
+    expect(await readFile(join(invalidDir, 'latency-cdf.svg'), 'utf8')).toContain('>nginx (INVALID)</text>');
+    // A run without a schedule (or an older result) shows no mark.
+    expect(markdown).not.toContain('direct (INVALID)');
+  });
+
   it('re-renders from result.json alone', async () => {
     const path = join(dir, 'result.json');
     const result = JSON.parse(await readFile(path, 'utf8'));

@@ -72,6 +72,20 @@ export const componentUsageSchema = z.object({
   samples: z.array(resourceSampleSchema).default([]),
 });
 
+/**
+ * Whether the load generator kept its send schedule during a run (loadtests' `validity`): an
+ * invalid run's latency includes the runner's own delay, and the report says so.
+ */
+export const runValiditySchema = z.object({
+  valid: z.boolean(),
+  reasons: z.array(z.string()).default([]),
+  /** Scheduling lag (actual − intended send time) of the load generator, ms. */
+  schedulingLagP99Ms: nonNegative.nullable().default(null),
+  schedulingLagMaxMs: nonNegative.nullable().default(null),
+  /** The p99 bound the run was judged against, ms. */
+  boundP99Ms: finite.positive().nullable().default(null),
+});
+
 const parameterValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
 /** One configuration measured within an experiment (one proxy, one replica count, one stickiness mode…). */
@@ -93,6 +107,8 @@ export const runResultSchema = z.object({
   /** Experiment-specific figures (time until publishing resumed, Redis publishes/s…), named with units. */
   metrics: z.record(z.string(), finite).default({}),
   resources: z.array(componentUsageSchema).default([]),
+  /** Absent for runs without a load schedule (and in results written before it was recorded). */
+  validity: runValiditySchema.optional(),
 });
 
 export const machineSchema = z.object({
@@ -135,6 +151,7 @@ export type ComponentUsage = z.infer<typeof componentUsageSchema>;
 export type ComponentKind = ComponentUsage['kind'];
 export type ResourceSample = z.infer<typeof resourceSampleSchema>;
 export type RunResult = z.infer<typeof runResultSchema>;
+export type RunValidity = z.infer<typeof runValiditySchema>;
 /** What experiments build (defaults may be left out). */
 export type RunResultInput = z.input<typeof runResultSchema>;
 export type Machine = z.infer<typeof machineSchema>;

@@ -1,20 +1,10 @@
+import { mulberry32 } from '../../loadtests/scenarios/prng.js';
 import type { ExperimentResultInput, RunResultInput } from './schema.js';
 import { empiricalCdf, summarize } from './stats.js';
 
-/** Deterministic pseudo-random numbers (mulberry32), so synthetic reports are stable. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function syntheticRun(label: string, replicas: number, baseMs: number, seed: number): RunResultInput {
-  const random = seeded(seed);
+  // Deterministic, so synthetic reports are stable.
+  const random = mulberry32(seed);
   const latencies = Array.from({ length: 500 }, () => baseMs + -Math.log(1 - random()) * baseMs);
   const timeline = Array.from({ length: 21 }, (_, index) => ({
     tMs: index * 500,

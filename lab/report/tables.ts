@@ -37,6 +37,21 @@ const RUN_COLUMNS: Column[] = [
   },
 ];
 
+/** A run's name in tables: invalid runs carry the mark wherever their figures appear. */
+export function runName(run: RunResult): string {
+  return run.validity?.valid === false ? `${run.label} (INVALID)` : run.label;
+}
+
+/**
+ * One line per invalid run (the load generator fell behind its schedule): shown above the
+ * conclusions, since every figure of such a run includes the runner's own delay.
+ */
+export function invalidRunLines(result: ExperimentResult): string[] {
+  return result.runs
+    .filter((run) => run.validity?.valid === false)
+    .map((run) => `${run.label}: ${run.validity?.reasons.join('; ') || 'the load generator fell behind'}`);
+}
+
 /** The headline table: one row per run, the columns that any run has figures for (none: no table). */
 export function runsTable(result: ExperimentResult): ReportTable | undefined {
   const columns = RUN_COLUMNS.filter((column) => result.runs.some((run) => column.value(run) !== undefined));
@@ -44,7 +59,10 @@ export function runsTable(result: ExperimentResult): ReportTable | undefined {
   return {
     title: 'Runs',
     header: ['run', ...columns.map((column) => column.header)],
-    rows: result.runs.map((run) => [run.label, ...columns.map((column) => formatNumber(column.value(run)))]),
+    rows: result.runs.map((run) => [
+      runName(run),
+      ...columns.map((column) => formatNumber(column.value(run))),
+    ]),
   };
 }
 
@@ -89,19 +107,38 @@ export function eventsTable(result: ExperimentResult): ReportTable | undefined {
   return { title: 'Events', header: ['run', 't (s)', 'event', 'detail'], rows };
 }
 
-/** The parameters of each run (what differed between them). */
+/**
+ * The parameters of each run (what differed between them, the arrival model included) and, for
+ * runs with a load schedule, how late the load generator was and whether the run is valid.
+ */
 export function parametersTable(result: ExperimentResult): ReportTable | undefined {
   const names = [...new Set(result.runs.flatMap((run) => Object.keys(run.parameters)))];
-  if (names.length === 0) return undefined;
+  const withValidity = result.runs.some((run) => run.validity !== undefined);
+  if (names.length === 0 && !withValidity) return undefined;
+  const validityHeader = withValidity
+    ? ['load lag p99 (ms)', 'load lag max (ms)', 'lag bound p99 (ms)', 'valid']
+    : [];
+  const validityCells = (run: RunResult): string[] => {
+    if (!withValidity) return [];
+    const validity = run.validity;
+    if (!validity) return ['–', '–', '–', '–'];
+    return [
+      formatNumber(validity.schedulingLagP99Ms ?? undefined),
+      formatNumber(validity.schedulingLagMaxMs ?? undefined),
+      formatNumber(validity.boundP99Ms ?? undefined),
+      validity.valid ? 'yes' : 'INVALID',
+    ];
+  };
   return {
     title: 'Run parameters',
-    header: ['run', ...names],
+    header: ['run', ...names, ...validityHeader],
     rows: result.runs.map((run) => [
       run.label,
       ...names.map((name) => {
         const value = run.parameters[name];
         return value === undefined || value === null ? '–' : String(value);
       }),
+      ...validityCells(run),
     ]),
   };
 }

@@ -4,13 +4,13 @@
  * Same parameters, payload and metric names as `npx tsx loadtests/cli.ts failover`.
  */
 import { failover } from '../scenarios/failover.js';
-import { paramsFromEnv } from './lib/env.js';
+import { maxLagP99Ms, paramsFromEnv } from './lib/env.js';
 import { publisherFlow, subscriberFlow } from './lib/stream.js';
 import { streamOptions } from './options.js';
 
-const params = paramsFromEnv(failover.defaults);
+const params = paramsFromEnv(failover.defaults, failover.choices);
 
-export const options = streamOptions(failover, params);
+export const options = streamOptions(failover, params, maxLagP99Ms());
 
 export function subscriber(): void {
   subscriberFlow(params);

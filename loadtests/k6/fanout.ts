@@ -3,13 +3,13 @@
  * as `npx tsx loadtests/cli.ts fanout`. Parameters: -e URL=… -e SUBSCRIBERS=… (see README).
  */
 import { fanout } from '../scenarios/fanout.js';
-import { paramsFromEnv } from './lib/env.js';
+import { maxLagP99Ms, paramsFromEnv } from './lib/env.js';
 import { publisherFlow, subscriberFlow } from './lib/stream.js';
 import { streamOptions } from './options.js';
 
-const params = paramsFromEnv(fanout.defaults);
+const params = paramsFromEnv(fanout.defaults, fanout.choices);
 
-export const options = streamOptions(fanout, params);
+export const options = streamOptions(fanout, params, maxLagP99Ms());
 
 export function subscriber(): void {
   subscriberFlow(params);

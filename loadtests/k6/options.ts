@@ -3,6 +3,7 @@
  * per user flow (subscribers, publishers, connect), and the definitions' thresholds in k6 form.
  */
 import type { Options } from 'k6/options';
+import { SCHEDULING_LAG_P99_BOUND_MS } from '../scenarios/arrivals.js';
 import type { ConnectRampParams } from '../scenarios/connect_ramp.js';
 import type { ScenarioDefinition, StreamParams } from '../scenarios/definition.js';
 import { type Threshold, toK6Thresholds } from '../scenarios/thresholds.js';
@@ -12,9 +13,15 @@ export function connectLeadMs(params: StreamParams): number {
   return Math.ceil(((params.subscribers + params.publishers) / params.connectRatePerS) * 1_000) + 2_000;
 }
 
-/** How long each subscriber stays: lead + publishing window + settle. */
+/**
+ * From the publishers' scenario start to the first slot of the schedule: time for every publisher
+ * to connect, so the first slots are not skipped (the Node runner connects before publishing).
+ */
+export const PUBLISHER_CONNECT_LEAD_MS = 1_000;
+
+/** How long each subscriber stays: lead + publisher connect + publishing window + settle. */
 export function subscriberLifetimeMs(params: StreamParams): number {
-  return connectLeadMs(params) + params.durationMs + params.settleTimeoutMs;
+  return connectLeadMs(params) + PUBLISHER_CONNECT_LEAD_MS + params.durationMs + params.settleTimeoutMs;
 }
 
 /**
@@ -29,8 +36,17 @@ function forK6(thresholds: readonly Threshold[]): Threshold[] {
 
 const seconds = (ms: number): string => `${Math.ceil(ms / 1_000)}s`;
 
-/** fanout and failover: subscribers first, publishers after the connect lead. */
-export function streamOptions(definition: ScenarioDefinition<StreamParams>, params: StreamParams): Options {
+/**
+ * fanout and failover: subscribers first, publishers after the connect lead. Each publisher VU
+ * sends on the shared arrival schedule (per-VU offsets, k6's closest match to an arrival-rate
+ * executor on a long-lived socket) and a threshold on its scheduling lag stands for the Node
+ * runner's validity check: a k6 that cannot keep the schedule fails the run.
+ */
+export function streamOptions(
+  definition: ScenarioDefinition<StreamParams>,
+  params: StreamParams,
+  lagBoundP99Ms: number = SCHEDULING_LAG_P99_BOUND_MS,
+): Options {
   const lifetimeMs = subscriberLifetimeMs(params);
   return {
     scenarios: {
@@ -47,10 +63,13 @@ export function streamOptions(definition: ScenarioDefinition<StreamParams>, para
         vus: params.publishers,
         iterations: 1,
         startTime: seconds(connectLeadMs(params)),
-        maxDuration: seconds(params.durationMs + 30_000),
+        maxDuration: seconds(PUBLISHER_CONNECT_LEAD_MS + params.durationMs + 30_000),
       },
     },
-    thresholds: toK6Thresholds(forK6(definition.thresholds)),
+    thresholds: toK6Thresholds([
+      ...forK6(definition.thresholds),
+      { metric: 'scheduling_lag_ms', stat: 'p99', op: '<', value: lagBoundP99Ms },
+    ]),
   };
 }
 

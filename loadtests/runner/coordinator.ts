@@ -6,7 +6,7 @@
 import { newRunId } from '../scenarios/layout.js';
 import { type ClientSettings, type RunOptions, shardLayout, type Target, targetUrls } from './options.js';
 import { ProgressLine } from './progress.js';
-import type { Metric, TimelinePoint } from './result.js';
+import type { Metric, RunValidity, TimelinePoint } from './result.js';
 import { ServerProbe } from './server-probe.js';
 import type { OutageRecord } from './shard-protocol.js';
 import { ShardSet } from './shards.js';
@@ -23,6 +23,9 @@ export interface RawRun {
   metrics: Record<string, Metric>;
   timeline: TimelinePoint[];
   outages: OutageRecord[];
+  /** Whether the runner kept its send schedule (scenarios with one). */
+  validity?: RunValidity;
+  arrivalSeed?: number;
 }
 
 /** A run's fixed parts, decided before any shard starts. */
@@ -79,8 +82,10 @@ export function rawRun(
   metrics: Record<string, Metric>,
   timeline: TimelinePoint[],
   outages: OutageRecord[],
+  schedule: Pick<RawRun, 'validity' | 'arrivalSeed'> = {},
 ): RawRun {
   return {
+    ...schedule,
     runId: setup.runId,
     startedAtMs: setup.startedAtMs,
     urls: setup.urls,

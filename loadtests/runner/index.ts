@@ -19,6 +19,7 @@ import type { RunOptions, Target } from './options.js';
 import { runRamp } from './ramp-run.js';
 import { RESULT_SCHEMA_ID, RESULT_VERSION, type ScenarioResult } from './result.js';
 import { runStream } from './stream-run.js';
+import { NOT_SCHEDULED } from './validity.js';
 
 /** Parameters of each scenario. */
 export interface ScenarioParams {
@@ -89,6 +90,8 @@ export async function runScenario<N extends ScenarioName>(
     },
     thresholds,
     passed: thresholds.every((t) => t.ok),
+    validity: raw.validity ?? NOT_SCHEDULED,
+    ...(raw.arrivalSeed === undefined ? {} : { arrivalSeed: raw.arrivalSeed }),
   };
 }
 
@@ -97,8 +100,8 @@ export { SCENARIO_NAMES, SCENARIOS } from '../scenarios/index.js';
 export type { Threshold, ThresholdOutcome } from '../scenarios/thresholds.js';
 export { evaluateThresholds, formatThreshold } from '../scenarios/thresholds.js';
 export type { RunHooks, RunOptions, Target } from './options.js';
-export type { Metric, ScenarioResult } from './result.js';
+export type { Metric, RunValidity, ScenarioResult } from './result.js';
 export { scenarioResultSchema } from './result.js';
 export type { SourceAddresses } from './source-addresses.js';
 export { SOURCE_ADDRESSES_ERROR } from './source-addresses.js';
-export { formatSummary } from './summary.js';
+export { exitCodeOf, formatSummary } from './summary.js';

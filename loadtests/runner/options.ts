@@ -48,6 +48,13 @@ export interface RunOptions {
    * address k mod N. Targets must then be 127.x.y.z URLs. Default 1: the OS picks (all 127.0.0.1).
    */
   sourceAddresses?: SourceAddresses;
+  /**
+   * Bound on the runner's own scheduling lag (p99 of actual − intended send time, per shard) above
+   * which the run is marked invalid. Default SCHEDULING_LAG_P99_BOUND_MS (5 ms).
+   */
+  maxLagP99Ms?: number;
+  /** Seed of the Poisson arrival gaps (recorded in the result). Default: a fresh random seed per run. */
+  arrivalSeed?: number;
 }
 
 /** How every client of a run connects (what the shards need of the run options). */

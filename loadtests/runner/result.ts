@@ -70,6 +70,29 @@ export const timelinePointSchema = z.object({
   serverRssBytes: z.number().nullable(),
 });
 
+const lagFiguresSchema = z.object({
+  count: z.number().int().nonnegative(),
+  /** null when nothing was scheduled. */
+  p99Ms: z.number().nullable(),
+  maxMs: z.number().nullable(),
+});
+
+/**
+ * Whether the run measured what it claims. `valid` is false when the load generator fell behind
+ * its own send schedule by more than the bound (p99 of actual − intended, any shard); `reasons`
+ * says why in words. `schedulingLag` is null for scenarios without a send schedule.
+ */
+export const runValiditySchema = z.object({
+  valid: z.boolean(),
+  reasons: z.array(z.string()),
+  schedulingLag: lagFiguresSchema
+    .extend({
+      boundP99Ms: z.number().positive(),
+      shards: z.array(lagFiguresSchema.extend({ shard: z.number().int().nonnegative() })),
+    })
+    .nullable(),
+});
+
 export const scenarioResultSchema = z.object({
   schema: z.literal(RESULT_SCHEMA_ID),
   version: z.literal(RESULT_VERSION),
@@ -104,12 +127,17 @@ export const scenarioResultSchema = z.object({
   timeline: z.array(timelinePointSchema),
   outages: z.object({ total: z.number().int(), truncated: z.number().int(), records: z.array(outageSchema) }),
   thresholds: z.array(thresholdOutcomeSchema),
+  /** Thresholds only; read together with `validity` (absent in results written before it existed). */
   passed: z.boolean(),
+  validity: runValiditySchema.optional(),
+  /** Seed of the Poisson arrival gaps (streaming scenarios), to repeat a run's schedule. */
+  arrivalSeed: z.number().int().optional(),
 });
 
 export type ScalarMetric = z.infer<typeof scalarMetricSchema>;
 export type DistributionMetric = z.infer<typeof distributionMetricSchema>;
 export type Metric = z.infer<typeof metricSchema>;
 export type TimelinePoint = z.infer<typeof timelinePointSchema>;
+export type RunValidity = z.infer<typeof runValiditySchema>;
 /** The result of one run (version 1). */
 export type ScenarioResult = z.infer<typeof scenarioResultSchema>;

@@ -41,7 +41,8 @@ export type ShardPlan = StreamShardPlan | RampShardPlan;
 
 export type ShardCommand =
   | { type: 'init'; plan: ShardPlan }
-  | { type: 'publish'; startAtMs: number; durationMs: number }
+  /** `seed`: the run's arrival seed (Poisson gaps); the same for every shard. */
+  | { type: 'publish'; startAtMs: number; durationMs: number; seed: number }
   | { type: 'settle'; acked: Record<string, SeqRanges>; timeoutMs: number }
   | { type: 'finish' }
   | { type: 'abort' };

@@ -28,7 +28,7 @@ export function serveShard(port: ShardPort, reportsCpu: boolean): { stop(): void
         }
         return;
       case 'publish':
-        stream?.publish(command.startAtMs, command.durationMs).catch(fail);
+        stream?.publish(command.startAtMs, command.durationMs, command.seed).catch(fail);
         return;
       case 'settle':
         stream?.settle(command.acked, command.timeoutMs).catch(fail);

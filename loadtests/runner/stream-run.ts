@@ -3,12 +3,13 @@
  * targets and shards, runs connect → publish → settle, samples the server, merges the shards'
  * histograms and counters into one result.
  */
+import { arrivalModelError, isArrivalModel, SCHEDULING_LAG_P99_BOUND_MS } from '../scenarios/arrivals.js';
 import type { ScenarioDefinition, StreamParams } from '../scenarios/definition.js';
 import { publisherId, publisherRoom, roomName, subscriberRoom, urlIndexFor } from '../scenarios/layout.js';
 import type { MetricName } from '../scenarios/metrics.js';
 import { nowMs } from './clock.js';
 import { type RawRun, rawRun, setUpRun, withShards } from './coordinator.js';
-import { mergeEncoded, newHistogram, summarise } from './histogram.js';
+import { type DistributionSummary, mergeEncoded, newHistogram, summarise } from './histogram.js';
 import { distribution, scalar } from './metric-values.js';
 import type { ClientSettings, RunOptions, Target } from './options.js';
 import type { Metric, TimelinePoint } from './result.js';
@@ -17,18 +18,21 @@ import { coresBetween, type ServerSample } from './server-probe.js';
 import type { OutageRecord, ShardReport, StreamShardPlan } from './shard-protocol.js';
 import { sourceAddressFor } from './source-addresses.js';
 import { backAtMs } from './stream-shard.js';
+import { checkLagBound, judgeSchedulingLag } from './validity.js';
 
 function validate(params: StreamParams): void {
   for (const key of ['publishers', 'subscribers', 'rooms'] as const) {
     if (!Number.isInteger(params[key]) || params[key] < 0) throw new Error(`${key}: a non-negative integer`);
   }
   if (params.rooms < 1) throw new Error('rooms: at least 1');
+  if (!isArrivalModel(params.arrivals)) throw new Error(arrivalModelError(params.arrivals));
   for (const key of ['ratePerPublisher', 'durationMs', 'connectRatePerS', 'sampleEveryMs'] as const) {
     if (!(params[key] > 0)) throw new Error(`${key}: must be > 0`);
   }
 }
 
-function plans(
+/** Splits the clients over `shardCount` shards; publisher indexes stay global, so arrival phases span all shards. */
+export function shardPlans(
   params: StreamParams,
   urls: string[],
   clients: ClientSettings,
@@ -90,14 +94,17 @@ export async function runStream(
   options: RunOptions,
 ): Promise<RawRun> {
   validate(params);
+  const lagBoundMs = checkLagBound(options.maxLagP99Ms ?? SCHEDULING_LAG_P99_BOUND_MS);
+  const arrivalSeed = options.arrivalSeed ?? Math.floor(Math.random() * 2 ** 31);
+  if (!Number.isInteger(arrivalSeed)) throw new Error('arrivalSeed: an integer');
   const setup = setUpRun(target, params.publishers + params.subscribers, options);
   const { urls, runId, layout, probe, clients } = setup;
   return withShards(setup, options, async (shards, progress) => {
     const serverSamples: ServerSample[] = [];
     let sampler: NodeJS.Timeout | null = null;
     try {
-      const shardPlans = plans(params, urls, clients, runId, layout.count);
-      shards.sendEach((index) => ({ type: 'init', plan: shardPlans[index]! }));
+      const plansOfShards = shardPlans(params, urls, clients, runId, layout.count);
+      shards.sendEach((index) => ({ type: 'init', plan: plansOfShards[index]! }));
       const connectBudgetMs =
         ((params.publishers + params.subscribers) / params.connectRatePerS) * 1_000 + 60_000;
       const ready = await shards.all('ready', connectBudgetMs);
@@ -111,7 +118,12 @@ export async function runStream(
       sampler = setInterval(() => {
         void probe.sample().then((sample) => serverSamples.push(sample));
       }, params.sampleEveryMs);
-      shards.sendEach(() => ({ type: 'publish', startAtMs, durationMs: params.durationMs }));
+      shards.sendEach(() => ({
+        type: 'publish',
+        startAtMs,
+        durationMs: params.durationMs,
+        seed: arrivalSeed,
+      }));
       const hook = Promise.resolve().then(() => options.hooks?.onPublishing?.());
       // Awaited after publishing; until then a rejection must not count as unhandled.
       hook.catch(() => undefined);
@@ -143,16 +155,33 @@ export async function runStream(
       metrics.runner_cpu_cores = scalar('runner_cpu_cores', runnerCpuCores);
       metrics.server_cpu_cores = scalar('server_cpu_cores', coresBetween(serverBefore, serverAfter));
       addServerMemory(metrics, serverSamples);
+      const validity = judgeSchedulingLag(
+        summariseEncoded(reports.map((report) => report.histograms.scheduling_lag_ms)),
+        reports.map((report, shard) => ({
+          shard,
+          summary: summariseEncoded([report.histograms.scheduling_lag_ms]),
+        })),
+        lagBoundMs,
+      );
       return rawRun(
         setup,
         metrics,
         buildTimeline(reports, serverSamples, startAtMs, params.sampleEveryMs),
         outages,
+        { validity, arrivalSeed },
       );
     } finally {
       if (sampler) clearInterval(sampler);
     }
   });
+}
+
+/** Merges encoded histograms (missing ones skipped) and summarises them in ms. */
+function summariseEncoded(encoded: ReadonlyArray<string | undefined>): DistributionSummary {
+  const merged = mergeEncoded(encoded.filter((h): h is string => h !== undefined));
+  const summary = summarise(merged);
+  merged.destroy();
+  return summary;
 }
 
 function buildMetrics(
@@ -162,12 +191,13 @@ function buildMetrics(
   deliveryWindowMs: number,
 ): Record<string, Metric> {
   const metrics: Record<string, Metric> = {};
-  for (const name of ['delivery_latency_ms', 'publish_ack_ms', 'handshake_ms'] as const) {
-    const merged = mergeEncoded(
-      reports.map((r) => r.histograms[name]).filter((h): h is string => h !== undefined),
-    );
-    metrics[name] = distribution(name, summarise(merged));
-    merged.destroy();
+  for (const name of [
+    'delivery_latency_ms',
+    'publish_ack_ms',
+    'handshake_ms',
+    'scheduling_lag_ms',
+  ] as const) {
+    metrics[name] = distribution(name, summariseEncoded(reports.map((r) => r.histograms[name])));
   }
   const counterNames: MetricName[] = [
     'messages_published',

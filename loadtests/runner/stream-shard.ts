@@ -1,13 +1,16 @@
 /**
  * The client side of the streaming scenarios (fanout, failover, soak) for one shard:
  * subscribers join and account for every delivery (loss, duplicates, order, replays),
- * publishers send sequence-numbered payloads at a fixed rate and remember what was acked.
+ * publishers send sequence-numbered payloads on the run's arrival schedule (each stamped with its
+ * intended send time) and remember what was acked; the shard measures its own scheduling lag.
  */
 import type { AckFrame, ErrorFrame, MsgFrame, ServerFrame } from '../../app/src/contracts/protocol.js';
+import { PublisherArrivals } from '../scenarios/arrivals.js';
 import { makePayload, paddingFor, readPayload } from '../scenarios/payload.js';
 import { ResilientClient } from './client.js';
 import { nowMs } from './clock.js';
 import { encodeHistogram, type Histogram, newHistogram, recordMs } from './histogram.js';
+import { SendScheduler } from './send-scheduler.js';
 import {
   countMissing,
   rangesHave,
@@ -25,8 +28,6 @@ import type {
   StreamShardPlan,
 } from './shard-protocol.js';
 
-/** How often the publish loop runs; each tick sends what the rate makes due. */
-const PUBLISH_TICK_MS = 10;
 /** After the publishing window: how long to wait for acks still in flight. */
 const ACK_GRACE_MS = 5_000;
 
@@ -46,8 +47,7 @@ interface Publisher {
   client: ResilientClient;
   padding: string;
   nextSeq: number;
-  attempted: number;
-  /** seq → send time, for acks not yet received. */
+  /** seq → intended send time, for acks not yet received. */
   pending: Map<number, number>;
   acked: number[];
 }
@@ -77,6 +77,8 @@ export class StreamShard {
   private readonly latency = newHistogram();
   private readonly ackLatency = newHistogram();
   private readonly handshake = newHistogram();
+  /** Actual − intended send time of every scheduled send: the runner's own lateness. */
+  private readonly schedulingLag = newHistogram();
   private readonly timeline = new Map<number, { delivered: number; latency: Histogram }>();
   private readonly subscribers: Subscriber[] = [];
   private readonly publishers: Publisher[] = [];
@@ -85,7 +87,8 @@ export class StreamShard {
   private lastDeliveryAtMs = 0;
   private open = 0;
   private peakOpen = 0;
-  private publishTimer: NodeJS.Timeout | null = null;
+  private scheduler: SendScheduler | null = null;
+  private stopped = false;
   private progressTimer: NodeJS.Timeout | null = null;
   private readonly cpu: ShardCpu;
 
@@ -131,7 +134,6 @@ export class StreamShard {
         ...spec,
         padding: paddingFor(spec.id, plan.params.messageBytes),
         nextSeq: 1,
-        attempted: 0,
         pending: new Map(),
         acked: [],
         client: this.makeClient('publisher', spec, {
@@ -267,33 +269,37 @@ export class StreamShard {
     publisher.pending.clear();
   }
 
-  /** Publishes at the configured rate from `startAtMs` for `durationMs`, then reports what was acked. */
-  async publish(startAtMs: number, durationMs: number): Promise<void> {
+  /**
+   * Publishes on the arrival schedule from `startAtMs` for `durationMs`, then reports what was
+   * acked. `seed` seeds the Poisson gaps (the same for every shard; streams differ by publisher).
+   */
+  async publish(startAtMs: number, durationMs: number, seed: number): Promise<void> {
+    if (this.stopped) return;
     this.publishStartAtMs = startAtMs;
-    const { ratePerPublisher } = this.plan.params;
-    const totalPerPublisher = Math.floor((durationMs / 1_000) * ratePerPublisher);
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, startAtMs - nowMs())));
-    await new Promise<void>((resolve) => {
-      const tick = (): void => {
-        const elapsedMs = nowMs() - startAtMs;
-        const due = Math.min(totalPerPublisher, Math.floor((elapsedMs / 1_000) * ratePerPublisher) + 1);
-        for (const publisher of this.publishers) {
-          while (publisher.attempted < due) {
-            publisher.attempted += 1;
-            this.publishOne(publisher);
-          }
-        }
-        if (elapsedMs >= durationMs || due >= totalPerPublisher) {
-          if (this.publishTimer) clearInterval(this.publishTimer);
-          this.publishTimer = null;
-          resolve();
-        }
-      };
-      this.publishTimer = setInterval(tick, PUBLISH_TICK_MS);
-      tick();
+    const { params } = this.plan;
+    this.scheduler = new SendScheduler({
+      startAtMs,
+      endAtMs: startAtMs + durationMs,
+      now: nowMs,
+      onLag: (lagMs) => recordMs(this.schedulingLag, lagMs),
+      streams: this.publishers.map((publisher) => ({
+        arrivals: new PublisherArrivals({
+          model: params.arrivals,
+          publisherIndex: publisher.index,
+          publishers: params.publishers,
+          ratePerS: params.ratePerPublisher,
+          durationMs,
+          seed,
+        }),
+        send: (intendedAtMs: number) => this.publishOne(publisher, intendedAtMs),
+      })),
     });
+    await this.scheduler.run();
+    this.scheduler = null;
+    // Aborted (stopAll): the clients are gone, no grace wait and no report.
+    if (this.stopped) return;
     const graceEnd = nowMs() + ACK_GRACE_MS;
-    while (this.publishers.some((p) => p.pending.size > 0) && nowMs() < graceEnd) {
+    while (!this.stopped && this.publishers.some((p) => p.pending.size > 0) && nowMs() < graceEnd) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     const acked: Record<string, SeqRanges> = {};
@@ -305,17 +311,17 @@ export class StreamShard {
     this.port.post({ type: 'published', acked, cpuUs: this.cpu.totalUs() });
   }
 
-  private publishOne(publisher: Publisher): void {
+  /** Sends one message stamped with its intended send time (latency counts from its slot). */
+  private publishOne(publisher: Publisher, intendedAtMs: number): void {
     if (!publisher.client.isOpen) {
       this.counters.publish_skipped += 1;
       return;
     }
     const seq = publisher.nextSeq;
-    const sentAt = nowMs();
-    const data = makePayload(publisher.id, seq, sentAt, publisher.padding);
+    const data = makePayload(publisher.id, seq, intendedAtMs, publisher.padding);
     if (publisher.client.send({ op: 'pub', room: publisher.room, data, id: String(seq) })) {
       publisher.nextSeq += 1;
-      publisher.pending.set(seq, sentAt);
+      publisher.pending.set(seq, intendedAtMs);
     } else {
       this.counters.publish_skipped += 1;
     }
@@ -337,7 +343,11 @@ export class StreamShard {
     const expectedOf = (subscriber: Subscriber): number =>
       (byRoom.get(subscriber.room) ?? []).reduce((sum, [, ranges]) => sum + rangesSize(ranges), 0);
     const deadline = nowMs() + timeoutMs;
-    while (nowMs() < deadline && this.subscribers.some((s) => s.uniqueReceived < expectedOf(s))) {
+    while (
+      !this.stopped &&
+      nowMs() < deadline &&
+      this.subscribers.some((s) => s.uniqueReceived < expectedOf(s))
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     this.stopAll();
@@ -382,9 +392,10 @@ export class StreamShard {
   }
 
   stopAll(): void {
-    if (this.publishTimer) clearInterval(this.publishTimer);
+    this.stopped = true;
+    this.scheduler?.stop();
+    this.scheduler = null;
     if (this.progressTimer) clearInterval(this.progressTimer);
-    this.publishTimer = null;
     this.progressTimer = null;
     for (const subscriber of this.subscribers) subscriber.client.stop();
     for (const publisher of this.publishers) publisher.client.stop();
@@ -400,6 +411,7 @@ export class StreamShard {
         delivery_latency_ms: encodeHistogram(this.latency),
         publish_ack_ms: encodeHistogram(this.ackLatency),
         handshake_ms: encodeHistogram(this.handshake),
+        scheduling_lag_ms: encodeHistogram(this.schedulingLag),
       },
       timeline: [...this.timeline].map(([bucket, slot]) => ({
         bucket,

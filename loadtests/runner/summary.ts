@@ -28,5 +28,21 @@ export function formatSummary(result: ScenarioResult): string {
     );
   }
   lines.push(result.passed ? 'thresholds: passed' : 'thresholds: FAILED');
+  const lag = result.validity?.schedulingLag;
+  if (lag) {
+    const shards = lag.shards.map(
+      (s) => `shard ${s.shard} p99 ${s.p99Ms ?? 'n/a'} / max ${s.maxMs ?? 'n/a'}`,
+    );
+    lines.push(`scheduling lag (ms, bound p99 ${lag.boundP99Ms}): ${shards.join('; ')}`);
+  }
+  if (result.validity && !result.validity.valid) {
+    for (const reason of result.validity.reasons) lines.push(`INVALID RUN: ${reason}`);
+  }
   return lines.join('\n');
+}
+
+/** CLI exit code: 3 invalid run (its figures cannot be trusted either way), 1 a threshold failed, else 0. */
+export function exitCodeOf(result: ScenarioResult): 0 | 1 | 3 {
+  if (result.validity && !result.validity.valid) return 3;
+  return result.passed ? 0 : 1;
 }

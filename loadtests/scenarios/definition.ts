@@ -1,6 +1,7 @@
 /**
  * The shape of a scenario definition. Pure: no Node or k6 imports.
  */
+import { ARRIVAL_MODELS, type ArrivalModel } from './arrivals.js';
 import type { Threshold } from './thresholds.js';
 
 export type ScenarioName = 'fanout' | 'connect_ramp' | 'failover' | 'soak';
@@ -13,6 +14,8 @@ export interface ScenarioDefinition<Params extends object> {
   defaults: Readonly<Params>;
   /** Pass/fail criteria; the runner exits non-zero and k6 fails the run when one fails. */
   thresholds: readonly Threshold[];
+  /** Allowed values of the parameters that are strings (CLI and k6 env check them). */
+  choices?: Readonly<Record<string, readonly string[]>>;
   /** The metrics the scenario reports (besides CPU and memory of runner and server). */
   counts: readonly string[];
 }
@@ -29,6 +32,12 @@ export interface StreamParams {
   rooms: number;
   /** Messages per second per publisher (the server's PUBLISH_RATE_PER_S caps it). */
   ratePerPublisher: number;
+  /**
+   * When publishers send (loadtests/scenarios/arrivals.ts): `uniform` phases spread evenly over
+   * the period across all publishers, `poisson` independent exponential gaps at the same mean
+   * rate, `burst` every publisher on the same tick.
+   */
+  arrivals: ArrivalModel;
   /** Approximate JSON size of each message's `data`. */
   messageBytes: number;
   /** Publishing window. */
@@ -49,6 +58,7 @@ export const STREAM_DEFAULTS: StreamParams = {
   subscribers: 100,
   rooms: 4,
   ratePerPublisher: 20,
+  arrivals: 'uniform',
   messageBytes: 256,
   durationMs: 10_000,
   connectRatePerS: 1_000,
@@ -58,9 +68,12 @@ export const STREAM_DEFAULTS: StreamParams = {
   sampleEveryMs: 5_000,
 };
 
+export const STREAM_CHOICES = { arrivals: ARRIVAL_MODELS } as const;
+
 export const STREAM_COUNTS = [
   'delivery_latency_ms',
   'publish_ack_ms',
+  'scheduling_lag_ms',
   'messages_published',
   'messages_expected',
   'messages_delivered',

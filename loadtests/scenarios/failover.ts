@@ -4,7 +4,13 @@
  * saw; the scenario measures per-client time from disconnect to resumed delivery, messages lost,
  * duplicated and recovered through resume, and the time until every client is back.
  */
-import { type ScenarioDefinition, STREAM_COUNTS, STREAM_DEFAULTS, type StreamParams } from './definition.js';
+import {
+  type ScenarioDefinition,
+  STREAM_CHOICES,
+  STREAM_COUNTS,
+  STREAM_DEFAULTS,
+  type StreamParams,
+} from './definition.js';
 
 export type FailoverParams = StreamParams;
 
@@ -25,6 +31,7 @@ export const failover: ScenarioDefinition<FailoverParams> = {
     { metric: 'clients_not_back', stat: 'value', op: '==', value: 0 },
     { metric: 'all_back_ms', stat: 'value', op: '<', value: 15_000 },
   ],
+  choices: STREAM_CHOICES,
   counts: [
     ...STREAM_COUNTS,
     'reconnect_ms',

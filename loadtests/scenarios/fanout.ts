@@ -3,7 +3,13 @@
  * Measures delivery latency (send time in the payload), delivered messages/s, and exact loss,
  * duplicates and out-of-order deliveries (per-publisher sequence numbers).
  */
-import { type ScenarioDefinition, STREAM_COUNTS, STREAM_DEFAULTS, type StreamParams } from './definition.js';
+import {
+  type ScenarioDefinition,
+  STREAM_CHOICES,
+  STREAM_COUNTS,
+  STREAM_DEFAULTS,
+  type StreamParams,
+} from './definition.js';
 
 export type FanoutParams = StreamParams;
 
@@ -17,5 +23,6 @@ export const fanout: ScenarioDefinition<FanoutParams> = {
     { metric: 'messages_duplicated', stat: 'value', op: '==', value: 0 },
     { metric: 'connect_failures', stat: 'value', op: '==', value: 0 },
   ],
+  choices: STREAM_CHOICES,
   counts: STREAM_COUNTS,
 };

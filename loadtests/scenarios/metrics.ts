@@ -20,9 +20,19 @@ export const METRICS = {
   delivery_latency_ms: {
     unit: 'ms',
     kind: 'distribution',
-    description: 'publisher send time (in the payload) to subscriber receipt, live messages only',
+    description:
+      'intended send time (the slot in the arrival schedule, in the payload) to subscriber receipt, live messages only',
   },
-  publish_ack_ms: { unit: 'ms', kind: 'distribution', description: 'pub frame sent to its ack received' },
+  scheduling_lag_ms: {
+    unit: 'ms',
+    kind: 'distribution',
+    description: 'load generator lateness: actual − intended send time of every scheduled publish',
+  },
+  publish_ack_ms: {
+    unit: 'ms',
+    kind: 'distribution',
+    description: 'intended send time of a pub frame to its ack received',
+  },
   handshake_ms: {
     unit: 'ms',
     kind: 'distribution',

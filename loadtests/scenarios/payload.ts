@@ -1,7 +1,8 @@
 /**
  * The message every load publisher sends, as the `data` of a `pub` frame:
  * `{ p, s, t, x }` = publisher id, per-publisher sequence number (1, 2, 3, …),
- * send time in ms since the Unix epoch (fractional when the clock allows) and padding.
+ * intended send time (the message's slot in the arrival schedule, not the moment the sender got
+ * to it) in ms since the Unix epoch (fractional when the clock allows) and padding.
  * Subscribers use `p`+`s` for loss, duplicate and order accounting and `t` for latency.
  * Pure: no Node or k6 imports.
  */
@@ -11,7 +12,7 @@ export interface LoadPayload {
   p: string;
   /** Sequence number of this publisher, from 1, without gaps at the sender. */
   s: number;
-  /** Send time, ms since the Unix epoch. */
+  /** Intended send time (its slot in the schedule), ms since the Unix epoch. */
   t: number;
   /** Padding so the payload is about `messageBytes` long. */
   x: string;
@@ -29,10 +30,10 @@ export function paddingFor(publisherId: string, messageBytes: number): string {
 export function makePayload(
   publisherId: string,
   seq: number,
-  sentAtMs: number,
+  intendedAtMs: number,
   padding: string,
 ): LoadPayload {
-  return { p: publisherId, s: seq, t: sentAtMs, x: padding };
+  return { p: publisherId, s: seq, t: intendedAtMs, x: padding };
 }
 
 /** Narrows untrusted `data` from a `msg` frame to a load payload; null when it is not one. */

@@ -2,7 +2,13 @@
  * soak: a bounded steady load (moderate rate, long window) sampled over time: server memory and
  * delivery latency per interval, so leaks and slow drifts show up as a slope.
  */
-import { type ScenarioDefinition, STREAM_COUNTS, STREAM_DEFAULTS, type StreamParams } from './definition.js';
+import {
+  type ScenarioDefinition,
+  STREAM_CHOICES,
+  STREAM_COUNTS,
+  STREAM_DEFAULTS,
+  type StreamParams,
+} from './definition.js';
 
 export type SoakParams = StreamParams;
 
@@ -21,5 +27,6 @@ export const soak: ScenarioDefinition<SoakParams> = {
     { metric: 'messages_lost', stat: 'value', op: '==', value: 0 },
     { metric: 'server_rss_growth_ratio', stat: 'value', op: '<', value: 1.5 },
   ],
+  choices: STREAM_CHOICES,
   counts: [...STREAM_COUNTS, 'server_rss_growth_ratio'],
 };

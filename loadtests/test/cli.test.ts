@@ -41,11 +41,29 @@ describe('loadtests CLI', () => {
     const out = join(dir, 'fanout.json');
     const args = ['fanout', '--url', raw.wsUrl, '--subscribers', '10', '--publishers', '2', '--rooms', '2'];
     const clientFlags = ['--source-addresses', '4', '--no-cookies'];
-    const { code, stdout } = await cli([...args, ...clientFlags, '--duration-ms', '1000', '--out', out]);
+    // A loose lag bound: this test is about thresholds, not about how busy the machine is.
+    const scheduleFlags = ['--arrivals', 'poisson', '--arrival-seed', '42', '--max-lag-p99-ms', '1000'];
+    const { code, stdout } = await cli([
+      ...args,
+      ...clientFlags,
+      ...scheduleFlags,
+      '--duration-ms',
+      '1000',
+      '--out',
+      out,
+    ]);
     expect(stdout).toContain('thresholds: passed');
+    expect(stdout).toMatch(/scheduling lag \(ms, bound p99 1000\): shard 0 p99 [\d.]+/);
     expect(code).toBe(0);
     const result = scenarioResultSchema.parse(JSON.parse(readFileSync(out, 'utf8')));
-    expect(result.parameters).toMatchObject({ subscribers: 10, publishers: 2, durationMs: 1000 });
+    expect(result.parameters).toMatchObject({
+      subscribers: 10,
+      publishers: 2,
+      durationMs: 1000,
+      arrivals: 'poisson',
+    });
+    expect(result.arrivalSeed).toBe(42);
+    expect(result.validity).toMatchObject({ valid: true, schedulingLag: { boundP99Ms: 1000 } });
     expect(result.clients).toEqual({
       cookies: false,
       sourceAddresses: ['127.0.0.1', '127.0.0.2', '127.0.0.3', '127.0.0.4'],
@@ -70,6 +88,12 @@ describe('loadtests CLI', () => {
   it('exits 2 on a usage error', async () => {
     const { code, stderr } = await cli(['fanout', '--url', raw.wsUrl, '--subscriber', '3']);
     expect(stderr).toContain("unknown option '--subscriber'");
+    expect(code).toBe(2);
+  }, 30_000);
+
+  it('exits 2 on an unknown arrival model, naming the allowed ones', async () => {
+    const { code, stderr } = await cli(['fanout', '--url', raw.wsUrl, '--arrivals', 'steady']);
+    expect(stderr).toContain('Allowed choices are uniform, poisson, burst');
     expect(code).toBe(2);
   }, 30_000);
 

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bundleK6Scripts, K6_SCRIPTS } from '../k6-bundle.js';
+import { loadK6Script } from './k6-shim/harness.js';
 
 const run = promisify(execFile);
 const outDir = mkdtempSync(join(tmpdir(), 'wslab-k6-'));
@@ -38,6 +39,14 @@ describe('k6 scripts', () => {
       // Each script exports its options and the exec functions its named scenarios name.
       expect(code).toMatch(/export \{[^}]*options/);
     }
+  });
+
+  it('take the arrival model from ARRIVALS and reject an unknown one with one message', async () => {
+    const poisson = await loadK6Script('fanout', { ARRIVALS: 'poisson', MAX_LAG_P99_MS: '20' }, outDir);
+    expect(poisson.module.options.thresholds.scheduling_lag_ms).toEqual(['p(99)<20']);
+    await expect(loadK6Script('failover', { ARRIVALS: 'steady' }, outDir)).rejects.toThrow(
+      'ARRIVALS: one of uniform, poisson, burst: steady',
+    );
   });
 
   it('share scenario modules that use no Node API', () => {

@@ -10,6 +10,7 @@ const counter = (name: MetricName): Counter => new Counter(name);
 
 export const deliveryLatency = trend('delivery_latency_ms');
 export const publishAck = trend('publish_ack_ms');
+export const schedulingLag = trend('scheduling_lag_ms');
 export const handshake = trend('handshake_ms');
 export const reconnectTime = trend('reconnect_ms');
 export const resumeDelivery = trend('resume_delivery_ms');

@@ -1,17 +1,19 @@
 /**
  * The two user flows of the streaming scripts (fanout, failover): a subscriber that joins one
- * room and accounts for every delivery, and a publisher that sends sequence-numbered payloads at
- * a fixed rate. Room and URL assignment come from the shared layout, like the Node runner's.
+ * room and accounts for every delivery, and a publisher that sends sequence-numbered payloads on
+ * the run's arrival schedule (loadtests/scenarios/arrivals.ts), each stamped with its intended
+ * send time. Room and URL assignment come from the shared layout, like the Node runner's.
  */
 import exec from 'k6/execution';
-import { clearInterval, setInterval, setTimeout } from 'k6/timers';
+import { setTimeout } from 'k6/timers';
+import { PublisherArrivals } from '../../scenarios/arrivals.js';
 import type { StreamParams } from '../../scenarios/definition.js';
 import { GapAccounting } from '../../scenarios/gap-accounting.js';
 import { publisherId, publisherRoom, roomName, subscriberRoom, urlIndexFor } from '../../scenarios/layout.js';
 import { makePayload, paddingFor, readPayload } from '../../scenarios/payload.js';
-import { subscriberLifetimeMs } from '../options.js';
+import { PUBLISHER_CONNECT_LEAD_MS, subscriberLifetimeMs } from '../options.js';
 import { K6Client } from './client.js';
-import { runId, targetUrls } from './env.js';
+import { arrivalSeed, runId, targetUrls } from './env.js';
 import * as m from './metrics.js';
 
 export function subscriberFlow(params: StreamParams): void {
@@ -58,10 +60,19 @@ export function publisherFlow(params: StreamParams): void {
   const id = publisherId(index);
   const room = roomName(runId(), publisherRoom(index, params.rooms));
   const padding = paddingFor(id, params.messageBytes);
+  /** seq → intended send time, for acks not yet received. */
   const pending = new Map<string, number>();
-  const total = Math.floor((params.durationMs / 1_000) * params.ratePerPublisher);
+  const arrivals = new PublisherArrivals({
+    model: params.arrivals,
+    publisherIndex: index,
+    publishers: params.publishers,
+    ratePerS: params.ratePerPublisher,
+    durationMs: params.durationMs,
+    seed: arrivalSeed(),
+  });
+  // Every publisher VU counts its slots from the same instant: the scenario's start, plus time to connect.
+  const epochMs = exec.scenario.startTime + PUBLISHER_CONNECT_LEAD_MS;
   let seq = 0;
-  let attempted = 0;
   const client = new K6Client({
     urls,
     urlIndex: urlIndexFor('publisher', index, urls.length),
@@ -72,12 +83,12 @@ export function publisherFlow(params: StreamParams): void {
     backoffMaxMs: params.backoffMaxMs,
     onFrame: (frame, atMs) => {
       if ((frame.op !== 'ack' && frame.op !== 'error') || frame.id === undefined) return;
-      const sentAt = pending.get(frame.id);
-      if (sentAt === undefined) return;
+      const intendedAtMs = pending.get(frame.id);
+      if (intendedAtMs === undefined) return;
       pending.delete(frame.id);
       if (frame.op === 'ack') {
         m.published.add(1);
-        m.publishAck.add(atMs - sentAt);
+        m.publishAck.add(atMs - intendedAtMs);
       } else {
         m.publishErrors.add(1);
       }
@@ -85,21 +96,36 @@ export function publisherFlow(params: StreamParams): void {
     onOpen: () => pending.clear(),
   });
   client.start();
-  const ticker = setInterval(() => {
-    if (attempted >= total) {
-      clearInterval(ticker);
-      // Leave time for the last acks, then close.
-      setTimeout(() => client.stop(), 2_000);
-      return;
-    }
-    attempted += 1;
-    const sentAt = Date.now();
-    const payload = makePayload(id, seq + 1, sentAt, padding);
+  const send = (intendedAtMs: number): void => {
+    m.schedulingLag.add(Math.max(0, Date.now() - intendedAtMs));
+    const payload = makePayload(id, seq + 1, intendedAtMs, padding);
     if (client.send({ op: 'pub', room, data: payload, id: String(seq + 1) })) {
       seq += 1;
-      pending.set(String(seq), sentAt);
+      pending.set(String(seq), intendedAtMs);
     } else {
       m.publishSkipped.add(1);
     }
-  }, 1_000 / params.ratePerPublisher);
+  };
+  // One timer at a time, armed for the next slot; slots already due (the VU fell behind) go at once.
+  const armNext = (): void => {
+    for (;;) {
+      const offsetMs = arrivals.next();
+      if (offsetMs === null) {
+        // Leave time for the last acks, then close.
+        setTimeout(() => client.stop(), 2_000);
+        return;
+      }
+      const intendedAtMs = epochMs + offsetMs;
+      const waitMs = intendedAtMs - Date.now();
+      if (waitMs > 0) {
+        setTimeout(() => {
+          send(intendedAtMs);
+          armNext();
+        }, waitMs);
+        return;
+      }
+      send(intendedAtMs);
+    }
+  };
+  armNext();
 }

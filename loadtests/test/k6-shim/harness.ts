@@ -61,10 +61,14 @@ export async function loadK6Script(
   return { module, samples: metrics.samples, execution: execution.default };
 }
 
-/** Calls `exec` once per VU iteration, as k6's per-vu-iterations executor with one iteration would. */
+/**
+ * Starts a scenario now (its `startTime`, which publishers count their schedule from) and calls
+ * `exec` once per VU iteration, as k6's per-vu-iterations executor with one iteration would.
+ */
 export function runIterations(shimmed: Shimmed, exec: string, count: number): void {
   const fn = shimmed.module[exec];
   if (typeof fn !== 'function') throw new Error(`k6 script has no exec function '${exec}'`);
+  shimmed.execution.scenario.startTime = Date.now();
   for (let i = 0; i < count; i += 1) {
     shimmed.execution.scenario.iterationInTest = i;
     (fn as () => void)();
