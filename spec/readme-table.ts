@@ -19,11 +19,13 @@ function defaultText(field: FieldInfo): string {
   return String(field.defaultValue);
 }
 
+const SET_IN = { both: 'stack, lab', lab: 'lab', docker: 'stack (Docker only)' } as const;
+
 /** The README table of every spec key, generated from the schema. */
 export function specTable(): string {
   const rows = SPEC_FIELDS.map(
     (field) =>
-      `| \`${field.key}\` | \`${defaultText(field)}\` | ${range(field)} | ${field.meta.scope === 'lab' ? 'lab' : 'stack, lab'} | ${field.meta.description} |`,
+      `| \`${field.key}\` | \`${defaultText(field)}\` | ${range(field)} | ${SET_IN[field.meta.scope ?? 'both']} | ${field.meta.description} |`,
   );
   return ['| key | default | range | set in | what |', '| --- | --- | --- | --- | --- |', ...rows].join('\n');
 }

@@ -107,7 +107,9 @@ export function resolveStackConfig(
   if (proxyText === undefined || proxyText === null || proxyText === '') {
     problems.push(`${stackName('proxy')} is required: one of ${PROXY_KINDS.join('|')}`);
   } else if (proxy === undefined) {
-    problems.push(`${stackName('proxy')} must be one of ${PROXY_KINDS.join('|')}, got ${JSON.stringify(String(proxyText))}`);
+    problems.push(
+      `${stackName('proxy')} must be one of ${PROXY_KINDS.join('|')}, got ${JSON.stringify(String(proxyText))}`,
+    );
   }
   const stackValues = Object.fromEntries(
     STACK_CONFIG_KEYS.filter((key) => key !== 'proxy').map((key) => [key, values[key]]),

@@ -31,12 +31,16 @@ export const FANOUT_MODES = ['per-room', 'broadcast'] as const;
 export type FanoutMode = (typeof FANOUT_MODES)[number];
 export { LOG_LEVELS, STICKINESS_MODES, type Stickiness };
 
-/** Where a setting may come from: every key is a stack key unless it says `lab`. */
+/** Who reads a setting: both runtimes unless it says otherwise. */
 export interface FieldMeta {
   /** One line for spec/README.md. */
   description: string;
-  /** `lab`: meaningful only for the local runtime; a stack file may not set it. */
-  scope?: 'lab';
+  /**
+   * `lab`: only the local runtime reads it; a stack file may not set it.
+   * `docker`: only the Pulumi program reads it (published ports, images); the lab runs local
+   * binaries on free loopback ports and has no flag for it.
+   */
+  scope?: 'lab' | 'docker';
   /** For text fields: what a valid value looks like (the error says "must be <expectation>"). */
   expectation?: string;
 }
@@ -62,7 +66,11 @@ const image = (fallback: string, description: string) =>
     .string()
     .regex(IMAGE_REF)
     .default(fallback)
-    .meta({ description, expectation: 'an image reference such as redis:7.4' } satisfies FieldMeta);
+    .meta({
+      description,
+      scope: 'docker',
+      expectation: 'an image reference such as redis:7.4',
+    } satisfies FieldMeta);
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 /** CPU and memory caps of one component: unset = uncapped (the default). */
 const cpuCores = (component: string, scope?: 'lab') =>
@@ -75,7 +83,10 @@ const cpuCores = (component: string, scope?: 'lab') =>
 const memoryMiB = (component: string, scope?: 'lab') =>
   integer(16, 1_048_576)
     .optional()
-    .meta({ description: `memory cap of the ${component} in MiB (unset: uncapped)`, scope } satisfies FieldMeta);
+    .meta({
+      description: `memory cap of the ${component} in MiB (unset: uncapped)`,
+      scope,
+    } satisfies FieldMeta);
 
 /** The schema without the cross-field rules (spec/stack-config.ts checks fields one by one). */
 export const topologySpecFields = z.object({
@@ -103,7 +114,10 @@ export const topologySpecFields = z.object({
   historySize: service('HISTORY_SIZE', 'entries kept per room stream'),
   historyTtlS: service('HISTORY_TTL_S', 'idle room streams expire after this'),
   historyReplicaAcks: service('HISTORY_REPLICA_ACKS', 'Redis replicas that confirm each stored publish'),
-  historyReplicaAckTimeoutMs: service('HISTORY_REPLICA_ACK_TIMEOUT_MS', 'how long that confirmation may take'),
+  historyReplicaAckTimeoutMs: service(
+    'HISTORY_REPLICA_ACK_TIMEOUT_MS',
+    'how long that confirmation may take',
+  ),
   pingIntervalMs: service('PING_INTERVAL_MS', 'server ping interval, 0 = none; below the tunnel timeout'),
   drainWindowMs: service('DRAIN_WINDOW_MS', 'how long a replica spends closing its clients on SIGTERM'),
   maxFrameBytes: service('MAX_FRAME_BYTES', 'largest client frame'),
@@ -125,21 +139,27 @@ export const topologySpecFields = z.object({
     .meta({ description: 'HAProxy threads / Nginx worker processes' }),
   httpPort: port()
     .default(8080)
-    .meta({ description: 'host port of the proxy WebSocket/HTTP listener (Docker; the lab picks free ports)' }),
+    .meta({
+      description: 'host port of the proxy WebSocket/HTTP listener',
+      scope: 'docker',
+    } satisfies FieldMeta),
   statsPort: port()
     .default(PROXY_DEFAULTS.statsPort)
-    .meta({ description: 'host port of the proxy stats/metrics listener (Docker; the lab picks free ports)' }),
-  publishAddress: z
-    .string()
-    .regex(IPV4)
-    .default('127.0.0.1')
     .meta({
-      description: 'host address the published ports bind to (Docker)',
-      expectation: 'an IPv4 address such as 127.0.0.1 or 0.0.0.0',
-    }),
+      description: 'host port of the proxy stats/metrics listener',
+      scope: 'docker',
+    } satisfies FieldMeta),
+  publishAddress: z.string().regex(IPV4).default('127.0.0.1').meta({
+    description: 'host address the published ports bind to',
+    scope: 'docker',
+    expectation: 'an IPv4 address such as 127.0.0.1 or 0.0.0.0',
+  }),
   redisHostPort: port()
     .optional()
-    .meta({ description: 'host port for Redis node 0 (Docker; unset: Redis stays private)' }),
+    .meta({
+      description: 'host port for Redis node 0 (unset: Redis stays private)',
+      scope: 'docker',
+    } satisfies FieldMeta),
   nodeImage: image('node:20.20.2-bookworm-slim', 'base image of app/Dockerfile (build arg NODE_IMAGE)'),
   redisImage: image('redis:7.4-bookworm', 'Redis image'),
   haproxyImage: image('haproxy:2.8-bookworm', 'HAProxy image'),
@@ -217,7 +237,9 @@ export function proxyKinds(choice: ProxyChoice): ProxyKind[] {
 }
 
 /** The service's BUS_MODE for a spec. */
-export function busModeOf(spec: Pick<TopologySpec, 'fanout' | 'redisMode'>): 'single' | 'cluster' | 'broadcast' {
+export function busModeOf(
+  spec: Pick<TopologySpec, 'fanout' | 'redisMode'>,
+): 'single' | 'cluster' | 'broadcast' {
   return spec.fanout === 'broadcast' ? 'broadcast' : spec.redisMode;
 }
 

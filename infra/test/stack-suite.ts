@@ -3,8 +3,8 @@ import * as pulumi from '@pulumi/pulumi';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { renderHaproxyConfig } from '../../haproxy/render.js';
 import { renderNginxConfig } from '../../nginx/render.js';
-import { parseConfigMap, type StackConfig } from '../../spec/stack-config.js';
 import { proxyInput } from '../../spec/proxy-input.js';
+import { parseConfigMap, type StackConfig } from '../../spec/stack-config.js';
 import { CONTAINER_PROXY } from '../container-proxy.js';
 import {
   envMap,
@@ -223,7 +223,9 @@ export function stackSuite(
 
     it('uses the configured (official by default) images', () => {
       const refs = run.byType(TYPES.remoteImage).map((image) => image.inputs.name);
-      expect(refs.sort()).toEqual([expected.proxy === 'haproxy' ? stack.haproxyImage : stack.nginxImage, stack.redisImage].sort());
+      expect(refs.sort()).toEqual(
+        [expected.proxy === 'haproxy' ? stack.haproxyImage : stack.nginxImage, stack.redisImage].sort(),
+      );
     });
 
     it('exports the WebSocket and stats URLs', () => {
