@@ -128,6 +128,8 @@ export const metricsUrl =
   stack.proxy === 'haproxy'
     ? `http://${host}:${stack.statsPort}/metrics`
     : `http://${host}:${stack.statsPort}/stub_status`;
+/** The resolved topology spec this stack deploys (spec/README.md): every key, defaults merged. */
+export const deployedSpec = stack;
 export const proxyKind = stack.proxy;
 export const stickiness = stack.stickiness;
 export const replicaContainers = service.backends.map((backend) => backend.host);

@@ -31,7 +31,7 @@ export interface RunningProxy {
  * The launcher's options: the spec's proxy settings (spec/proxy-input.ts) plus the lab's placement.
  * Listen and stats ports are free ones picked at start, the run dir is `<dir>/<kind>`.
  */
-function labProxyOptions(
+export function labProxyOptions(
   settings: ProxySettings,
   backends: ProxyBackend[],
   socketDir: string,
