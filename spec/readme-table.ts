@@ -30,6 +30,25 @@ export function specTable(): string {
   return ['| key | default | range | set in | what |', '| --- | --- | --- | --- | --- |', ...rows].join('\n');
 }
 
+/**
+ * The cells of the markdown table between the markers (or of a table text), row by row, trimmed:
+ * the formatter (biome) pads the columns, so the test compares cells, not bytes.
+ */
+export function tableCells(text: string): string[][] {
+  const start = text.indexOf(TABLE_START);
+  const end = text.indexOf(TABLE_END);
+  const table = start >= 0 && end > start ? text.slice(start + TABLE_START.length, end) : text;
+  return table
+    .split('\n')
+    .filter((line) => line.startsWith('|') && !/^\|[\s-|]+\|$/.test(line))
+    .map((line) =>
+      line
+        .slice(1, -1)
+        .split(/(?<!\\)\|/)
+        .map((cell) => cell.trim()),
+    );
+}
+
 /** The README text with the table between the markers replaced by the generated one. */
 export function withTable(readme: string): string {
   const start = readme.indexOf(TABLE_START);
