@@ -10,7 +10,7 @@ import { renderNginxConfig } from '../../nginx/render.js';
 import { specField } from '../../spec/fields.js';
 import { proxyInput } from '../../spec/proxy-input.js';
 import { STACK_CONFIG_KEYS, type StackConfigKey } from '../../spec/stack-config.js';
-import { runProgram, stackFileConfig } from './harness.js';
+import { runProgram, stackFileConfig, TYPES } from './harness.js';
 
 /**
  * The round trip of every stack key: a changed valid value changes what `wslab up --stack`
@@ -187,4 +187,25 @@ describe(`round trip of every stack key (base Pulumi.${BASE_STACK}.yaml)`, () =>
       expect(await pulumiError('bad', config)).toEqual(fromLab);
     },
   );
+});
+
+describe('resources become container limits', () => {
+  it('caps each component it names, and only those', async () => {
+    vi.resetModules();
+    const run = await runProgram('limits', {
+      ...base,
+      'wslab:replicaCpuCores': '0.5',
+      'wslab:replicaMemoryMiB': '256',
+      'wslab:proxyMemoryMiB': '64',
+    });
+    const containers = run.byType(TYPES.container);
+    const named = (pattern: RegExp) => containers.filter((c) => pattern.test(c.inputs.name as string));
+    const limits = (c: (typeof containers)[number]) => [c.inputs.cpus, c.inputs.memory, c.inputs.memorySwap];
+    expect(named(/-app-\d+$/).map(limits)).toEqual([
+      ['0.5', 256, 256],
+      ['0.5', 256, 256],
+    ]);
+    expect(named(/-haproxy$/).map(limits)).toEqual([[undefined, 64, 64]]);
+    expect(named(/-redis-\d+$/).map(limits)).toEqual([[undefined, undefined, undefined]]);
+  });
 });
