@@ -9,11 +9,14 @@ import { fileURLToPath } from 'node:url';
 import * as docker from '@pulumi/docker';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
+import { proxyInput } from '../spec/proxy-input.js';
+import { replicaEnv } from '../spec/replica-env.js';
 import { checkSecret, resolveStackConfig, type SecretKey, STACK_CONFIG_KEYS } from '../spec/stack-config.js';
+import { resourcesOf } from '../spec/topology.js';
 import { LoadBalancer } from './components/load-balancer.js';
 import { RedisCluster } from './components/redis-cluster.js';
-import { WsService } from './components/ws-service.js';
-import { CONTAINER_PROXY, stackProxyInput } from './proxy-input.js';
+import { SERVICE_PORT, WsService } from './components/ws-service.js';
+import { CONTAINER_PROXY } from './container-proxy.js';
 
 const config = new pulumi.Config();
 const source = `stack ${pulumi.getStack()}`;
@@ -47,47 +50,42 @@ const network = new docker.Network(
 
 const redis = new RedisCluster('redis', {
   mode: stack.redisMode,
-  image: stack.images.redis,
+  image: stack.redisImage,
   networkName: network.name,
   containerPrefix: prefix,
   password: pulumi.secret(redisPassword),
   hostPort: stack.redisHostPort,
   publishAddress: stack.publishAddress,
+  resources: resourcesOf(stack, 'redis'),
 });
 
 // The build context is the repository root wherever `pulumi` runs the program from.
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const fromCwd = (path: string) => relative(process.cwd(), path) || '.';
-// Optional secrets become env vars only when set (the service treats unset as "feature off").
-const optionalSecrets: Record<string, pulumi.Output<string>> = {};
-if (publishApiKey !== undefined) optionalSecrets.PUBLISH_API_KEY = pulumi.secret(publishApiKey);
-if (authJwtSecret !== undefined) optionalSecrets.AUTH_JWT_SECRET = pulumi.secret(authJwtSecret);
-
 const service = new WsService(
   'app',
   {
     replicas: stack.replicas,
     buildContext: fromCwd(repoRoot),
     dockerfile: fromCwd(`${repoRoot}app/Dockerfile`),
-    imageName: stack.images.app,
-    nodeImage: stack.images.node,
+    imageName: stack.appImage,
+    nodeImage: stack.nodeImage,
     networkName: network.name,
     containerPrefix: prefix,
     drainWindowMs: stack.drainWindowMs,
-    env: {
-      BUS_MODE: stack.redisMode,
-      ...(stack.redisMode === 'cluster'
-        ? { REDIS_CLUSTER_NODES: redis.seeds.join(',') }
-        : { REDIS_URL: redis.url }),
-      REDIS_PASSWORD: pulumi.secret(redisPassword),
-      HISTORY: stack.history ? 'on' : 'off',
-      HISTORY_SIZE: String(stack.historySize),
-      HISTORY_TTL_S: String(stack.historyTtlS),
-      PING_INTERVAL_MS: String(stack.pingIntervalMs),
-      DRAIN_WINDOW_MS: String(stack.drainWindowMs),
-      LOG_LEVEL: stack.logLevel,
-      ...optionalSecrets,
-    },
+    // The same spec → env mapping as the lab; only the placement is Docker's.
+    envOf: (backend) =>
+      replicaEnv(stack, {
+        host: '0.0.0.0',
+        port: SERVICE_PORT,
+        instanceId: backend.host,
+        redisUrl: redis.url,
+        redisClusterNodes: redis.seeds,
+        redisPassword: pulumi.secret(redisPassword),
+        ...(publishApiKey === undefined ? {} : { publishApiKey: pulumi.secret(publishApiKey) }),
+        ...(authJwtSecret === undefined ? {} : { authJwtSecret: pulumi.secret(authJwtSecret) }),
+      }),
+    resources: resourcesOf(stack, 'replica'),
   },
   { dependsOn: [redis] },
 );
@@ -96,8 +94,8 @@ const proxy = new LoadBalancer(
   'proxy',
   {
     kind: stack.proxy,
-    image: stack.proxy === 'haproxy' ? stack.images.haproxy : stack.images.nginx,
-    options: stackProxyInput(stack, {
+    image: stack.proxy === 'haproxy' ? stack.haproxyImage : stack.nginxImage,
+    options: proxyInput(stack, {
       backends: service.backends,
       listen: { host: '0.0.0.0', port: CONTAINER_PROXY.listenPort },
       stats: { host: '0.0.0.0', port: CONTAINER_PROXY.statsPort },
@@ -108,6 +106,7 @@ const proxy = new LoadBalancer(
     httpHostPort: stack.httpPort,
     statsHostPort: stack.statsPort,
     publishAddress: stack.publishAddress,
+    resources: resourcesOf(stack, 'proxy'),
   },
   { dependsOn: service.containers },
 );
@@ -129,6 +128,8 @@ export const metricsUrl =
   stack.proxy === 'haproxy'
     ? `http://${host}:${stack.statsPort}/metrics`
     : `http://${host}:${stack.statsPort}/stub_status`;
+/** The resolved topology spec this stack deploys (spec/README.md): every key, defaults merged. */
+export const deployedSpec = stack;
 export const proxyKind = stack.proxy;
 export const stickiness = stack.stickiness;
 export const replicaContainers = service.backends.map((backend) => backend.host);

@@ -3,66 +3,31 @@
  * `npm run wslab -- <command>`; `npm start` runs the headline experiments.
  */
 import { fileURLToPath } from 'node:url';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { ARRIVAL_MODELS, type ArrivalModel } from '../loadtests/scenarios/arrivals.js';
 import { STREAM_DEFAULTS } from '../loadtests/scenarios/definition.js';
-import { STICKINESS_MODES } from '../proxy/options.js';
+import type { TopologySpec } from '../spec/topology.js';
 import { down } from './cli/down.js';
 import { stopEverythingOnSignals } from './cli/signals.js';
+import { specFromFlags, specOptions } from './cli/spec-flags.js';
 import { labDir, readLabState } from './cli/state.js';
 import { formatStatus, statusOf } from './cli/status.js';
-import { describeUp, settingsFromStack, upDetached, upForeground } from './cli/up.js';
+import { describeUp, stackSpec, upDetached, upForeground } from './cli/up.js';
 import { EXPERIMENT_NAMES, runExperiments } from './experiments/index.js';
 import { rerenderReport } from './report/write.js';
-import { PROXY_CHOICES, REDIS_MODES, type TopologyOptionsInput } from './topology/options.js';
 
-function integer(min: number, max: number) {
-  return (value: string): number => {
-    const parsed = Number(value);
-    if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
-      throw new InvalidArgumentError(`expected an integer from ${min} to ${max}`);
-    }
-    return parsed;
-  };
-}
-
-export interface UpFlags {
-  proxy: TopologyOptionsInput['proxy'];
-  replicas: number;
-  redis: TopologyOptionsInput['redis'];
-  stickiness: TopologyOptionsInput['stickiness'];
-  history: 'on' | 'off';
-  pingIntervalMs?: number;
-  tunnelTimeoutMs?: number;
-  connectTimeoutMs?: number;
-  drainWindowMs?: number;
+export interface UpFlags extends Record<string, unknown> {
   stack?: string;
   detach?: boolean;
   supervised?: boolean;
 }
 
 /**
- * The topology settings of `up`: defaults, then the stack file (`--stack`),
- * then the flags given on the command line, which win over both.
+ * The topology spec of `up`: the spec's defaults, then the stack file (`--stack`), then the
+ * flags given on the command line, which win over both.
  */
-export function settingsFromFlags(
-  flags: UpFlags,
-  fromCommandLine: (key: string) => boolean,
-): Omit<TopologyOptionsInput, 'dir'> {
-  const fromFlags: Omit<TopologyOptionsInput, 'dir'> = {
-    proxy: flags.proxy,
-    replicas: flags.replicas,
-    redis: flags.redis,
-    stickiness: flags.stickiness,
-    history: flags.history === 'on',
-    ...(flags.pingIntervalMs === undefined ? {} : { pingIntervalMs: flags.pingIntervalMs }),
-    ...(flags.tunnelTimeoutMs === undefined ? {} : { tunnelTimeoutMs: flags.tunnelTimeoutMs }),
-    ...(flags.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: flags.connectTimeoutMs }),
-    ...(flags.drainWindowMs === undefined ? {} : { drainWindowMs: flags.drainWindowMs }),
-  };
-  if (!flags.stack) return fromFlags;
-  const explicit = Object.fromEntries(Object.entries(fromFlags).filter(([key]) => fromCommandLine(key)));
-  return { ...fromFlags, ...settingsFromStack(process.cwd(), flags.stack), ...explicit };
+export function specOfUp(flags: UpFlags): TopologySpec {
+  return specFromFlags(flags, flags.stack ? stackSpec(process.cwd(), flags.stack) : undefined);
 }
 
 /** Builds the command tree (exported for tests of the parsing). */
@@ -71,34 +36,17 @@ export function buildProgram(): Command {
     .description('WebSocket scaling lab: local topology, faults, experiments and reports')
     .showHelpAfterError();
 
-  program
+  const up = program
     .command('up')
-    .description('start Redis, the replicas and the proxies on 127.0.0.1 (foreground: Ctrl-C stops all)')
-    .addOption(new Option('--proxy <proxy>', 'proxy in front').choices(PROXY_CHOICES).default('haproxy'))
-    .option('--replicas <n>', 'service replicas', integer(1, 16), 2)
-    .addOption(
-      new Option('--redis <mode>', 'one Redis or a 6-node cluster').choices(REDIS_MODES).default('single'),
-    )
-    .addOption(
-      new Option('--stickiness <mode>', 'proxy stickiness').choices(STICKINESS_MODES).default('none'),
-    )
-    .addOption(
-      new Option('--history <on|off>', 'per-room history for resume').choices(['on', 'off']).default('on'),
-    )
-    .option('--ping-interval-ms <ms>', 'server ping interval (0 = none)', integer(0, 3_600_000))
-    .option(
-      '--tunnel-timeout-ms <ms>',
-      'proxy idle timeout of WebSocket connections',
-      integer(1_000, 86_400_000),
-    )
-    .option('--connect-timeout-ms <ms>', 'proxy connect timeout to a replica', integer(100, 60_000))
-    .option('--drain-window-ms <ms>', 'replica drain window on SIGTERM', integer(0, 600_000))
-    .option('--stack <name>', 'read the settings from Pulumi.<name>.yaml (what `pulumi up` deploys)')
+    .description('start Redis, the replicas and the proxies on 127.0.0.1 (foreground: Ctrl-C stops all)');
+  // One flag per spec key the lab reads (spec/README.md lists them with default and range).
+  for (const option of specOptions()) up.addOption(option);
+  up.option('--stack <name>', 'read the settings from Pulumi.<name>.yaml (what `pulumi up` deploys)')
     .option('-d, --detach', 'start in the background and return; stop with `wslab down`')
     .addOption(new Option('--supervised').hideHelp())
-    .action(async (flags: UpFlags, command: Command) => {
+    .action(async (flags: UpFlags) => {
       const dir = labDir();
-      const settings = settingsFromFlags(flags, (key) => command.getOptionValueSource(key) === 'cli');
+      const spec = specOfUp(flags);
       if (flags.detach) {
         const state = await upDetached(dir, process.argv.slice(2), fileURLToPath(import.meta.url));
         process.stdout.write(
@@ -106,7 +54,7 @@ export function buildProgram(): Command {
         );
         return;
       }
-      await upForeground(dir, settings, flags.supervised === true);
+      await upForeground(dir, spec, flags.supervised === true);
     });
 
   program

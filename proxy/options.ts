@@ -162,6 +162,19 @@ export const PROXY_DEFAULTS = {
   limits: { fdLimit: 20_000, fdReserve: 200, workers: 2 } satisfies ProxyLimits,
 } as const;
 
+/**
+ * Ranges of the proxy settings a deployment chooses (the topology spec's proxy keys import them).
+ * Narrower than what `validateProxyOptions` accepts: they are what a sane deployment uses, while
+ * tests of the renderers may go below them.
+ */
+export const PROXY_RANGES = {
+  connectMs: { min: 100, max: 60_000 },
+  clientMs: { min: 1_000, max: 86_400_000 },
+  serverMs: { min: 1_000, max: 86_400_000 },
+  tunnelMs: { min: 1_000, max: 86_400_000 },
+  workers: { min: 1, max: 64 },
+} as const;
+
 /** Error code per bad option (tests assert codes; the message is exact and says how to fix it). */
 export type ProxyOptionsErrorCode =
   | 'no_backends'
@@ -326,8 +339,9 @@ export function validateProxyOptions(options: ProxyOptions): void {
     );
   }
   const limits = options.limits;
-  if (!Number.isInteger(limits.workers) || limits.workers < 1 || limits.workers > 64) {
-    fail('bad_limits', `limits.workers: ${limits.workers} must be an integer 1..64`);
+  const workers = PROXY_RANGES.workers;
+  if (!Number.isInteger(limits.workers) || limits.workers < workers.min || limits.workers > workers.max) {
+    fail('bad_limits', `limits.workers: ${limits.workers} must be an integer ${workers.min}..${workers.max}`);
   }
   if (!Number.isInteger(limits.fdReserve) || limits.fdReserve < 16) {
     fail('bad_limits', `limits.fdReserve: ${limits.fdReserve} must be an integer >= 16`);

@@ -3,14 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PROXY_DEFAULTS } from '../proxy/options.js';
+import { SPEC_DEFAULTS } from './fields.js';
+import { README_PATH, specTable, tableCells } from './readme-table.js';
 import {
   checkSecret,
   parseConfigMap,
   readStackFile,
   resolveStackConfig,
-  SECRET_KEYS,
-  STACK_CONFIG_KEYS,
-  STACK_DEFAULTS,
   StackConfigError,
   stackFilePath,
 } from './stack-config.js';
@@ -40,14 +39,14 @@ describe('readStackFile: the example stacks', () => {
       httpPort: 8080,
       statsPort: 8404,
       publishAddress: '127.0.0.1',
-      redisHostPort: undefined,
     });
+    expect(stack.redisHostPort).toBeUndefined();
   });
 
   it('reads Pulumi.nginx.yaml', () => {
     const stack = readStackFile(stackFilePath(repoRoot, 'nginx'));
     expect(stack).toMatchObject({ proxy: 'nginx', stickiness: 'room', replicas: 3, redisMode: 'cluster' });
-    expect(stack.images.nginx).toBe('nginx:1.26-bookworm');
+    expect(stack.nginxImage).toBe('nginx:1.26-bookworm');
   });
 
   it('reads Pulumi.single-redis.yaml', () => {
@@ -80,7 +79,7 @@ describe('readStackFile: the example stacks', () => {
 describe('parseConfigMap', () => {
   it('fills every unset key from the defaults, proxy ones from the shared proxy defaults', () => {
     const stack = parseConfigMap({ 'wslab:proxy': 'nginx' });
-    expect(stack).toEqual({ proxy: 'nginx', redisHostPort: undefined, ...STACK_DEFAULTS });
+    expect(stack).toEqual({ ...SPEC_DEFAULTS, proxy: 'nginx' });
     expect(stack.stickiness).toBe(PROXY_DEFAULTS.stickiness);
     expect(stack.proxyTunnelTimeoutMs).toBe(PROXY_DEFAULTS.timeouts.tunnelMs);
   });
@@ -173,14 +172,14 @@ describe('parseConfigMap', () => {
       'wslab:proxy': 'haproxy',
       'wslab:redisImage': `mirror.local:5000/redis:7.4@${digest}`,
     });
-    expect(stack.images.redis).toBe(`mirror.local:5000/redis:7.4@${digest}`);
+    expect(stack.redisImage).toBe(`mirror.local:5000/redis:7.4@${digest}`);
   });
 });
 
 describe('resolveStackConfig (what the Pulumi program calls with config.get values)', () => {
   it('treats undefined (unset) values as defaults', () => {
     expect(resolveStackConfig({ proxy: 'haproxy', replicas: undefined }).replicas).toBe(
-      STACK_DEFAULTS.replicas,
+      SPEC_DEFAULTS.replicas,
     );
   });
 
@@ -191,32 +190,11 @@ describe('resolveStackConfig (what the Pulumi program calls with config.get valu
   });
 });
 
-describe('infra/README.md config table', () => {
-  const rows = new Map(
-    [...readFileSync(`${repoRoot}infra/README.md`, 'utf8').matchAll(/^\| `(\w+)`\s*\| ([^|]+?)\s*\|/gm)].map(
-      (match) => [match[1]!, match[2]!.replaceAll('`', '')],
-    ),
-  );
-
-  it('documents every key with the default the parser applies', () => {
-    const images = {
-      nodeImage: 'node',
-      redisImage: 'redis',
-      haproxyImage: 'haproxy',
-      nginxImage: 'nginx',
-      appImage: 'app',
-    };
-    for (const key of STACK_CONFIG_KEYS) {
-      let expected: string;
-      if (key === 'proxy') expected = '(required)';
-      else if (key === 'redisHostPort') expected = '(unset)';
-      else if (key in images) expected = STACK_DEFAULTS.images[images[key as keyof typeof images] as 'node'];
-      else if (key === 'history') expected = STACK_DEFAULTS.history ? 'on' : 'off';
-      else expected = String(STACK_DEFAULTS[key as keyof typeof STACK_DEFAULTS]);
-      expect(rows.get(key), key).toBe(expected);
-    }
-    for (const key of SECRET_KEYS) expect(rows.has(key), key).toBe(true);
-    expect(rows.size).toBe(STACK_CONFIG_KEYS.length + SECRET_KEYS.length);
+describe('spec/README.md key table', () => {
+  it('is the table generated from the schema (regenerate: npx tsx spec/readme-table.ts)', () => {
+    const cells = tableCells(readFileSync(README_PATH, 'utf8'));
+    expect(cells).toEqual(tableCells(specTable()));
+    expect(cells.length).toBeGreaterThan(30);
   });
 });
 

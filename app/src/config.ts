@@ -37,7 +37,7 @@ export interface Config {
   publishApiKey: string | undefined;
   authJwtSecret: string | undefined;
   allowedOrigins: string[] | undefined;
-  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  logLevel: LogLevel;
 }
 
 /** Thrown by `loadConfig` with one line per bad value. */
@@ -50,9 +50,64 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
+/** An integer setting of the service: its one default and its inclusive range. */
+export interface IntegerSetting {
+  readonly default: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+/**
+ * Every integer setting of the service by env name: the one place its default and range live.
+ * The topology spec (spec/) imports these rather than copying them.
+ */
+export const SERVICE_INTEGER_SETTINGS = {
+  /** 0 = any free port. */
+  PORT: { default: 8080, min: 0, max: 65535 },
+  HISTORY_SIZE: { default: 1000, min: 1, max: 10_000_000 },
+  HISTORY_TTL_S: { default: 3600, min: 1, max: 31_536_000 },
+  HISTORY_REPLICA_ACKS: { default: BUS_DEFAULTS.replicaAcks, min: 0, max: 5 },
+  // Below the bus's bound for one Redis operation, so a slow WAIT ends as "not confirmed".
+  HISTORY_REPLICA_ACK_TIMEOUT_MS: {
+    default: BUS_DEFAULTS.replicaAckTimeoutMs,
+    min: 1,
+    max: BUS_DEFAULTS.operationTimeoutMs - 1,
+  },
+  /** 0 = no pings. */
+  PING_INTERVAL_MS: { default: 25_000, min: 0, max: 3_600_000 },
+  MAX_FRAME_BYTES: { default: 65_536, min: 64, max: 16_777_216 },
+  MAX_ROOMS_PER_CONNECTION: { default: 100, min: 1, max: 100_000 },
+  PUBLISH_RATE_PER_S: { default: 50, min: 1, max: 1_000_000 },
+  PUBLISH_BURST: { default: 100, min: 1, max: 1_000_000 },
+  SEND_BUFFER_MAX_BYTES: { default: 1_048_576, min: 1024, max: 1_073_741_824 },
+  DRAIN_WINDOW_MS: { default: 10_000, min: 0, max: 600_000 },
+  HANDSHAKE_TIMEOUT_MS: { default: 10_000, min: 100, max: 600_000 },
+} as const satisfies Record<string, IntegerSetting>;
+export type ServiceIntegerSetting = keyof typeof SERVICE_INTEGER_SETTINGS;
+
+export const BUS_MODES = ['memory', 'single', 'cluster', 'broadcast'] as const;
+export const HISTORY_SWITCH = ['on', 'off'] as const;
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Defaults of the service's enumerated settings (the integer ones are in SERVICE_INTEGER_SETTINGS). */
+export const SERVICE_DEFAULTS = {
+  BUS_MODE: 'single',
+  HISTORY: 'on',
+  LOG_LEVEL: 'info',
+} as const satisfies { BUS_MODE: BusMode; HISTORY: 'on' | 'off'; LOG_LEVEL: LogLevel };
+
+/** Minimum lengths of the secret settings (the stack parser checks secrets against these). */
+export const SERVICE_SECRET_MIN_LENGTH = {
+  REDIS_PASSWORD: 1,
+  PUBLISH_API_KEY: 16,
+  AUTH_JWT_SECRET: 32,
+} as const;
+
 // Each variable gets its own small schema so that a bad value produces exactly one
 // message naming the variable, the expectation and the value received.
-function integer(name: string, fallback: number, min: number, max: number) {
+function integer(name: ServiceIntegerSetting) {
+  const { default: fallback, min, max } = SERVICE_INTEGER_SETTINGS[name];
   const message = `${name} must be an integer from ${min} to ${max}`;
   return z
     .string()
@@ -109,7 +164,7 @@ const envSchema = z.object({
     .string()
     .optional()
     .transform((raw) => (raw === undefined || raw === '' ? '127.0.0.1' : raw)),
-  PORT: integer('PORT', 8080, 0, 65535),
+  PORT: integer('PORT'),
   INSTANCE_ID: z
     .string()
     .optional()
@@ -124,7 +179,7 @@ const envSchema = z.object({
       }
       return raw;
     }),
-  BUS_MODE: oneOf('BUS_MODE', ['memory', 'single', 'cluster', 'broadcast'] as const, 'single'),
+  BUS_MODE: oneOf('BUS_MODE', BUS_MODES, SERVICE_DEFAULTS.BUS_MODE),
   REDIS_URL: z
     .string()
     .optional()
@@ -154,28 +209,22 @@ const envSchema = z.object({
       }
       return nodes;
     }),
-  REDIS_PASSWORD: optionalText('REDIS_PASSWORD', 1),
-  HISTORY: oneOf('HISTORY', ['on', 'off'] as const, 'on'),
-  HISTORY_SIZE: integer('HISTORY_SIZE', 1000, 1, 10_000_000),
-  HISTORY_TTL_S: integer('HISTORY_TTL_S', 3600, 1, 31_536_000),
-  HISTORY_REPLICA_ACKS: integer('HISTORY_REPLICA_ACKS', BUS_DEFAULTS.replicaAcks, 0, 5),
-  // Below the bus's bound for one Redis operation, so a slow WAIT ends as "not confirmed".
-  HISTORY_REPLICA_ACK_TIMEOUT_MS: integer(
-    'HISTORY_REPLICA_ACK_TIMEOUT_MS',
-    BUS_DEFAULTS.replicaAckTimeoutMs,
-    1,
-    BUS_DEFAULTS.operationTimeoutMs - 1,
-  ),
-  PING_INTERVAL_MS: integer('PING_INTERVAL_MS', 25_000, 0, 3_600_000),
-  MAX_FRAME_BYTES: integer('MAX_FRAME_BYTES', 65_536, 64, 16_777_216),
-  MAX_ROOMS_PER_CONNECTION: integer('MAX_ROOMS_PER_CONNECTION', 100, 1, 100_000),
-  PUBLISH_RATE_PER_S: integer('PUBLISH_RATE_PER_S', 50, 1, 1_000_000),
-  PUBLISH_BURST: integer('PUBLISH_BURST', 100, 1, 1_000_000),
-  SEND_BUFFER_MAX_BYTES: integer('SEND_BUFFER_MAX_BYTES', 1_048_576, 1024, 1_073_741_824),
-  DRAIN_WINDOW_MS: integer('DRAIN_WINDOW_MS', 10_000, 0, 600_000),
-  HANDSHAKE_TIMEOUT_MS: integer('HANDSHAKE_TIMEOUT_MS', 10_000, 100, 600_000),
-  PUBLISH_API_KEY: optionalText('PUBLISH_API_KEY', 16),
-  AUTH_JWT_SECRET: optionalText('AUTH_JWT_SECRET', 32),
+  REDIS_PASSWORD: optionalText('REDIS_PASSWORD', SERVICE_SECRET_MIN_LENGTH.REDIS_PASSWORD),
+  HISTORY: oneOf('HISTORY', HISTORY_SWITCH, SERVICE_DEFAULTS.HISTORY),
+  HISTORY_SIZE: integer('HISTORY_SIZE'),
+  HISTORY_TTL_S: integer('HISTORY_TTL_S'),
+  HISTORY_REPLICA_ACKS: integer('HISTORY_REPLICA_ACKS'),
+  HISTORY_REPLICA_ACK_TIMEOUT_MS: integer('HISTORY_REPLICA_ACK_TIMEOUT_MS'),
+  PING_INTERVAL_MS: integer('PING_INTERVAL_MS'),
+  MAX_FRAME_BYTES: integer('MAX_FRAME_BYTES'),
+  MAX_ROOMS_PER_CONNECTION: integer('MAX_ROOMS_PER_CONNECTION'),
+  PUBLISH_RATE_PER_S: integer('PUBLISH_RATE_PER_S'),
+  PUBLISH_BURST: integer('PUBLISH_BURST'),
+  SEND_BUFFER_MAX_BYTES: integer('SEND_BUFFER_MAX_BYTES'),
+  DRAIN_WINDOW_MS: integer('DRAIN_WINDOW_MS'),
+  HANDSHAKE_TIMEOUT_MS: integer('HANDSHAKE_TIMEOUT_MS'),
+  PUBLISH_API_KEY: optionalText('PUBLISH_API_KEY', SERVICE_SECRET_MIN_LENGTH.PUBLISH_API_KEY),
+  AUTH_JWT_SECRET: optionalText('AUTH_JWT_SECRET', SERVICE_SECRET_MIN_LENGTH.AUTH_JWT_SECRET),
   ALLOWED_ORIGINS: z
     .string()
     .optional()
@@ -191,11 +240,7 @@ const envSchema = z.object({
       }
       return origins;
     }),
-  LOG_LEVEL: oneOf(
-    'LOG_LEVEL',
-    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const,
-    'info',
-  ),
+  LOG_LEVEL: oneOf('LOG_LEVEL', LOG_LEVELS, SERVICE_DEFAULTS.LOG_LEVEL),
 });
 
 /**

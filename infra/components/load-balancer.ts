@@ -3,8 +3,9 @@ import * as pulumi from '@pulumi/pulumi';
 import { renderHaproxyConfig } from '../../haproxy/render.js';
 import { renderNginxConfig } from '../../nginx/render.js';
 import { type ProxyOptionsInput, resolveProxyOptions } from '../../proxy/options.js';
-import type { ProxyKind } from '../../spec/stack-config.js';
-import { CONTAINER_PROXY } from '../proxy-input.js';
+import type { ComponentResources, ProxyKind } from '../../spec/topology.js';
+import { containerLimits } from '../container-limits.js';
+import { CONTAINER_PROXY } from '../container-proxy.js';
 
 export interface LoadBalancerArgs {
   kind: ProxyKind;
@@ -23,6 +24,8 @@ export interface LoadBalancerArgs {
   statsHostPort: number;
   /** Host address both published ports bind to. */
   publishAddress: string;
+  /** CPU and memory caps of the proxy container; unset = uncapped. */
+  resources?: ComponentResources;
 }
 
 /**
@@ -67,6 +70,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
           args.kind === 'haproxy' ? ['haproxy', '-f', this.configPath] : ['nginx', '-c', this.configPath],
         uploads: [{ file: this.configPath, content: this.config, permissions: '0644' }],
         ulimits: [{ name: 'nofile', soft: resolved.limits.fdLimit, hard: resolved.limits.fdLimit }],
+        ...containerLimits(args.resources),
         ports: [
           { internal: this.listenPort, external: args.httpHostPort, ip: args.publishAddress },
           { internal: this.statsPort, external: args.statsHostPort, ip: args.publishAddress },

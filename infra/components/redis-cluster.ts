@@ -1,6 +1,7 @@
 import * as docker from '@pulumi/docker';
 import * as pulumi from '@pulumi/pulumi';
-import type { RedisMode } from '../../spec/stack-config.js';
+import type { ComponentResources, RedisMode } from '../../spec/topology.js';
+import { containerLimits } from '../container-limits.js';
 
 export interface RedisClusterArgs {
   /** `cluster`: 3 masters + 3 replicas and a one-shot `redis-cli --cluster create`; `single`: one server. */
@@ -22,6 +23,8 @@ export interface RedisClusterArgs {
    * promoted. Default 2000 ms, as in the local lab (runtime/redis.ts).
    */
   nodeTimeoutMs?: number;
+  /** CPU and memory caps of each Redis node container; unset = uncapped. */
+  resources?: ComponentResources;
 }
 
 /** Port every Redis node listens on inside its container. */
@@ -78,6 +81,7 @@ export class RedisCluster extends pulumi.ComponentResource {
             uploads: [{ file: CONFIG_PATH, content: config, permissions: '0644' }],
             // redis-cli reads REDISCLI_AUTH, so the health check needs no password on its command line.
             envs: [pulumi.interpolate`REDISCLI_AUTH=${pulumi.secret(args.password)}`],
+            ...containerLimits(args.resources),
             healthcheck: {
               tests: ['CMD-SHELL', 'redis-cli ping | grep -q PONG'],
               interval: '2s',

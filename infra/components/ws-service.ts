@@ -1,6 +1,8 @@
 import * as docker from '@pulumi/docker';
 import * as pulumi from '@pulumi/pulumi';
 import type { ProxyBackend } from '../../proxy/options.js';
+import type { ComponentResources } from '../../spec/topology.js';
+import { containerLimits } from '../container-limits.js';
 
 export interface WsServiceArgs {
   /** Number of replicas (containers) of the service. */
@@ -16,8 +18,13 @@ export interface WsServiceArgs {
   networkName: pulumi.Input<string>;
   /** Container names are `${containerPrefix}-app-<i>` (1-based); they are the proxy's backend hosts. */
   containerPrefix: string;
-  /** Service environment shared by every replica (contracts: HOST, PORT, BUS_MODE, …); may hold secrets. */
-  env: Record<string, pulumi.Input<string>>;
+  /**
+   * The service environment of one replica (spec/replica-env.ts, given the backend's host and
+   * SERVICE_PORT); may hold secrets.
+   */
+  envOf: (backend: ProxyBackend) => Record<string, pulumi.Input<string>>;
+  /** CPU and memory caps of each replica container; unset = uncapped. */
+  resources?: ComponentResources;
   /** The service's DRAIN_WINDOW_MS: Docker waits this long plus a margin before SIGKILL. */
   drainWindowMs: number;
 }
@@ -72,10 +79,8 @@ export class WsService extends pulumi.ComponentResource {
       host: `${args.containerPrefix}-app-${index + 1}`,
       port: SERVICE_PORT,
     }));
-    const sharedEnv = Object.entries({ ...args.env, HOST: '0.0.0.0', PORT: String(SERVICE_PORT) });
-
     this.containers = this.backends.map((backend) => {
-      const envs = [...sharedEnv, ['INSTANCE_ID', backend.host] as const].map(
+      const envs = Object.entries(args.envOf(backend)).map(
         ([key, value]) => pulumi.interpolate`${key}=${value}`,
       );
       return new docker.Container(
@@ -86,6 +91,7 @@ export class WsService extends pulumi.ComponentResource {
           // The image ID (repoDigest of a local build): a rebuilt image replaces the containers.
           image: this.image.repoDigest,
           envs,
+          ...containerLimits(args.resources),
           healthcheck: {
             tests: HEALTHCHECK_COMMAND,
             interval: '5s',

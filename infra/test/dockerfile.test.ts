@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { STACK_DEFAULTS } from '../../spec/stack-config.js';
+import { SPEC_DEFAULTS } from '../../spec/fields.js';
 import { HEALTHCHECK_COMMAND } from '../components/ws-service.js';
 import { execForm, type Instruction, parseDockerfile } from './dockerfile.js';
 import { REPO_ROOT } from './harness.js';
@@ -35,7 +35,7 @@ describe('app/Dockerfile (static)', () => {
     const image = arg!.args.slice('NODE_IMAGE='.length);
     expect(image).toMatch(/^node:\d+\.\d+\.\d+-bookworm-slim(@sha256:[a-f0-9]{64})?$/);
     // The Pulumi program passes the same default as the build arg.
-    expect(image).toBe(STACK_DEFAULTS.images.node);
+    expect(image).toBe(SPEC_DEFAULTS.nodeImage);
     const froms = instructions.filter((i) => i.keyword === 'FROM');
     for (const from of froms) expect(from.args).toMatch(/^\$\{NODE_IMAGE\} AS \w+$/);
   });

@@ -3,8 +3,9 @@ import * as pulumi from '@pulumi/pulumi';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { renderHaproxyConfig } from '../../haproxy/render.js';
 import { renderNginxConfig } from '../../nginx/render.js';
+import { proxyInput } from '../../spec/proxy-input.js';
 import { parseConfigMap, type StackConfig } from '../../spec/stack-config.js';
-import { CONTAINER_PROXY, stackProxyInput } from '../proxy-input.js';
+import { CONTAINER_PROXY } from '../container-proxy.js';
 import {
   envMap,
   MOCK_REDIS_PASSWORD,
@@ -129,8 +130,8 @@ export function stackSuite(
       };
       expect(resolve(build.context)).toBe(resolve(REPO_ROOT));
       expect(resolve(build.dockerfile)).toBe(resolve(REPO_ROOT, 'app/Dockerfile'));
-      expect(build.args).toEqual({ NODE_IMAGE: stack.images.node });
-      expect(image.inputs).toMatchObject({ imageName: stack.images.app, skipPush: true });
+      expect(build.args).toEqual({ NODE_IMAGE: stack.nodeImage });
+      expect(image.inputs).toMatchObject({ imageName: stack.appImage, skipPush: true });
       for (const replica of replicas()) expect(replica.inputs.image).toBe(`sha256:${image.name}-digest`);
     });
 
@@ -188,7 +189,7 @@ export function stackSuite(
     });
 
     it('uploads exactly the shared renderer output for the same options', () => {
-      const input = stackProxyInput(stack, {
+      const input = proxyInput(stack, {
         backends: Array.from({ length: expected.replicas }, (_, i) => ({
           id: `app-${i + 1}`,
           host: `${prefix}-app-${i + 1}`,
@@ -222,7 +223,9 @@ export function stackSuite(
 
     it('uses the configured (official by default) images', () => {
       const refs = run.byType(TYPES.remoteImage).map((image) => image.inputs.name);
-      expect(refs.sort()).toEqual([stack.images[expected.proxy], stack.images.redis].sort());
+      expect(refs.sort()).toEqual(
+        [expected.proxy === 'haproxy' ? stack.haproxyImage : stack.nginxImage, stack.redisImage].sort(),
+      );
     });
 
     it('exports the WebSocket and stats URLs', () => {

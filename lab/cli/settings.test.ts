@@ -1,10 +1,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Command } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
-import { resolveTopologyOptions } from '../topology/options.js';
+import { resolveTopologySpec } from '../../spec/topology.js';
+import { planTopology } from '../topology/plan.js';
+import { specFromFlags, specOptions } from './spec-flags.js';
 import { type LabState, readLabState, removeLabState, statePath, writeLabState } from './state.js';
-import { settingsFromStack } from './up.js';
+import { stackSpec } from './up.js';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'wslab-state-'));
@@ -12,41 +15,46 @@ const dir = mkdtempSync(join(tmpdir(), 'wslab-state-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('up --stack', () => {
-  it('runs locally what the haproxy stack deploys', () => {
-    const settings = settingsFromStack(REPO, 'haproxy');
-    expect(settings).toMatchObject({
+  it('runs locally what the haproxy stack deploys, every timeout included', () => {
+    const spec = stackSpec(REPO, 'haproxy');
+    expect(spec).toMatchObject({
       proxy: 'haproxy',
       stickiness: 'cookie',
       replicas: 3,
-      redis: 'cluster',
+      redisMode: 'cluster',
       history: true,
+      historySize: 1000,
+      historyTtlS: 3600,
       pingIntervalMs: 25_000,
-      tunnelTimeoutMs: 60_000,
-      connectTimeoutMs: 2_000,
+      proxyTunnelTimeoutMs: 60_000,
+      proxyConnectTimeoutMs: 2_000,
+      proxyClientTimeoutMs: 30_000,
+      proxyServerTimeoutMs: 30_000,
       drainWindowMs: 10_000,
     });
-    expect(settings.replicaEnv).toEqual({ HISTORY_SIZE: '1000', HISTORY_TTL_S: '3600' });
-    // every stack maps onto valid lab options
+    // the client/server timeouts reach the proxy the lab renders (they were dropped before the spec)
+    expect(planTopology(spec).proxy.timeouts).toMatchObject({ clientMs: 30_000, serverMs: 30_000 });
+    // every stack is a valid lab plan
     for (const stack of ['haproxy', 'nginx', 'single-redis']) {
-      expect(() => resolveTopologyOptions({ ...settingsFromStack(REPO, stack), dir })).not.toThrow();
+      expect(planTopology(stackSpec(REPO, stack)).replicas).toBeGreaterThan(0);
     }
   });
 
   it('names the missing stack file', () => {
-    expect(() => settingsFromStack(REPO, 'nope')).toThrow(/Pulumi\.nope\.yaml/);
+    expect(() => stackSpec(REPO, 'nope')).toThrow(/Pulumi\.nope\.yaml/);
   });
 });
 
-describe('topology options', () => {
+describe('topology spec', () => {
   it('merges defaults once and rejects bad combinations with one message', () => {
-    expect(resolveTopologyOptions({ dir })).toMatchObject({ proxy: 'haproxy', replicas: 2, redis: 'single' });
-    expect(() => resolveTopologyOptions({ dir, redis: 'single', busMode: 'cluster' })).toThrow(
-      'busMode cluster needs redis cluster',
+    expect(resolveTopologySpec({})).toMatchObject({ proxy: 'haproxy', replicas: 2, redisMode: 'single' });
+    expect(() => resolveTopologySpec({ redisMode: 'cluster', fanout: 'broadcast' })).toThrow(
+      'fanout broadcast runs on a single Redis; set redisMode single',
     );
-    expect(() => resolveTopologyOptions({ dir, redis: 'cluster', busMode: 'broadcast' })).toThrow(
-      'busMode broadcast runs on a single Redis',
-    );
-    expect(() => resolveTopologyOptions({ dir, replicas: 0 })).toThrow(/replicas/);
+    expect(() => resolveTopologySpec({ replicas: 0 })).toThrow(/replicas/);
+    // one range for replicas in the lab and in Pulumi
+    expect(resolveTopologySpec({ replicas: 20 }).replicas).toBe(20);
+    expect(() => resolveTopologySpec({ replicas: 33 })).toThrow(/replicas/);
   });
 });
 
@@ -76,29 +84,40 @@ describe('state.json', () => {
   });
 });
 
-describe('up flags with --stack', () => {
-  it('takes the stack file over flag defaults, and explicit flags over the stack file', async () => {
-    const { settingsFromFlags } = await import('../cli.js');
-    const flags = {
-      proxy: 'nginx' as const,
+describe('up flags', () => {
+  const parse = (args: string[]) => {
+    const command = new Command('up').exitOverride();
+    for (const option of specOptions()) command.addOption(option);
+    command.configureOutput({ writeErr: () => undefined });
+    return command.parse(args, { from: 'user' }).opts();
+  };
+
+  it('take the stack file over the spec defaults, and explicit flags over the stack file', () => {
+    const spec = specFromFlags(
+      parse(['--replicas', '1', '--tunnel-timeout-ms', '45000']),
+      stackSpec(REPO, 'haproxy'),
+    );
+    expect(spec).toMatchObject({
+      proxy: 'haproxy',
+      redisMode: 'cluster',
+      stickiness: 'cookie',
       replicas: 1,
-      redis: 'single' as const,
-      stickiness: 'none' as const,
-      history: 'on' as const,
-      stack: 'haproxy',
-    };
-    const cwd = process.cwd();
-    process.chdir(REPO);
-    try {
-      const settings = settingsFromFlags(flags, (key) => key === 'replicas');
-      expect(settings).toMatchObject({
-        proxy: 'haproxy',
-        redis: 'cluster',
-        stickiness: 'cookie',
-        replicas: 1,
-      });
-    } finally {
-      process.chdir(cwd);
-    }
+      proxyTunnelTimeoutMs: 45_000,
+    });
+  });
+
+  it('use the spec defaults when neither gives a value', () => {
+    expect(specFromFlags(parse(['--redis', 'cluster', '--history', 'off']))).toEqual(
+      resolveTopologySpec({ redisMode: 'cluster', history: false }),
+    );
+  });
+
+  it('reject a bad value with the range of the spec', () => {
+    expect(() => parse(['--replicas', '33'])).toThrow(
+      'argument \'33\' is invalid. --replicas must be an integer from 1 to 32, got "33"',
+    );
+    expect(() => parse(['--redis', 'sentinel'])).toThrow(
+      '--redis must be one of single|cluster, got "sentinel"',
+    );
   });
 });

@@ -2,28 +2,19 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { waitFor } from '../../runtime/wait-for.js';
-import { readStackFile, stackFilePath } from '../../spec/stack-config.js';
-import type { TopologyOptionsInput } from '../topology/options.js';
+import { readStackFile, type StackConfig, stackFilePath } from '../../spec/stack-config.js';
+import type { TopologySpec } from '../../spec/topology.js';
 import { Topology } from '../topology/topology.js';
 import { down } from './down.js';
 import { isAlive } from './pids.js';
 import { type LabState, readLabState, removeLabState, writeLabState } from './state.js';
 
-/** The topology settings of a Pulumi stack file, so `up --stack <name>` runs locally what Pulumi deploys. */
-export function settingsFromStack(projectDir: string, stack: string): Omit<TopologyOptionsInput, 'dir'> {
-  const config = readStackFile(stackFilePath(projectDir, stack));
-  return {
-    proxy: config.proxy,
-    stickiness: config.stickiness,
-    replicas: config.replicas,
-    redis: config.redisMode,
-    history: config.history,
-    pingIntervalMs: config.pingIntervalMs,
-    drainWindowMs: config.drainWindowMs,
-    tunnelTimeoutMs: config.proxyTunnelTimeoutMs,
-    connectTimeoutMs: config.proxyConnectTimeoutMs,
-    replicaEnv: { HISTORY_SIZE: String(config.historySize), HISTORY_TTL_S: String(config.historyTtlS) },
-  };
+/**
+ * The spec of a Pulumi stack file, through the same parser the Pulumi program uses, so
+ * `up --stack <name>` runs locally what Pulumi deploys (Docker-only keys aside: spec/README.md).
+ */
+export function stackSpec(projectDir: string, stack: string): StackConfig {
+  return readStackFile(stackFilePath(projectDir, stack));
 }
 
 /** state.json for a running topology. */
@@ -34,8 +25,8 @@ export function stateOf(topology: Topology, detached: boolean, ready: boolean): 
     detached,
     startedAt: new Date().toISOString(),
     ready,
-    dir: topology.options.dir,
-    settings: { ...topology.options },
+    dir: topology.dir,
+    settings: { ...topology.spec },
     components: topology.components(),
     urls: topology.urls(),
     publishApiKey: topology.publishApiKey,
@@ -62,11 +53,7 @@ export function describeUp(state: LabState): string {
  * SIGINT/SIGTERM (Ctrl-C), then stops everything. A crash of this process
  * still kills the children (ManagedProcess's exit hook).
  */
-export async function upForeground(
-  dir: string,
-  settings: Omit<TopologyOptionsInput, 'dir'>,
-  detached: boolean,
-): Promise<void> {
+export async function upForeground(dir: string, spec: TopologySpec, detached: boolean): Promise<void> {
   const existing = readLabState(dir);
   if (existing && isAlive(existing.supervisorPid) && existing.supervisorPid !== process.pid) {
     throw new Error(`a lab is already up (pid ${existing.supervisorPid}); run \`wslab down\` first`);
@@ -81,7 +68,7 @@ export async function upForeground(
     }
   }
   mkdirSync(dir, { recursive: true });
-  const topology = await Topology.start({ ...settings, dir });
+  const topology = await Topology.start({ ...spec, dir });
   let stopping: Promise<void> | undefined;
   const shutdown = (exitCode: number) => {
     stopping ??= (async () => {

@@ -30,7 +30,7 @@ export const failoverRedis: Experiment = {
         await withTopology(
           context,
           `failover-redis-history-${history ? 'on' : 'off'}`,
-          { proxy: 'none', replicas, redis: 'cluster', history },
+          { proxy: 'none', replicas, redisMode: 'cluster', history },
           async (topology) => {
             context.progress.phase(`run ${label}: kill a master at ${killAtMs} ms`);
             return measureRun({

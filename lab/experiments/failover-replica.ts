@@ -1,7 +1,7 @@
 import type { Stickiness } from '../../proxy/options.js';
+import type { ProxyKind } from '../../spec/topology.js';
 import { busiestReplica, killReplica } from '../faults/faults.js';
 import type { RunResultInput } from '../report/schema.js';
-import type { ProxyKind } from '../topology/options.js';
 import {
   describeCounts,
   describePlacement,
@@ -51,7 +51,7 @@ export const failoverReplica: Experiment = {
         await withTopology(
           context,
           `failover-${combo.proxy}-${combo.stickiness}`,
-          { proxy: combo.proxy, replicas, redis: 'single', stickiness: combo.stickiness, history: true },
+          { proxy: combo.proxy, replicas, redisMode: 'single', stickiness: combo.stickiness, history: true },
           async (topology) => {
             context.progress.phase(`run ${label}: kill the busiest replica at ${killAtMs} ms`);
             return measureRun({

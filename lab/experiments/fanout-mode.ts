@@ -39,9 +39,10 @@ export const fanoutMode: Experiment = {
         {
           proxy: 'none',
           replicas: replicaSteps[0]!,
-          redis: mode === 'cluster' ? 'cluster' : 'single',
-          busMode: mode,
-          replicaEnv: { PUBLISH_RATE_PER_S: '200', PUBLISH_BURST: '400' },
+          redisMode: mode === 'cluster' ? 'cluster' : 'single',
+          fanout: mode === 'broadcast' ? 'broadcast' : 'per-room',
+          publishRatePerS: 200,
+          publishBurst: 400,
         },
         async (topology) => {
           for (const replicas of replicaSteps) {

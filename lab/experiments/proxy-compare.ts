@@ -25,7 +25,7 @@ export const proxyCompare: Experiment = {
     const runs = await withTopology(
       context,
       'proxy-compare',
-      { proxy: 'both', replicas, redis: 'single', stickiness: 'none' },
+      { proxy: 'both', replicas, redisMode: 'single', stickiness: 'none' },
       async (topology) => {
         const targets: { label: string; urls: string[] }[] = [
           { label: 'direct', urls: topology.urls().direct },

@@ -57,10 +57,11 @@ export const scale: Experiment = {
       {
         proxy: 'haproxy',
         replicas: 1,
-        redis: 'single',
+        redisMode: 'single',
         stickiness: 'none',
         // the rising load must not be capped by the per-connection publish limit
-        replicaEnv: { PUBLISH_RATE_PER_S: '1000', PUBLISH_BURST: '2000' },
+        publishRatePerS: 1000,
+        publishBurst: 2000,
       },
       async (topology) => {
         const measured: RunResultInput[] = [];

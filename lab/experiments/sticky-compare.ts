@@ -29,7 +29,7 @@ export const stickyCompare: Experiment = {
     const runs = await withTopology(
       context,
       'sticky',
-      { proxy: 'haproxy', replicas, redis: 'single', stickiness: 'none' },
+      { proxy: 'haproxy', replicas, redisMode: 'single', stickiness: 'none' },
       async (topology) => {
         const measured: RunResultInput[] = [];
         for (const mode of modes) {

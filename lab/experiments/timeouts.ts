@@ -1,8 +1,8 @@
+import type { ProxyKind } from '../../spec/topology.js';
 import { holdIdleConnections } from '../load/idle-clients.js';
 import type { RunResultInput } from '../report/schema.js';
 import { summarize } from '../report/stats.js';
 import { ResourceSampler } from '../sampler/sampler.js';
-import type { ProxyKind } from '../topology/options.js';
 import type { Experiment } from './experiment.js';
 import { withTopology } from './experiment.js';
 
@@ -26,7 +26,14 @@ export const timeouts: Experiment = {
       await withTopology(
         context,
         `timeouts-ping-${pingIntervalMs}`,
-        { proxy: 'both', replicas: 2, redis: 'single', tunnelTimeoutMs, pingIntervalMs },
+        {
+          proxy: 'both',
+          replicas: 2,
+          redisMode: 'single',
+          stickiness: 'none',
+          proxyTunnelTimeoutMs: tunnelTimeoutMs,
+          pingIntervalMs,
+        },
         async (topology) => {
           for (const kind of ['haproxy', 'nginx'] as ProxyKind[]) {
             const label = `${kind}, ${pings}`;

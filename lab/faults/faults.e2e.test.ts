@@ -45,6 +45,8 @@ describe('replica and proxy faults (HAProxy, 3 replicas, single Redis)', () => {
       dir: join(root, 'single'),
       proxy: 'haproxy',
       replicas: 3,
+      stickiness: 'none',
+      proxyWorkers: 1,
       drainWindowMs: 500,
     });
   });
@@ -168,7 +170,7 @@ describe('Redis master failover (6-node cluster)', () => {
       dir: join(root, 'cluster'),
       proxy: 'none',
       replicas: 1,
-      redis: 'cluster',
+      redisMode: 'cluster',
     });
   });
   afterAll(async () => topology.stop());

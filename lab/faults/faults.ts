@@ -1,7 +1,7 @@
 import { roomKeys } from '../../app/src/contracts/redis-keys.js';
 import { waitFor } from '../../runtime/wait-for.js';
+import type { ProxyKind } from '../../spec/topology.js';
 import { fetchText, metricValue } from '../collect/prometheus.js';
-import type { ProxyKind } from '../topology/options.js';
 import type { Topology } from '../topology/topology.js';
 
 /** What a fault did, for the run's event list and the report. */

@@ -1,21 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Stickiness } from '../../proxy/options.js';
+import type { ProxyBackend } from '../../proxy/options.js';
 import { startHaproxy } from '../../runtime/haproxy.js';
 import type { ManagedProcess } from '../../runtime/managed-process.js';
 import { startNginx } from '../../runtime/nginx.js';
 import type { LabProxyOptions, RunningProxy as ProcessProxy } from '../../runtime/running-proxy.js';
-import type { ProxyKind } from './options.js';
-
-/** What the topology asks of a proxy: its backends and the knobs the lab varies. */
-export interface ProxyConfig {
-  dir: string;
-  backends: { id: string; host: string; port: number }[];
-  stickiness: Stickiness;
-  tunnelTimeoutMs?: number;
-  connectTimeoutMs?: number;
-}
+import type { ProxySettings } from '../../spec/proxy-input.js';
+import type { ProxyKind } from '../../spec/topology.js';
 
 /** A running HAProxy or Nginx in front of the replicas. */
 export interface RunningProxy {
@@ -30,26 +22,23 @@ export interface RunningProxy {
   readonly logPath: string;
   /** The proxy process module's handle (worker pids, options…). */
   readonly handle: ProcessProxy;
-  /** Re-renders the config (new backends) and reloads without dropping open connections. */
-  reload(config: ProxyConfig): Promise<void>;
+  /** Re-renders the config (new backends, settings) and reloads without dropping open connections. */
+  reload(settings: ProxySettings, backends: ProxyBackend[]): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** The shared proxy options for the lab's knobs; everything else keeps the renderer defaults. */
-function labProxyOptions(config: ProxyConfig, socketDir: string): LabProxyOptions {
-  const timeouts: NonNullable<LabProxyOptions['timeouts']> = {};
-  if (config.tunnelTimeoutMs !== undefined) {
-    timeouts.tunnelMs = config.tunnelTimeoutMs;
-    // the options require tunnel >= client-fin: shrink client-fin with a short tunnel
-    timeouts.clientFinMs = Math.min(5_000, config.tunnelTimeoutMs);
-  }
-  if (config.connectTimeoutMs !== undefined) timeouts.connectMs = config.connectTimeoutMs;
+/**
+ * The launcher's options: the spec's proxy settings (spec/proxy-input.ts) plus the lab's placement.
+ * Listen and stats ports are free ones picked at start, the run dir is `<dir>/<kind>`.
+ */
+export function labProxyOptions(
+  settings: ProxySettings,
+  backends: ProxyBackend[],
+  socketDir: string,
+): LabProxyOptions {
   return {
-    backends: config.backends,
-    stickiness: config.stickiness,
-    timeouts,
-    // one worker: this is a 2-core machine shared with the replicas, Redis and the load
-    limits: { workers: 1 },
+    ...settings,
+    backends,
     // unix socket paths are limited to ~100 bytes: keep them out of deep run dirs
     paths: {
       adminSocketPath: join(socketDir, 'admin.sock'),
@@ -59,15 +48,20 @@ function labProxyOptions(config: ProxyConfig, socketDir: string): LabProxyOption
 }
 
 /** Starts `kind` with a config rendered by the shared renderer and waits until it accepts connections. */
-export async function startProxy(kind: ProxyKind, config: ProxyConfig): Promise<RunningProxy> {
+export async function startProxy(
+  kind: ProxyKind,
+  dir: string,
+  settings: ProxySettings,
+  backends: ProxyBackend[],
+): Promise<RunningProxy> {
   const start = kind === 'haproxy' ? startHaproxy : startNginx;
   const socketDir = mkdtempSync(join(tmpdir(), `wslab-${kind}-`));
   const removeSockets = () => rmSync(socketDir, { recursive: true, force: true });
   let handle: ProcessProxy;
   try {
     handle = await start({
-      dir: join(config.dir, kind),
-      options: labProxyOptions(config, socketDir),
+      dir: join(dir, kind),
+      options: labProxyOptions(settings, backends, socketDir),
       name: kind,
     });
   } catch (error) {
@@ -89,7 +83,7 @@ export async function startProxy(kind: ProxyKind, config: ProxyConfig): Promise<
       return handle.process.logPath;
     },
     handle,
-    reload: (next) => handle.reload(labProxyOptions(next, socketDir)),
+    reload: (next, nextBackends) => handle.reload(labProxyOptions(next, nextBackends, socketDir)),
     stop: async () => {
       await handle.stop();
       removeSockets();

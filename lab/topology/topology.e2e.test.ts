@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { liveProcessCount, stopAll } from '../../runtime/managed-process.js';
+import type { TopologySpecInput } from '../../spec/topology.js';
 import {
   alivePids,
   closeSocket,
@@ -11,7 +12,6 @@ import {
   topologyPids,
   topologyPorts,
 } from '../../test-support/lab/helpers.js';
-import type { TopologyOptionsInput } from './options.js';
 import { Topology } from './topology.js';
 
 const root = mkdtempSync(join(tmpdir(), 'wslab-topology-'));
@@ -21,13 +21,16 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-const TOPOLOGIES: [string, Omit<TopologyOptionsInput, 'dir'>][] = [
-  ['no proxy, single Redis', { proxy: 'none', replicas: 1, redis: 'single' }],
-  ['HAProxy, 2 replicas', { proxy: 'haproxy', replicas: 2, redis: 'single', stickiness: 'cookie' }],
-  ['Nginx, history off', { proxy: 'nginx', replicas: 1, redis: 'single', history: false }],
+const TOPOLOGIES: [string, TopologySpecInput][] = [
+  ['no proxy, single Redis', { proxy: 'none', replicas: 1, redisMode: 'single' }],
+  ['HAProxy, 2 replicas', { proxy: 'haproxy', replicas: 2, redisMode: 'single', stickiness: 'cookie' }],
+  [
+    'Nginx, history off',
+    { proxy: 'nginx', replicas: 1, redisMode: 'single', stickiness: 'none', history: false },
+  ],
   [
     'both proxies on a 6-node Redis Cluster',
-    { proxy: 'both', replicas: 2, redis: 'cluster', stickiness: 'room' },
+    { proxy: 'both', replicas: 2, redisMode: 'cluster', stickiness: 'room' },
   ],
 ];
 
@@ -40,7 +43,7 @@ describe('Topology up/down', () => {
       const pids = await topologyPids(topology);
       const ports = topologyPorts(topology);
       const expectedProcesses =
-        (options.redis === 'cluster' ? 6 : 1) + (options.replicas ?? 0) + topology.proxies.length;
+        (options.redisMode === 'cluster' ? 6 : 1) + (options.replicas ?? 0) + topology.proxies.length;
       expect(topology.components()).toHaveLength(expectedProcesses);
       expect(alivePids(pids)).toEqual(pids);
       expect(await openPorts(ports)).toEqual(ports);

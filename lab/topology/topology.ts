@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ProxyBackend } from '../../proxy/options.js';
 import type { ManagedProcess } from '../../runtime/managed-process.js';
 import { freePort } from '../../runtime/ports.js';
 import {
@@ -10,15 +11,22 @@ import {
   startRedisCluster,
 } from '../../runtime/redis.js';
 import { startReplica } from '../../runtime/replica.js';
-import type { SampledComponent } from '../sampler/sampler.js';
 import {
   type ProxyKind,
-  proxyKinds,
-  resolveTopologyOptions,
-  type TopologyOptions,
-  type TopologyOptionsInput,
-} from './options.js';
-import { type ProxyConfig, type RunningProxy, startProxy } from './proxies.js';
+  resolveTopologySpec,
+  type Stickiness,
+  type TopologySpec,
+  type TopologySpecInput,
+} from '../../spec/topology.js';
+import type { SampledComponent } from '../sampler/sampler.js';
+import { LAB_CLUSTER, type LabPlan, planTopology } from './plan.js';
+import { type RunningProxy, startProxy } from './proxies.js';
+
+/** What starts a topology: a spec (any subset of keys; the rest take their defaults) and where it lives. */
+export type TopologyInput = TopologySpecInput & {
+  /** Where configs, logs and data go (`.lab/` for `wslab up`, a run dir for experiments). */
+  dir: string;
+};
 
 type ReplicaHandle = Awaited<ReturnType<typeof startReplica>>;
 
@@ -53,7 +61,8 @@ export interface ComponentInfo {
  * ManagedProcess so that stopping (or crashing) the lab leaves nothing behind.
  */
 export class Topology {
-  private currentOptions: TopologyOptions;
+  private currentPlan: LabPlan;
+  readonly dir: string;
   readonly publishApiKey: string;
   readonly replicas: ReplicaSlot[] = [];
   readonly proxies: RunningProxy[] = [];
@@ -61,14 +70,16 @@ export class Topology {
   redisCluster: RedisClusterHandle | undefined;
   private nextReplicaNumber = 1;
 
-  private constructor(options: TopologyOptions) {
-    this.currentOptions = options;
+  private constructor(dir: string, spec: TopologySpec) {
+    this.dir = dir;
+    this.currentPlan = planTopology(spec);
     this.publishApiKey = randomBytes(12).toString('hex');
   }
 
   /** Starts everything and resolves once every part is ready; on failure stops what did start. */
-  static async start(input: TopologyOptionsInput): Promise<Topology> {
-    const topology = new Topology(resolveTopologyOptions(input));
+  static async start(input: TopologyInput): Promise<Topology> {
+    const { dir, ...spec } = input;
+    const topology = new Topology(dir, resolveTopologySpec(spec));
     try {
       await topology.startAll();
       return topology;
@@ -78,72 +89,59 @@ export class Topology {
     }
   }
 
-  /** The settings in force (stickiness changes with setStickiness). */
-  get options(): TopologyOptions {
-    return this.currentOptions;
+  /** The spec in force (stickiness changes with setStickiness). */
+  get spec(): TopologySpec {
+    return this.currentPlan.spec;
+  }
+
+  /** What this topology starts for its spec (spec/ mappings; placement added here). */
+  get plan(): LabPlan {
+    return this.currentPlan;
   }
 
   /** Switches every proxy to another stickiness mode (config re-rendered, graceful reload). */
-  async setStickiness(stickiness: TopologyOptions['stickiness']): Promise<void> {
-    this.currentOptions = { ...this.currentOptions, stickiness };
-    for (const proxy of this.proxies) await proxy.reload(this.proxyConfig());
+  async setStickiness(stickiness: Stickiness): Promise<void> {
+    this.currentPlan = planTopology({ ...this.spec, stickiness });
+    await this.reloadProxies();
   }
 
   get logDir(): string {
-    return join(this.options.dir, 'logs');
-  }
-
-  get busMode(): 'single' | 'cluster' | 'broadcast' {
-    return this.options.busMode ?? this.options.redis;
+    return join(this.dir, 'logs');
   }
 
   private async startAll(): Promise<void> {
     mkdirSync(this.logDir, { recursive: true });
-    const redisDir = join(this.options.dir, 'redis');
-    if (this.options.redis === 'cluster') {
-      this.redisCluster = await startRedisCluster({ dir: redisDir, masters: 3, replicasPerMaster: 1 });
+    const redisDir = join(this.dir, 'redis');
+    if (this.plan.redis.mode === 'cluster') {
+      this.redisCluster = await startRedisCluster({ dir: redisDir, ...LAB_CLUSTER });
     } else {
       this.redisSingle = await startRedis({ dir: redisDir });
     }
     // Replicas start one after another: two cores, and each one compiles TypeScript on start.
-    for (let index = 0; index < this.options.replicas; index += 1) await this.addReplicaProcess();
-    for (const kind of proxyKinds(this.options.proxy)) {
-      this.proxies.push(await startProxy(kind, this.proxyConfig()));
+    for (let index = 0; index < this.plan.replicas; index += 1) await this.addReplicaProcess();
+    for (const kind of this.plan.proxies) {
+      this.proxies.push(await startProxy(kind, this.dir, this.plan.proxy, this.backends()));
     }
   }
 
-  /** The settings a proxy needs: current backends, stickiness, timeouts, its own run dir. */
-  proxyConfig(): ProxyConfig {
-    return {
-      dir: this.options.dir,
-      backends: this.replicas.map((slot) => ({ id: slot.id, host: '127.0.0.1', port: slot.port })),
-      stickiness: this.options.stickiness,
-      ...(this.options.tunnelTimeoutMs === undefined
-        ? {}
-        : { tunnelTimeoutMs: this.options.tunnelTimeoutMs }),
-      ...(this.options.connectTimeoutMs === undefined
-        ? {}
-        : { connectTimeoutMs: this.options.connectTimeoutMs }),
-    };
+  /** The replicas as proxy backends (lab placement: 127.0.0.1 and each slot's port). */
+  backends(): ProxyBackend[] {
+    return this.replicas.map((slot) => ({ id: slot.id, host: '127.0.0.1', port: slot.port }));
   }
 
-  /** The env of one replica: the bus it uses, history, pings, drain and the lab's admin key. */
+  private async reloadProxies(): Promise<void> {
+    for (const proxy of this.proxies) await proxy.reload(this.plan.proxy, this.backends());
+  }
+
+  /** The env of one replica: the spec's mapping, with this slot's port, Redis and the lab's admin key. */
   replicaEnv(id: string, port: number): Record<string, string> {
-    const env: Record<string, string> = {
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      INSTANCE_ID: id,
-      BUS_MODE: this.busMode,
-      HISTORY: this.options.history ? 'on' : 'off',
-      PING_INTERVAL_MS: String(this.options.pingIntervalMs),
-      DRAIN_WINDOW_MS: String(this.options.drainWindowMs),
-      PUBLISH_API_KEY: this.publishApiKey,
-      LOG_LEVEL: 'warn',
-      ...this.options.replicaEnv,
-    };
-    if (this.redisCluster) env.REDIS_CLUSTER_NODES = this.redisCluster.seeds.join(',');
-    if (this.redisSingle) env.REDIS_URL = this.redisSingle.url;
-    return env;
+    return this.plan.replicaEnv({
+      port,
+      instanceId: id,
+      ...(this.redisSingle ? { redisUrl: this.redisSingle.url } : {}),
+      ...(this.redisCluster ? { redisClusterNodes: this.redisCluster.seeds } : {}),
+      publishApiKey: this.publishApiKey,
+    });
   }
 
   private async addReplicaProcess(): Promise<ReplicaSlot> {
@@ -192,14 +190,14 @@ export class Topology {
   /** Scale out: one more replica, then every proxy reloaded with the new backend list. */
   async addReplica(): Promise<ReplicaSlot> {
     const slot = await this.addReplicaProcess();
-    for (const proxy of this.proxies) await proxy.reload(this.proxyConfig());
+    await this.reloadProxies();
     return slot;
   }
 
   /** Reloads one proxy (same backends): the fault "reload a proxy". */
   async reloadProxy(kind: ProxyKind): Promise<RunningProxy> {
     const proxy = this.proxy(kind);
-    await proxy.reload(this.proxyConfig());
+    await proxy.reload(this.plan.proxy, this.backends());
     return proxy;
   }
 

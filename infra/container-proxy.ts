@@ -1,0 +1,25 @@
+/** Container-side ports and paths (fixed inside the container; host ports come from the stack). */
+export const CONTAINER_PROXY = {
+  listenPort: 8080,
+  statsPort: 8404,
+  haproxy: {
+    configPath: '/usr/local/etc/haproxy/haproxy.cfg',
+    // Owned by the image's unprivileged `haproxy` user, so pid file and sockets can live here.
+    paths: {
+      runDir: '/var/lib/haproxy',
+      pidFile: '/var/lib/haproxy/haproxy.pid',
+      adminSocketPath: '/var/lib/haproxy/admin.sock',
+      masterSocketPath: '/var/lib/haproxy/master.sock',
+    },
+  },
+  nginx: {
+    configPath: '/etc/nginx/nginx.conf',
+    // /var/cache/nginx exists in the official image (temp dirs go under it); logs go to Docker.
+    paths: {
+      runDir: '/var/cache/nginx',
+      pidFile: '/var/run/nginx.pid',
+      errorLogPath: '/dev/stderr',
+      accessLogPath: '/dev/stdout',
+    },
+  },
+} as const;

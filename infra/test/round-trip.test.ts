@@ -1,0 +1,211 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { stringify as toYaml } from 'yaml';
+import { renderHaproxyConfig } from '../../haproxy/render.js';
+import { stackSpec } from '../../lab/cli/up.js';
+import { planTopology } from '../../lab/topology/plan.js';
+import { renderNginxConfig } from '../../nginx/render.js';
+import { specField } from '../../spec/fields.js';
+import { proxyInput } from '../../spec/proxy-input.js';
+import { STACK_CONFIG_KEYS, type StackConfigKey } from '../../spec/stack-config.js';
+import { runProgram, stackFileConfig, TYPES } from './harness.js';
+
+/**
+ * The round trip of every stack key: a changed valid value changes what `wslab up --stack`
+ * would start (the lab's plan: counts, replica env, rendered proxy config, resources) and what
+ * the Pulumi program declares (every recorded resource input), and a bad value gives the same
+ * single error line on both paths. Docker-only keys (published ports, images) must change
+ * Pulumi and leave the lab's plan alone: the lab runs local binaries on free loopback ports.
+ */
+const BASE_STACK = 'single-redis';
+const base = stackFileConfig(BASE_STACK);
+
+/** A changed, valid value per key (relative to Pulumi.single-redis.yaml). */
+const CHANGED: Partial<Record<StackConfigKey, string>> = {
+  proxy: 'nginx',
+  stickiness: 'room',
+  replicas: '20',
+  redisMode: 'cluster',
+  fanout: 'broadcast',
+  history: 'off',
+  historySize: '501',
+  historyTtlS: '601',
+  historyReplicaAcks: '1',
+  historyReplicaAckTimeoutMs: '150',
+  pingIntervalMs: '20000',
+  drainWindowMs: '4000',
+  maxFrameBytes: '32768',
+  maxRoomsPerConnection: '50',
+  publishRatePerS: '60',
+  publishBurst: '120',
+  sendBufferMaxBytes: '2097152',
+  handshakeTimeoutMs: '5000',
+  logLevel: 'warn',
+  proxyConnectTimeoutMs: '1500',
+  proxyClientTimeoutMs: '31000',
+  proxyServerTimeoutMs: '32000',
+  proxyTunnelTimeoutMs: '90000',
+  proxyWorkers: '3',
+  httpPort: '9090',
+  statsPort: '9494',
+  publishAddress: '0.0.0.0',
+  redisHostPort: '6390',
+  nodeImage: 'node:22.11.0-bookworm-slim',
+  redisImage: 'redis:7.2-bookworm',
+  haproxyImage: 'haproxy:3.0-bookworm',
+  nginxImage: 'nginx:1.27-bookworm',
+  appImage: 'wslab-app:next',
+  replicaCpuCores: '0.5',
+  replicaMemoryMiB: '256',
+  redisCpuCores: '0.25',
+  redisMemoryMiB: '128',
+  proxyCpuCores: '1',
+  proxyMemoryMiB: '64',
+};
+
+/** Keys whose change shows only in another setting: compared on a base with these values. */
+const CONTEXT: Partial<Record<StackConfigKey, Record<string, string>>> = {
+  // the base stack runs HAProxy; the Nginx image matters once the proxy is Nginx
+  nginxImage: { 'wslab:proxy': 'nginx' },
+};
+
+/** A bad value per field kind that has no range to go outside of. */
+const BAD: Record<string, string> = { switch: 'maybe', text: 'Not An Image!' };
+
+const scratch = mkdtempSync(join(tmpdir(), 'wslab-round-trip-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** `wslab up --stack <name>` on a stack file with `config`: what the lab would start. */
+function labPlanOf(name: string, config: Record<string, string>): string {
+  writeFileSync(join(scratch, `Pulumi.${name}.yaml`), toYaml({ config }));
+  const plan = planTopology(stackSpec(scratch, name));
+  const backends = Array.from({ length: plan.replicas }, (_, i) => ({
+    id: `r${i + 1}`,
+    host: '127.0.0.1',
+    port: 41_001 + i,
+  }));
+  const configs = plan.proxies.map((kind) => {
+    const input = proxyInput(plan.spec, {
+      backends,
+      listen: { host: '127.0.0.1', port: 40_000 },
+      stats: { host: '127.0.0.1', port: 40_001 },
+      paths: { runDir: '/run/lab' },
+    });
+    return kind === 'haproxy' ? renderHaproxyConfig(input) : renderNginxConfig(input);
+  });
+  const env = plan.replicaEnv({
+    port: 41_001,
+    instanceId: 'r1',
+    ...(plan.redis.mode === 'cluster'
+      ? { redisClusterNodes: ['127.0.0.1:7000'] }
+      : { redisUrl: 'redis://127.0.0.1:6379' }),
+  });
+  return JSON.stringify({
+    redis: plan.redis,
+    replicas: plan.replicas,
+    proxies: plan.proxies,
+    resources: plan.resources,
+    env,
+    configs,
+  });
+}
+
+/** What the Pulumi program declares for `config`: every resource with its inputs. */
+async function pulumiPlanOf(name: string, config: Record<string, string>): Promise<string> {
+  vi.resetModules();
+  const run = await runProgram(name, config);
+  return JSON.stringify(run.resources.map((r) => [r.type, r.name, r.inputs, r.dependencies]));
+}
+
+/** The error line each path reports for `config` (the message without its `in <source>` head). */
+function labError(name: string, config: Record<string, string>): string[] {
+  try {
+    labPlanOf(name, config);
+  } catch (error) {
+    return (error as Error).message
+      .split('\n')
+      .slice(1)
+      .map((line) => line.trim());
+  }
+  throw new Error('the lab accepted the config');
+}
+
+async function pulumiError(name: string, config: Record<string, string>): Promise<string[]> {
+  try {
+    await pulumiPlanOf(name, config);
+  } catch (error) {
+    return (error as Error).message
+      .split('\n')
+      .slice(1)
+      .map((line) => line.trim());
+  }
+  throw new Error('the Pulumi program accepted the config');
+}
+
+describe(`round trip of every stack key (base Pulumi.${BASE_STACK}.yaml)`, () => {
+  let baseLab: string;
+  let basePulumi: string;
+  beforeAll(async () => {
+    baseLab = labPlanOf('base', base);
+    basePulumi = await pulumiPlanOf('base', base);
+  });
+
+  it('covers every key, and the base plans are deterministic', async () => {
+    expect(Object.keys(CHANGED).sort()).toEqual([...STACK_CONFIG_KEYS].sort());
+    expect(labPlanOf('base', base)).toBe(baseLab);
+    expect(await pulumiPlanOf('base', base)).toBe(basePulumi);
+  });
+
+  it.each(STACK_CONFIG_KEYS)(
+    '%s: a changed value changes the lab plan and the Pulumi resources',
+    async (key) => {
+      const context = CONTEXT[key];
+      const before = { ...base, ...context };
+      const changed = { ...before, [`wslab:${key}`]: CHANGED[key]! };
+      expect(changed[`wslab:${key}`]).not.toBe(before[`wslab:${key}`]);
+      const labBefore = context === undefined ? baseLab : labPlanOf('base', before);
+      const pulumiBefore = context === undefined ? basePulumi : await pulumiPlanOf('base', before);
+      const lab = labPlanOf('base', changed);
+      const pulumi = await pulumiPlanOf('base', changed);
+      expect(pulumi, 'Pulumi resources').not.toBe(pulumiBefore);
+      if (specField(key).meta.scope === 'docker') expect(lab, 'lab plan (Docker-only key)').toBe(labBefore);
+      else expect(lab, 'lab plan').not.toBe(labBefore);
+    },
+  );
+
+  it.each(STACK_CONFIG_KEYS)(
+    '%s: a bad value gives the same single error line on both paths',
+    async (key) => {
+      const field = specField(key);
+      const bad = BAD[field.kind] ?? (field.kind === 'enum' ? 'bogus' : 'lots');
+      const config = { ...base, [`wslab:${key}`]: bad };
+      const fromLab = labError('bad', config);
+      expect(fromLab).toHaveLength(1);
+      expect(fromLab[0]).toMatch(new RegExp(`^wslab:${key} .*"${bad}"`));
+      expect(await pulumiError('bad', config)).toEqual(fromLab);
+    },
+  );
+});
+
+describe('resources become container limits', () => {
+  it('caps each component it names, and only those', async () => {
+    vi.resetModules();
+    const run = await runProgram('limits', {
+      ...base,
+      'wslab:replicaCpuCores': '0.5',
+      'wslab:replicaMemoryMiB': '256',
+      'wslab:proxyMemoryMiB': '64',
+    });
+    const containers = run.byType(TYPES.container);
+    const named = (pattern: RegExp) => containers.filter((c) => pattern.test(c.inputs.name as string));
+    const limits = (c: (typeof containers)[number]) => [c.inputs.cpus, c.inputs.memory, c.inputs.memorySwap];
+    expect(named(/-app-\d+$/).map(limits)).toEqual([
+      ['0.5', 256, 256],
+      ['0.5', 256, 256],
+    ]);
+    expect(named(/-haproxy$/).map(limits)).toEqual([[undefined, 64, 64]]);
+    expect(named(/-redis-\d+$/).map(limits)).toEqual([[undefined, undefined, undefined]]);
+  });
+});

@@ -1,0 +1,119 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { renderHaproxyConfig } from '../../haproxy/render.js';
+import { stackSpec } from '../../lab/cli/up.js';
+import { planTopology } from '../../lab/topology/plan.js';
+import { labProxyOptions } from '../../lab/topology/proxies.js';
+import { renderNginxConfig } from '../../nginx/render.js';
+import type { ProxyOptions } from '../../proxy/options.js';
+import { prepareProxyOptions } from '../../runtime/proxy-launch.js';
+import { proxySettings } from '../../spec/proxy-input.js';
+import type { StackConfig } from '../../spec/stack-config.js';
+import { CONTAINER_PROXY } from '../container-proxy.js';
+import { REPO_ROOT, runProgram, stackFileConfig, TYPES } from './harness.js';
+
+/**
+ * The same stack file gives the same proxy config in the lab (`wslab up --stack`) and in Pulumi:
+ * the spec and the placement-free renderer input are deeply equal, and the two rendered texts
+ * are byte-for-byte equal once placement (backend addresses and ids, listen addresses, file
+ * paths, where access logs go) is replaced by the same tokens on both sides.
+ */
+const scratch = mkdtempSync(join(tmpdir(), 'wslab-same-config-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** Placement of one side: what each token stands for there (longest text replaced first). */
+type Placement = [text: string, token: string][];
+
+function substitute(text: string, placement: Placement): string {
+  let out = text;
+  for (const [from, token] of [...placement].sort((a, b) => b[0].length - a[0].length)) {
+    out = out.replace(
+      new RegExp(`(?<![\\w.-])${from.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w-])`, 'g'),
+      token,
+    );
+  }
+  // Access logs: off in the lab (CPU on a shared 2-core machine), to stdout under Docker.
+  return out.replace(/^(\s*access_log) .*;$/m, '$1 <access-log>;');
+}
+
+function placementOf(options: ProxyOptions, backendIds: string[]): Placement {
+  const placement: Placement = [
+    [`${options.listen.host}:${options.listen.port}`, '<listen>'],
+    [`${options.stats.host}:${options.stats.port}`, '<stats>'],
+    [String(options.stats.port), '<stats-port>'],
+    [String(options.listen.port), '<listen-port>'],
+  ];
+  for (const [key, value] of Object.entries(options.paths)) {
+    if (typeof value === 'string') placement.push([value, `<${key}>`]);
+  }
+  options.backends.forEach((backend, index) => {
+    placement.push([`${backend.host}:${backend.port}`, `<backend-${index + 1}>`]);
+    placement.push([backendIds[index]!, `<id-${index + 1}>`]);
+  });
+  return placement;
+}
+
+describe.each(['haproxy', 'nginx', 'single-redis'])(
+  'stack %s: one proxy config in the lab and in Pulumi',
+  (name) => {
+    it('has the same spec, the same renderer input and the same rendered text', async () => {
+      // The lab: what `wslab up --stack <name>` plans and hands its proxy launcher.
+      const labSpec = stackSpec(REPO_ROOT, name);
+      const plan = planTopology(labSpec);
+      const [kind] = plan.proxies;
+      expect(plan.proxies).toEqual([labSpec.proxy]);
+      const labBackends = Array.from({ length: plan.replicas }, (_, i) => ({
+        id: `r${i + 1}`,
+        host: '127.0.0.1',
+        port: 41_001 + i,
+      }));
+      const labDir = join(scratch, name);
+      const labOptions = await prepareProxyOptions(
+        join(labDir, kind!),
+        labProxyOptions(plan.proxy, labBackends, join(labDir, 'sockets')),
+      );
+      const labText = kind === 'haproxy' ? renderHaproxyConfig(labOptions) : renderNginxConfig(labOptions);
+
+      // Pulumi: the program under mocks with the same stack file.
+      vi.resetModules();
+      const run = await runProgram(name, stackFileConfig(name));
+      const deployed = run.outputs.deployedSpec as StackConfig;
+      expect(deployed).toEqual(labSpec);
+      expect(proxySettings(deployed)).toEqual(plan.proxy);
+      const container = run.byType(TYPES.container).find((c) => c.inputs.name === `wslab-${name}-${kind}`)!;
+      const pulumiText = (container.inputs.uploads as { content: string }[])[0]!.content;
+      const pulumiOptions = {
+        ...labOptions,
+        listen: { host: '0.0.0.0', port: CONTAINER_PROXY.listenPort },
+        stats: { host: '0.0.0.0', port: CONTAINER_PROXY.statsPort },
+        backends: labBackends.map((_, i) => ({
+          id: `app-${i + 1}`,
+          host: `wslab-${name}-app-${i + 1}`,
+          port: 8080,
+        })),
+        paths: { ...labOptions.paths, ...CONTAINER_PROXY[kind!].paths },
+      } as ProxyOptions;
+
+      const labTokens = substitute(
+        labText,
+        placementOf(
+          labOptions,
+          labBackends.map((b) => b.id),
+        ),
+      );
+      const pulumiTokens = substitute(
+        pulumiText,
+        placementOf(
+          pulumiOptions,
+          pulumiOptions.backends.map((b) => b.id),
+        ),
+      );
+      expect(pulumiTokens).toBe(labTokens);
+      // Not vacuous: the shared text carries the stack's stickiness and timeouts.
+      expect(labTokens).toContain(String(labSpec.proxyTunnelTimeoutMs / 1000));
+      expect(labTokens).not.toContain('127.0.0.1:41001');
+    });
+  },
+);

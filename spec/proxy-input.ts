@@ -1,0 +1,52 @@
+import {
+  PROXY_DEFAULTS,
+  type ProxyBackend,
+  type ProxyListen,
+  type ProxyOptionsInput,
+  type ProxyPaths,
+} from '../proxy/options.js';
+import type { TopologySpec } from './topology.js';
+
+/** Where a proxy runs: the parts of its options that differ between Docker and the local lab. */
+export interface ProxyPlacement {
+  backends: ProxyBackend[];
+  listen: ProxyListen;
+  stats: ProxyListen;
+  paths: Partial<ProxyPaths> & { runDir: string };
+}
+
+/** The placement-free part of the renderers' input: what the spec decides. */
+export type ProxySettings = Omit<ProxyOptionsInput, 'backends' | 'listen' | 'stats' | 'paths'>;
+
+/**
+ * What the spec decides about a proxy: stickiness, timeouts, workers. Identical in the lab and
+ * under Pulumi for the same spec (the byte-for-byte test compares these objects).
+ */
+export function proxySettings(spec: TopologySpec): ProxySettings {
+  return {
+    stickiness: spec.stickiness,
+    timeouts: {
+      connectMs: spec.proxyConnectTimeoutMs,
+      clientMs: spec.proxyClientTimeoutMs,
+      serverMs: spec.proxyServerTimeoutMs,
+      tunnelMs: spec.proxyTunnelTimeoutMs,
+      // The renderers require tunnel >= client-fin: a short tunnel shrinks client-fin with it.
+      clientFinMs: Math.min(PROXY_DEFAULTS.timeouts.clientFinMs, spec.proxyTunnelTimeoutMs),
+    },
+    limits: { workers: spec.proxyWorkers },
+  };
+}
+
+/**
+ * The shared renderers' input for a spec: the one mapping, used by the lab (`Topology`) and the
+ * Pulumi program; placement (backends, listeners, paths) comes from the caller.
+ */
+export function proxyInput(spec: TopologySpec, placement: ProxyPlacement): ProxyOptionsInput {
+  return {
+    ...proxySettings(spec),
+    backends: placement.backends,
+    listen: placement.listen,
+    stats: placement.stats,
+    paths: placement.paths,
+  };
+}

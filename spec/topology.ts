@@ -1,0 +1,255 @@
+import { z } from 'zod';
+import {
+  LOG_LEVELS,
+  SERVICE_DEFAULTS,
+  SERVICE_INTEGER_SETTINGS,
+  type ServiceIntegerSetting,
+} from '../app/src/config.js';
+import { PROXY_DEFAULTS, PROXY_RANGES, STICKINESS_MODES, type Stickiness } from '../proxy/options.js';
+
+/**
+ * The topology spec: every setting of a deployment, each with exactly one default and one
+ * range, in this one zod schema. A Pulumi stack file (spec/stack-config.ts), `wslab up` flags and
+ * each experiment produce it; the lab's local runtime and the Pulumi program consume it.
+ * Service settings take their default and range from app/src/config.ts, proxy settings from
+ * proxy/options.ts: imported, never copied. Keys are flat and are the stack file's keys
+ * (`wslab:<key>`), so an error names the key a user typed. spec/README.md lists every key.
+ */
+
+/** Which proxies front the replicas. `both` and `none` exist in the lab only (Pulumi deploys one). */
+export const PROXY_CHOICES = ['haproxy', 'nginx', 'both', 'none'] as const;
+export type ProxyChoice = (typeof PROXY_CHOICES)[number];
+export const PROXY_KINDS = ['haproxy', 'nginx'] as const;
+export type ProxyKind = (typeof PROXY_KINDS)[number];
+export const REDIS_MODES = ['single', 'cluster'] as const;
+export type RedisMode = (typeof REDIS_MODES)[number];
+/**
+ * How replicas fan out through Redis: per-room channels (sharded pub/sub on a cluster), or the
+ * seed's one general channel, kept as the experiments' baseline (single Redis only).
+ */
+export const FANOUT_MODES = ['per-room', 'broadcast'] as const;
+export type FanoutMode = (typeof FANOUT_MODES)[number];
+export { LOG_LEVELS, STICKINESS_MODES, type Stickiness };
+
+/** Who reads a setting: both runtimes unless it says otherwise. */
+export interface FieldMeta {
+  /** One line for spec/README.md. */
+  description: string;
+  /**
+   * `lab`: only the local runtime reads it; a stack file may not set it.
+   * `docker`: only the Pulumi program reads it (published ports, images); the lab runs local
+   * binaries on free loopback ports and has no flag for it.
+   */
+  scope?: 'lab' | 'docker';
+  /** For text fields: what a valid value looks like (the error says "must be <expectation>"). */
+  expectation?: string;
+}
+
+const integer = (min: number, max: number) => z.number().int().min(min).max(max);
+/** A service setting: default and range from app/src/config.ts. */
+const service = (name: ServiceIntegerSetting, description: string) => {
+  const setting = SERVICE_INTEGER_SETTINGS[name];
+  return integer(setting.min, setting.max)
+    .default(setting.default)
+    .meta({ description: `${description} (service ${name})` } satisfies FieldMeta);
+};
+/** A proxy timeout: default from PROXY_DEFAULTS, range from PROXY_RANGES (proxy/options.ts). */
+const proxyTimeout = (name: 'connectMs' | 'clientMs' | 'serverMs' | 'tunnelMs', description: string) =>
+  integer(PROXY_RANGES[name].min, PROXY_RANGES[name].max)
+    .default(PROXY_DEFAULTS.timeouts[name])
+    .meta({ description } satisfies FieldMeta);
+const port = () => integer(1, 65535);
+// An image reference: [registry[:port]/]repository[:tag][@digest], no whitespace.
+const IMAGE_REF = /^[a-z0-9][a-z0-9._\-/:]*(@sha256:[a-f0-9]{64})?$/;
+const image = (fallback: string, description: string) =>
+  z
+    .string()
+    .regex(IMAGE_REF)
+    .default(fallback)
+    .meta({
+      description,
+      scope: 'docker',
+      expectation: 'an image reference such as redis:7.4',
+    } satisfies FieldMeta);
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+/** CPU and memory caps of one component: unset = uncapped (the default). */
+const cpuCores = (component: string, scope?: 'lab') =>
+  z
+    .number()
+    .min(0.05)
+    .max(64)
+    .optional()
+    .meta({ description: `CPU cores the ${component} may use (unset: uncapped)`, scope } satisfies FieldMeta);
+const memoryMiB = (component: string, scope?: 'lab') =>
+  integer(16, 1_048_576)
+    .optional()
+    .meta({
+      description: `memory cap of the ${component} in MiB (unset: uncapped)`,
+      scope,
+    } satisfies FieldMeta);
+
+/** The schema without the cross-field rules (spec/stack-config.ts checks fields one by one). */
+export const topologySpecFields = z.object({
+  proxy: z
+    .enum(PROXY_CHOICES)
+    .default('haproxy')
+    .meta({ description: 'proxy in front of the replicas (a stack file: haproxy or nginx, required)' }),
+  stickiness: z
+    .enum(STICKINESS_MODES)
+    .default(PROXY_DEFAULTS.stickiness)
+    .meta({ description: 'how a client is pinned to a replica' }),
+  replicas: integer(1, 32).default(2).meta({ description: 'service replicas behind the proxy' }),
+  redisMode: z
+    .enum(REDIS_MODES)
+    .default('single')
+    .meta({ description: 'one Redis server, or a 6-node Redis Cluster (sharded pub/sub)' }),
+  fanout: z
+    .enum(FANOUT_MODES)
+    .default('per-room')
+    .meta({ description: 'per-room channels, or the one general channel (baseline; single Redis only)' }),
+  history: z
+    .boolean()
+    .default(SERVICE_DEFAULTS.HISTORY === 'on')
+    .meta({ description: 'per-room capped stream for resume after reconnect (service HISTORY)' }),
+  historySize: service('HISTORY_SIZE', 'entries kept per room stream'),
+  historyTtlS: service('HISTORY_TTL_S', 'idle room streams expire after this'),
+  historyReplicaAcks: service('HISTORY_REPLICA_ACKS', 'Redis replicas that confirm each stored publish'),
+  historyReplicaAckTimeoutMs: service(
+    'HISTORY_REPLICA_ACK_TIMEOUT_MS',
+    'how long that confirmation may take',
+  ),
+  pingIntervalMs: service('PING_INTERVAL_MS', 'server ping interval, 0 = none; below the tunnel timeout'),
+  drainWindowMs: service('DRAIN_WINDOW_MS', 'how long a replica spends closing its clients on SIGTERM'),
+  maxFrameBytes: service('MAX_FRAME_BYTES', 'largest client frame'),
+  maxRoomsPerConnection: service('MAX_ROOMS_PER_CONNECTION', 'rooms one connection may join'),
+  publishRatePerS: service('PUBLISH_RATE_PER_S', 'publishes per second per connection'),
+  publishBurst: service('PUBLISH_BURST', 'publish burst per connection'),
+  sendBufferMaxBytes: service('SEND_BUFFER_MAX_BYTES', 'per-socket send buffer before a 1013 close'),
+  handshakeTimeoutMs: service('HANDSHAKE_TIMEOUT_MS', 'an unfinished HTTP upgrade is dropped after this'),
+  logLevel: z
+    .enum(LOG_LEVELS)
+    .default(SERVICE_DEFAULTS.LOG_LEVEL)
+    .meta({ description: 'service log level (service LOG_LEVEL)' }),
+  proxyConnectTimeoutMs: proxyTimeout('connectMs', 'proxy: TCP connect to a replica'),
+  proxyClientTimeoutMs: proxyTimeout('clientMs', 'proxy: client inactivity before the upgrade'),
+  proxyServerTimeoutMs: proxyTimeout('serverMs', 'proxy: server inactivity before the upgrade'),
+  proxyTunnelTimeoutMs: proxyTimeout('tunnelMs', 'proxy: idle timeout of an upgraded (WebSocket) connection'),
+  proxyWorkers: integer(PROXY_RANGES.workers.min, PROXY_RANGES.workers.max)
+    .default(PROXY_DEFAULTS.limits.workers)
+    .meta({ description: 'HAProxy threads / Nginx worker processes' }),
+  httpPort: port()
+    .default(8080)
+    .meta({
+      description: 'host port of the proxy WebSocket/HTTP listener',
+      scope: 'docker',
+    } satisfies FieldMeta),
+  statsPort: port()
+    .default(PROXY_DEFAULTS.statsPort)
+    .meta({
+      description: 'host port of the proxy stats/metrics listener',
+      scope: 'docker',
+    } satisfies FieldMeta),
+  publishAddress: z.string().regex(IPV4).default('127.0.0.1').meta({
+    description: 'host address the published ports bind to',
+    scope: 'docker',
+    expectation: 'an IPv4 address such as 127.0.0.1 or 0.0.0.0',
+  }),
+  redisHostPort: port()
+    .optional()
+    .meta({
+      description: 'host port for Redis node 0 (unset: Redis stays private)',
+      scope: 'docker',
+    } satisfies FieldMeta),
+  nodeImage: image('node:20.20.2-bookworm-slim', 'base image of app/Dockerfile (build arg NODE_IMAGE)'),
+  redisImage: image('redis:7.4-bookworm', 'Redis image'),
+  haproxyImage: image('haproxy:2.8-bookworm', 'HAProxy image'),
+  nginxImage: image('nginx:1.26-bookworm', 'Nginx image'),
+  appImage: image('wslab-app:dev', 'name given to the locally built service image'),
+  replicaCpuCores: cpuCores('replica'),
+  replicaMemoryMiB: memoryMiB('replica'),
+  redisCpuCores: cpuCores('Redis node'),
+  redisMemoryMiB: memoryMiB('Redis node'),
+  proxyCpuCores: cpuCores('proxy'),
+  proxyMemoryMiB: memoryMiB('proxy'),
+  loadCpuCores: cpuCores('load generator', 'lab'),
+  loadMemoryMiB: memoryMiB('load generator', 'lab'),
+});
+
+export type TopologySpecKey = keyof typeof topologySpecFields.shape;
+export const TOPOLOGY_SPEC_KEYS = Object.keys(topologySpecFields.shape) as TopologySpecKey[];
+
+/** The cross-field rules, one message per broken rule; `name` spells a key (`wslab:` in stack files). */
+export function combinationProblems(
+  spec: z.output<typeof topologySpecFields>,
+  name: (key: TopologySpecKey) => string = (key) => key,
+): string[] {
+  const problems: string[] = [];
+  if (spec.httpPort === spec.statsPort) {
+    problems.push(`${name('statsPort')} must differ from ${name('httpPort')} (${spec.httpPort})`);
+  }
+  if (spec.pingIntervalMs >= spec.proxyTunnelTimeoutMs) {
+    problems.push(
+      `${name('pingIntervalMs')} (${spec.pingIntervalMs}) must be below ${name('proxyTunnelTimeoutMs')} (${spec.proxyTunnelTimeoutMs}), or the proxy drops idle sockets between pings`,
+    );
+  }
+  if (spec.fanout === 'broadcast' && spec.redisMode !== 'single') {
+    problems.push(`${name('fanout')} broadcast runs on a single Redis; set ${name('redisMode')} single`);
+  }
+  if (spec.historyReplicaAcks > 0 && !spec.history) {
+    problems.push(`${name('historyReplicaAcks')} needs ${name('history')} on`);
+  }
+  return problems;
+}
+
+export const topologySpecSchema = topologySpecFields.superRefine((spec, context) => {
+  for (const message of combinationProblems(spec)) context.addIssue({ code: 'custom', message });
+});
+
+/** What producers write: any subset of keys; everything else takes its one default. */
+export type TopologySpecInput = z.input<typeof topologySpecSchema>;
+/** Every setting resolved. */
+export type TopologySpec = z.output<typeof topologySpecSchema>;
+
+/** Thrown with one line per bad value. */
+export class TopologySpecError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid topology spec:\n  ${problems.join('\n  ')}`);
+    this.name = 'TopologySpecError';
+  }
+}
+
+/** Merges the defaults (once, here) and checks every value and rule; throws a TopologySpecError. */
+export function resolveTopologySpec(input: TopologySpecInput = {}): TopologySpec {
+  const parsed = topologySpecSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  throw new TopologySpecError(
+    parsed.error.issues.map((issue) =>
+      issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message,
+    ),
+  );
+}
+
+/** The proxies a choice starts. */
+export function proxyKinds(choice: ProxyChoice): ProxyKind[] {
+  if (choice === 'both') return ['haproxy', 'nginx'];
+  if (choice === 'none') return [];
+  return [choice];
+}
+
+/** The service's BUS_MODE for a spec. */
+export function busModeOf(
+  spec: Pick<TopologySpec, 'fanout' | 'redisMode'>,
+): 'single' | 'cluster' | 'broadcast' {
+  return spec.fanout === 'broadcast' ? 'broadcast' : spec.redisMode;
+}
+
+/** CPU and memory caps of one component (both undefined = uncapped). */
+export interface ComponentResources {
+  cpuCores: number | undefined;
+  memoryMiB: number | undefined;
+}
+export type Component = 'replica' | 'redis' | 'proxy' | 'load';
+
+export function resourcesOf(spec: TopologySpec, component: Component): ComponentResources {
+  return { cpuCores: spec[`${component}CpuCores`], memoryMiB: spec[`${component}MemoryMiB`] };
+}
