@@ -10,6 +10,7 @@ import * as docker from '@pulumi/docker';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
 import { checkSecret, resolveStackConfig, type SecretKey, STACK_CONFIG_KEYS } from '../spec/stack-config.js';
+import { stackAddressPlan } from './components/addresses.js';
 import { LoadBalancer } from './components/load-balancer.js';
 import { RedisCluster } from './components/redis-cluster.js';
 import { WsService } from './components/ws-service.js';
@@ -38,9 +39,15 @@ const authJwtSecret = secret('authJwtSecret');
 
 // Container names carry project and stack, so two stacks can run side by side on one host.
 const prefix = `wslab-${pulumi.getStack()}`;
+// Declared subnet: Redis nodes get fixed addresses, everything else the dynamic range.
+const addresses = stackAddressPlan(prefix);
 const network = new docker.Network(
   'network',
-  { name: `${prefix}-net`, driver: 'bridge' },
+  {
+    name: `${prefix}-net`,
+    driver: 'bridge',
+    ipamConfigs: [{ subnet: addresses.subnet, gateway: addresses.gateway, ipRange: addresses.dynamicRange }],
+  },
   // Named, so a replacement must remove the old network first.
   { deleteBeforeReplace: true },
 );
@@ -53,6 +60,7 @@ const redis = new RedisCluster('redis', {
   password: pulumi.secret(redisPassword),
   hostPort: stack.redisHostPort,
   publishAddress: stack.publishAddress,
+  nodeAddress: addresses.redisNode,
 });
 
 // The build context is the repository root wherever `pulumi` runs the program from.
@@ -89,7 +97,8 @@ const service = new WsService(
       ...optionalSecrets,
     },
   },
-  { dependsOn: [redis] },
+  // Not just `[redis]`: the gate rejects when cluster creation failed, so no replica is created.
+  { dependsOn: redis.readyGate },
 );
 
 const proxy = new LoadBalancer(
@@ -108,6 +117,7 @@ const proxy = new LoadBalancer(
     httpHostPort: stack.httpPort,
     statsHostPort: stack.statsPort,
     publishAddress: stack.publishAddress,
+    replicaContainerIds: service.containers.map((container) => container.id),
   },
   { dependsOn: service.containers },
 );
