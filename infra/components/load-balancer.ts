@@ -99,7 +99,12 @@ export class LoadBalancer extends pulumi.ComponentResource {
         networksAdvanced: [{ name: args.networkName, aliases: [args.containerName] }],
         labels:
           args.kind === 'nginx'
-            ? [{ label: REPLICA_IDS_LABEL, value: pulumi.all(args.replicaContainerIds).apply((ids) => ids.join(',')) }]
+            ? [
+                {
+                  label: REPLICA_IDS_LABEL,
+                  value: pulumi.all(args.replicaContainerIds).apply((ids) => ids.join(',')),
+                },
+              ]
             : [],
       },
       // The component's dependsOn (the replicas) is forwarded to the container itself, so the

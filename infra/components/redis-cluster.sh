@@ -17,8 +17,16 @@ node_count=$(echo $REDIS_NODES | wc -w)
 rc() { h=$1; shift; redis-cli -h "$h" -p "$REDIS_PORT" "$@"; }
 # One numeric field of CLUSTER INFO (0 when missing or unreachable).
 info() { rc "$1" cluster info 2>/dev/null | tr -d '\r' | awk -F: -v k="$2" '$1==k{v=$2} END{print v+0}'; }
-# "id flags master-id" of every node the given node does not consider failed.
-live() { rc "$1" cluster nodes | awk '$3 !~ /(^|,)(fail|noaddr)(,|$)/ {print $1, $3, $4}'; }
+# "id flags master-id slots|noslots" of every node the given node does not consider failed.
+live() {
+  rc "$1" cluster nodes |
+    awk '$3 !~ /(^|,)(fail|noaddr)(,|$)/ {print $1, $3, $4, (NF >= 9 ? "slots" : "noslots")}'
+}
+# Replicas per master that serves slots (a node without slots is not a master of the layout).
+replicas_per_master() {
+  live "$1" | awk '$2 ~ /master/ && $4 == "slots" {m[$1]+=0} $2 ~ /slave/ {m[$3]++}
+    END {for (id in m) print id, m[id]}'
+}
 wait_for() {
   what=$1; shift; n=0
   until "$@"; do
@@ -56,11 +64,12 @@ elif [ -n "$fresh" ]; then
     rc "$seed" cluster meet "$a" "$REDIS_PORT" >/dev/null
     knows_all() { [ "$(info "$a" cluster_known_nodes)" -ge "$node_count" ]; }
     wait_for "$a to learn every node" knows_all
-    master=$(live "$seed" | awk '$2 ~ /master/ {m[$1]+=0} $2 ~ /slave/ {m[$3]++}
-      END {best=""; for (id in m) if (best=="" || m[id]<m[best]) best=id; print best}')
+    # The master with the fewest replicas (a promoted replica has none).
+    master=$(replicas_per_master "$seed" | sort -k2,2n | awk 'NR==1 {print $1}')
     knows_master() { rc "$a" cluster nodes | grep -q "^$master "; }
     wait_for "$a to learn master $master" knows_master
-    rc "$a" cluster replicate "$master" >/dev/null
+    answer=$(rc "$a" cluster replicate "$master")
+    [ "$answer" = OK ] || { echo "CLUSTER REPLICATE $master on $a: $answer" >&2; exit 1; }
     echo "added $a as replica of $master"
   done
 else
@@ -72,9 +81,11 @@ healthy() {
     rc "$a" cluster info | grep -q cluster_state:ok || return 1
     [ "$(info "$a" cluster_known_nodes)" -eq "$node_count" ] || return 1
     [ "$(info "$a" cluster_slots_ok)" -eq "$SLOTS" ] || return 1
-    live "$a" | awk -v r="$CLUSTER_REPLICAS" -v masters="$CLUSTER_MASTERS" '
-      $2 ~ /master/ {m[$1]+=0} $2 ~ /slave/ {m[$3]++}
-      END {n=0; for (id in m) {if (m[id]!=r) exit 1; n++} exit (n==masters ? 0 : 1)}' || return 1
+    # Exactly the layout: CLUSTER_MASTERS masters with slots, each with CLUSTER_REPLICAS replicas,
+    # and no node left as an empty master.
+    [ "$(live "$a" | awk '$2 ~ /master/ && $4 == "noslots"' | wc -l)" -eq 0 ] || return 1
+    replicas_per_master "$a" | awk -v r="$CLUSTER_REPLICAS" -v masters="$CLUSTER_MASTERS" '
+      {n++; if ($2 != r) bad=1} END {exit (bad || n != masters) ? 1 : 0}' || return 1
   done
 }
 wait_for "every node ok, knowing every node, every slot served, every master with its replicas" healthy

@@ -1,76 +1,58 @@
-import * as pulumi from '@pulumi/pulumi';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { stackFileConfig, TYPES } from './harness.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT, stackFileConfig, TYPES } from './harness.js';
+
+const run = promisify(execFile);
+
+interface Outcome {
+  error?: string;
+  registered: { type: string; name: string }[];
+}
+
+/** infra/index.ts under mocks in a child process (gated-program.ts) with the given exit code. */
+async function deploy(createExitCode: number, config: Record<string, string>): Promise<Outcome> {
+  // The exit status is not the outcome: Pulumi's exit hook sets 1 when registrations are left
+  // pending, which a failed update does on purpose. The outcome is the JSON line.
+  const { stdout } = await run(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      `${REPO_ROOT}infra/test/gated-program.ts`,
+      String(createExitCode),
+      JSON.stringify(config),
+    ],
+    { cwd: REPO_ROOT, timeout: 60_000 },
+  ).catch((error: { stdout: string }) => error);
+  return JSON.parse(stdout.trim().split('\n').at(-1)!) as Outcome;
+}
+
+const containers = (outcome: Outcome) =>
+  outcome.registered.filter((r) => r.type === TYPES.container).map((r) => r.name);
 
 /**
- * What the Pulumi engine does with a failed cluster creation (the Docker provider reports the
- * one-shot container's exit code as an output, never as an error) and with a host port in
- * cluster mode, under mocks.
+ * The Docker provider reports the one-shot cluster creation's exit code as an output, never as
+ * an error; the program must turn a non-zero code into a failed update before any replica or
+ * proxy exists (D4). And a host port in cluster mode is refused before any container (D5).
  */
 describe('infra/index.ts: Redis readiness gates the replicas (mocks)', () => {
-  const registered: { type: string; name: string }[] = [];
-  let createExitCode = 0;
-
-  beforeEach(async () => {
-    registered.length = 0;
-    vi.resetModules();
-    await pulumi.runtime.setMocks(
-      {
-        newResource(args) {
-          registered.push({ type: args.type, name: args.name });
-          const outputs: Record<string, unknown> =
-            args.name === 'redis-cluster-create' ? { exitCode: createExitCode } : {};
-          if (args.type === TYPES.password) outputs.result = 'mock-password-0123456789';
-          return { id: `${args.name}-id`, state: { ...args.inputs, ...outputs } };
-        },
-        call: (args) => args.inputs,
-      },
-      'wslab',
-      'haproxy',
-      false,
-    );
-  });
-
-  /** Runs the program; resolves with the first error the runtime reports, or undefined. */
-  async function run(config: Record<string, string>): Promise<Error | undefined> {
-    pulumi.runtime.setAllConfig(config);
-    const failure = new Promise<Error>((resolve) => {
-      const original = pulumi.log.error;
-      vi.spyOn(pulumi.log, 'error').mockImplementation((message, resource) => {
-        resolve(new Error(message));
-        return original(message, resource);
-      });
-    });
-    try {
-      const program = (await import('../index.js')) as { proxyContainer: pulumi.Output<string> };
-      const done = new Promise<undefined>((resolve) => program.proxyContainer.apply(() => resolve(undefined)));
-      const settled = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 2_000));
-      return await Promise.race([failure, done.then(() => settled).then(() => undefined)]);
-    } catch (error) {
-      return error as Error;
-    }
-  }
-
   it('creates replicas and proxy when the cluster creation exits 0', async () => {
-    createExitCode = 0;
-    expect(await run(stackFileConfig('haproxy'))).toBeUndefined();
-    expect(registered.map((r) => r.name)).toEqual(expect.arrayContaining(['app-app-1', 'proxy-proxy']));
+    const outcome = await deploy(0, stackFileConfig('haproxy'));
+    expect(outcome.error).toBeUndefined();
+    expect(containers(outcome)).toEqual(expect.arrayContaining(['app-app-1', 'proxy-proxy']));
   });
 
   it('fails the update and creates no replica or proxy when the cluster creation exits non-zero', async () => {
-    createExitCode = 3;
-    const error = await run(stackFileConfig('haproxy'));
-    expect(error?.message).toContain('redis-cli --cluster create exited with 3');
-    // Give any registration that was (wrongly) not gated time to show up.
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const names = registered.filter((r) => r.type === TYPES.container).map((r) => r.name);
-    expect(names).toContain('redis-cluster-create');
-    expect(names.filter((name) => name.startsWith('app-') || name.startsWith('proxy-'))).toEqual([]);
+    const outcome = await deploy(3, stackFileConfig('haproxy'));
+    expect(outcome.error).toContain('redis-cli --cluster create exited with 3');
+    expect(containers(outcome)).toContain('redis-cluster-create');
+    expect(containers(outcome).filter((name) => /^(app|proxy)-/.test(name))).toEqual([]);
   });
 
   it('refuses redisHostPort in cluster mode before creating any container (D5)', async () => {
-    const error = await run({ ...stackFileConfig('haproxy'), 'wslab:redisHostPort': '6379' });
-    expect(error?.message).toContain('redisHostPort (6379) works with redisMode single only');
-    expect(registered.filter((r) => r.type === TYPES.container)).toEqual([]);
+    const outcome = await deploy(0, { ...stackFileConfig('haproxy'), 'wslab:redisHostPort': '6379' });
+    expect(outcome.error).toContain('redisHostPort (6379) works with redisMode single only');
+    expect(containers(outcome)).toEqual([]);
   });
 });

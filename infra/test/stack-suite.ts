@@ -127,12 +127,17 @@ export function stackSuite(
       expect(envMap(job!).REDIS_NODES).toBe(addresses.join(' '));
       // Tied to the node containers' ids (the mock id is `<name>-id`): a replaced node replaces the job.
       expect(job!.inputs.labels).toEqual([
-        { label: NODE_IDS_LABEL, value: redisNodes().map((node) => `${node.name}-id`).join(',') },
+        {
+          label: NODE_IDS_LABEL,
+          value: redisNodes()
+            .map((node) => `${node.name}-id`)
+            .join(','),
+        },
       ]);
       expect(job!.inputs).toMatchObject({ attach: true, mustRun: false, restart: 'no' });
     });
 
-    it('gives the Redis nodes fixed addresses in the network\'s declared subnet, others the dynamic range', () => {
+    it("gives the Redis nodes fixed addresses in the network's declared subnet, others the dynamic range", () => {
       const network = run.byType(TYPES.network)[0]!;
       const plan = stackAddressPlan(prefix);
       expect(network.inputs.ipamConfigs).toEqual([
@@ -252,7 +257,12 @@ export function stackSuite(
         return;
       }
       expect(labels).toEqual([
-        { label: REPLICA_IDS_LABEL, value: replicas().map((replica) => `${replica.name}-id`).join(',') },
+        {
+          label: REPLICA_IDS_LABEL,
+          value: replicas()
+            .map((replica) => `${replica.name}-id`)
+            .join(','),
+        },
       ]);
     });
 

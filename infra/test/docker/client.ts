@@ -38,7 +38,11 @@ export function connect(url: string, headers: Record<string, string> = {}): Prom
 }
 
 /** Resolves with the first frame matching `accept` (rejects after `timeoutMs`). */
-export function nextFrame<T>(socket: WebSocket, accept: (frame: Record<string, unknown>) => boolean, timeoutMs: number): Promise<T> {
+export function nextFrame<T>(
+  socket: WebSocket,
+  accept: (frame: Record<string, unknown>) => boolean,
+  timeoutMs: number,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const onMessage = (data: WebSocket.RawData) => {
       const frame = JSON.parse(String(data)) as Record<string, unknown>;
@@ -63,7 +67,11 @@ export function nextFrame<T>(socket: WebSocket, accept: (frame: Record<string, u
  * Opens connections (each with its own `?room=` so room stickiness spreads them too) until
  * `wanted` distinct replicas answered, or the deadline passes. Returns one connection per replica.
  */
-export async function reachReplicas(wsUrl: string, wanted: number, deadlineMs: number): Promise<Map<string, Hello>> {
+export async function reachReplicas(
+  wsUrl: string,
+  wanted: number,
+  deadlineMs: number,
+): Promise<Map<string, Hello>> {
   const byInstance = new Map<string, Hello>();
   const deadline = Date.now() + deadlineMs;
   let attempt = 0;

@@ -39,7 +39,12 @@ async function main(requestPath: string): Promise<void> {
     ? (JSON.parse(readFileSync(request.statePath, 'utf8')) as EngineState)
     : { entries: [], nextSeq: 0 };
   const log = (line: string) => process.stderr.write(`    [${request.stack}] ${line}\n`);
-  const provider = new RealEngineProvider(new Docker({ socketPath: request.socket }), state, log, request.commandOverrides ?? {});
+  const provider = new RealEngineProvider(
+    new Docker({ socketPath: request.socket }),
+    state,
+    log,
+    request.commandOverrides ?? {},
+  );
   const result: DeployResult = { ok: true, steps: provider.steps, outputs: {}, refreshed: [] };
   const save = () => {
     writeFileSync(request.statePath, JSON.stringify(state, null, 2));
@@ -58,15 +63,21 @@ async function main(requestPath: string): Promise<void> {
     result.error = error instanceof Error ? error.message : String(error);
   }
   save();
-  // Pending registrations of a failed run must not keep the process alive.
-  process.exit(0);
+  // The outcome is the result file. Pending registrations (a failed run leaves them on purpose;
+  // a good one leaves the components' registerOutputs) must not keep the process alive, and
+  // Pulumi's exit-time leak report is about the engine session this harness does not have.
+  process.removeAllListeners('exit');
+  process.exit(result.ok ? 0 : 1);
 }
 
 /**
  * Runs the program under the real-engine mocks. A failure anywhere (the program throwing, an
  * apply rejecting, a resource the provider could not create) fails the run, as `pulumi up` fails.
  */
-async function runProgram(provider: RealEngineProvider, request: DeployRequest): Promise<Record<string, unknown>> {
+async function runProgram(
+  provider: RealEngineProvider,
+  request: DeployRequest,
+): Promise<Record<string, unknown>> {
   const failed = new Promise<never>((_, reject) => {
     process.on('unhandledRejection', (reason) => reject(reason));
     const originalError = pulumi.log.error;

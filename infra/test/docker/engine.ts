@@ -28,11 +28,13 @@ export interface RunningEngine {
 /** Why dockerd cannot run here, or undefined when the prerequisites are met. */
 export function engineBlocker(): string | undefined {
   if (process.platform !== 'linux') return `dockerd runs on Linux only (this is ${process.platform})`;
-  if (process.getuid?.() !== 0) return 'dockerd must run as root here (a private engine with its own data root)';
+  if (process.getuid?.() !== 0)
+    return 'dockerd must run as root here (a private engine with its own data root)';
   for (const controller of ['cpu', 'memory']) {
     const v1 = `/sys/fs/cgroup/${controller}`;
     const v2 = '/sys/fs/cgroup/cgroup.controllers';
-    const ok = existsSync(v1) || (existsSync(v2) && readFileSync(v2, 'utf8').split(/\s+/).includes(controller));
+    const ok =
+      existsSync(v1) || (existsSync(v2) && readFileSync(v2, 'utf8').split(/\s+/).includes(controller));
     if (!ok) return `the cgroup controller "${controller}" is not mounted under /sys/fs/cgroup`;
   }
   return undefined;
@@ -48,11 +50,19 @@ export function ensureTools(log: (line: string) => void): void {
   if (missing.length === 0) return;
   const packages = [...new Set(missing.map(([, pkg]) => pkg!))];
   if (spawnSync('sh', ['-c', 'command -v apt-get']).status !== 0) {
-    throw new Error(`missing ${packages.join(', ')} and no apt-get to install them; install them and run again`);
+    throw new Error(
+      `missing ${packages.join(', ')} and no apt-get to install them; install them and run again`,
+    );
   }
   log(`apt-get install ${packages.join(' ')}`);
-  for (const args of [['update', '-qq'], ['install', '-y', '-qq', ...packages]]) {
-    const result = spawnSync('apt-get', args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  for (const args of [
+    ['update', '-qq'],
+    ['install', '-y', '-qq', ...packages],
+  ]) {
+    const result = spawnSync('apt-get', args, {
+      stdio: 'inherit',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
     if (result.status !== 0) throw new Error(`apt-get ${args.join(' ')} failed (${result.status})`);
   }
 }
@@ -91,7 +101,9 @@ export async function startEngine(paths: EnginePaths = ENGINE): Promise<RunningE
     } catch {
       if (Date.now() > deadline) {
         child.kill('SIGTERM');
-        throw new Error(`dockerd did not answer on ${paths.socket} within 30 s; see ${paths.runDir}/dockerd.log`);
+        throw new Error(
+          `dockerd did not answer on ${paths.socket} within 30 s; see ${paths.runDir}/dockerd.log`,
+        );
       }
       await sleep(250);
     }

@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import type Docker from 'dockerode';
 import { parseConfigMap } from '../../../spec/stack-config.js';
 import { REPO_ROOT, stackFileConfig } from '../harness.js';
-import { connect, crossReplicaPublish, reachReplicas, closeAll } from './client.js';
+import { closeAll, connect, crossReplicaPublish, reachReplicas } from './client.js';
 import type { DeployRequest, DeployResult } from './deploy.js';
 import { ENGINE, engineBlocker, ensureTools, type RunningEngine, startEngine } from './engine.js';
 import { ensureBaseImages } from './images.js';
@@ -31,16 +31,21 @@ const WORK = '/tmp/wslab-docker/runs';
 const timings: { phase: string; seconds: number; ok: boolean; note?: string }[] = [];
 const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
 
-async function phase(name: string, body: () => Promise<string | undefined | void>): Promise<boolean> {
+async function phase(name: string, body: () => Promise<string | undefined>): Promise<boolean> {
   const started = Date.now();
   log(`▶ ${name}`);
   try {
-    const note = (await body()) ?? undefined;
+    const note = await body();
     timings.push({ phase: name, seconds: (Date.now() - started) / 1000, ok: true, note });
     log(`✓ ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)${note ? ` — ${note}` : ''}`);
     return true;
   } catch (error) {
-    timings.push({ phase: name, seconds: (Date.now() - started) / 1000, ok: false, note: (error as Error).message });
+    timings.push({
+      phase: name,
+      seconds: (Date.now() - started) / 1000,
+      ok: false,
+      note: (error as Error).message,
+    });
     log(`✗ ${name}: ${(error as Error).message}`);
     return false;
   }
@@ -51,7 +56,10 @@ function check(condition: boolean, message: string): asserts condition {
 }
 
 /** One deploy of a stack, in a child process (see deploy.ts). */
-function deploy(engine: RunningEngine, request: Omit<DeployRequest, 'socket' | 'statePath' | 'program'>): DeployResult {
+function deploy(
+  engine: RunningEngine,
+  request: Omit<DeployRequest, 'socket' | 'statePath' | 'program'>,
+): DeployResult {
   mkdirSync(WORK, { recursive: true });
   const requestPath = `${WORK}/${request.stack}-request.json`;
   const full: DeployRequest = {
@@ -62,10 +70,14 @@ function deploy(engine: RunningEngine, request: Omit<DeployRequest, 'socket' | '
   };
   writeFileSync(requestPath, JSON.stringify(full));
   rmSync(`${requestPath}.result.json`, { force: true });
-  const child = spawnSync(process.execPath, ['--import', 'tsx', `${REPO_ROOT}infra/test/docker/deploy.ts`, requestPath], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-    cwd: REPO_ROOT,
-  });
+  const child = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', `${REPO_ROOT}infra/test/docker/deploy.ts`, requestPath],
+    {
+      stdio: ['ignore', 'inherit', 'inherit'],
+      cwd: REPO_ROOT,
+    },
+  );
   if (!existsSync(`${requestPath}.result.json`)) {
     throw new Error(`deploy process exited with ${child.status ?? child.signal} and no result`);
   }
@@ -83,7 +95,9 @@ async function stackContainers(docker: Docker, prefix: string): Promise<Docker.C
 }
 
 async function exec(docker: Docker, container: string, command: string[]): Promise<string> {
-  const execution = await docker.getContainer(container).exec({ Cmd: command, AttachStdout: true, AttachStderr: true });
+  const execution = await docker
+    .getContainer(container)
+    .exec({ Cmd: command, AttachStdout: true, AttachStderr: true });
   const stream = await execution.start({});
   const chunks: Buffer[] = [];
   await new Promise<void>((resolve, reject) => {
@@ -102,23 +116,44 @@ async function clusterHealthy(docker: Docker, prefix: string, deadlineMs: number
     const problems: string[] = [];
     for (let index = 0; index < 6; index += 1) {
       const node = `${prefix}-redis-${index}`;
-      const info = await exec(docker, node, ['redis-cli', 'cluster', 'info']).catch((error: Error) => error.message);
-      const nodes = await exec(docker, node, ['redis-cli', 'cluster', 'nodes']).catch((error: Error) => error.message);
-      if (!info.includes('cluster_state:ok')) problems.push(`${node}: ${/cluster_state:\w+/.exec(info)?.[0] ?? info.trim()}`);
+      const info = await exec(docker, node, ['redis-cli', 'cluster', 'info']).catch(
+        (error: Error) => error.message,
+      );
+      const nodes = await exec(docker, node, ['redis-cli', 'cluster', 'nodes']).catch(
+        (error: Error) => error.message,
+      );
+      if (!info.includes('cluster_state:ok'))
+        problems.push(`${node}: ${/cluster_state:\w+/.exec(info)?.[0] ?? info.trim()}`);
       const known = /cluster_known_nodes:(\d+)/.exec(info)?.[1];
       if (known !== '6') problems.push(`${node}: cluster_known_nodes:${known}`);
       const bad = nodes.split('\n').filter((line) => /\b(fail|noaddr|handshake)\b|fail\?/.test(line));
-      if (bad.length > 0) problems.push(`${node} sees: ${bad.map((line) => line.split(' ').slice(1, 3).join(' ')).join('; ')}`);
+      if (bad.length > 0)
+        problems.push(`${node} sees: ${bad.map((line) => line.split(' ').slice(1, 3).join(' ')).join('; ')}`);
     }
-    if (problems.length === 0) return `ok after ${((deadlineMs - (deadline - Date.now())) / 1000).toFixed(1)} s`;
+    if (problems.length === 0)
+      return `ok after ${((deadlineMs - (deadline - Date.now())) / 1000).toFixed(1)} s`;
     last = problems.join(' | ');
     if (Date.now() > deadline) throw new Error(`cluster not healthy after ${deadlineMs / 1000} s: ${last}`);
     await sleep(1_000);
   }
 }
 
+/** Index of a node that is a master now. */
+async function masterIndex(docker: Docker, prefix: string): Promise<number> {
+  for (let index = 0; index < 6; index += 1) {
+    const role = await exec(docker, `${prefix}-redis-${index}`, ['redis-cli', 'role']);
+    if (role.startsWith('master')) return index;
+  }
+  throw new Error('no Redis node is a master');
+}
+
 /** A deploy that must succeed. */
-function up(engine: RunningEngine, stack: string, config: Record<string, string>, refresh = false): DeployResult {
+function up(
+  engine: RunningEngine,
+  stack: string,
+  config: Record<string, string>,
+  refresh = false,
+): DeployResult {
   const result = deploy(engine, { action: 'up', stack, config, refresh });
   if (!result.ok) throw new Error(`pulumi up (${stack}) failed: ${result.error}`);
   return result;
@@ -132,7 +167,11 @@ function summarizeSteps(result: DeployResult): string {
     .join(', ');
 }
 
-async function stackScenarios(engine: RunningEngine, stackName: string, selected: (name: string) => boolean): Promise<boolean> {
+async function stackScenarios(
+  engine: RunningEngine,
+  stackName: string,
+  selected: (name: string) => boolean,
+): Promise<boolean> {
   const config = stackFileConfig(stackName);
   const stack = parseConfigMap(config);
   const prefix = `wslab-${stackName}`;
@@ -150,49 +189,78 @@ async function stackScenarios(engine: RunningEngine, stackName: string, selected
       hello.socket.close();
       check(replicaNames.includes(hello.instance), `hello from ${hello.instance}, not a replica`);
       const cross = await crossReplicaPublish(wsUrl);
-      const published = (await stackContainers(docker, prefix)).flatMap((c) => c.Ports.filter((p) => p.PublicPort));
-      check(published.every((p) => p.IP === '127.0.0.1'), `a port is published beyond 127.0.0.1: ${JSON.stringify(published)}`);
+      const published = (await stackContainers(docker, prefix)).flatMap((c) =>
+        c.Ports.filter((p) => p.PublicPort),
+      );
+      check(
+        published.every((p) => p.IP === '127.0.0.1'),
+        `a port is published beyond 127.0.0.1: ${JSON.stringify(published)}`,
+      );
       return `${summarizeSteps(result)}; ${cross.from} → ${cross.to}`;
     })) && ok;
 
   if (selected('d1') && keepGoing()) {
     ok =
-      (await phase(`${stackName}: D1 re-deploy with changed replica env; every replica serves within 10 s`, async () => {
-        const before = new Map((await stackContainers(docker, prefix)).map((c) => [c.Names[0]!.slice(1), c.Id]));
-        const changed = { ...config, 'wslab:logLevel': config['wslab:logLevel'] === 'debug' ? 'info' : 'debug' };
-        const result = up(engine, stackName, changed);
-        const after = new Map((await stackContainers(docker, prefix)).map((c) => [c.Names[0]!.slice(1), c.Id]));
-        check(replicaNames.every((name) => before.get(name) !== after.get(name)), 'not every replica was replaced');
-        const reached = await reachReplicas(wsUrl, stack.replicas, 10_000);
-        let note = `${summarizeSteps(result)}; all ${reached.size} replicas reached`;
-        if (stack.stickiness === 'cookie') {
-          // The sticky cookie each replica's connection got must lead back to that replica.
-          for (const [instance, hello] of reached) {
-            check(hello.cookie !== undefined, `no sticky cookie from ${instance}`);
-            const again = await connect(wsUrl, { cookie: hello.cookie! });
-            again.socket.close();
-            check(again.instance === instance, `cookie ${hello.cookie} from ${instance} led to ${again.instance}`);
+      (await phase(
+        `${stackName}: D1 re-deploy with changed replica env; every replica serves within 10 s`,
+        async () => {
+          const before = new Map(
+            (await stackContainers(docker, prefix)).map((c) => [c.Names[0]!.slice(1), c.Id]),
+          );
+          const changed = {
+            ...config,
+            'wslab:logLevel': config['wslab:logLevel'] === 'debug' ? 'info' : 'debug',
+          };
+          const result = up(engine, stackName, changed);
+          const after = new Map(
+            (await stackContainers(docker, prefix)).map((c) => [c.Names[0]!.slice(1), c.Id]),
+          );
+          check(
+            replicaNames.every((name) => before.get(name) !== after.get(name)),
+            'not every replica was replaced',
+          );
+          const reached = await reachReplicas(wsUrl, stack.replicas, 10_000);
+          let note = `${summarizeSteps(result)}; all ${reached.size} replicas reached`;
+          if (stack.stickiness === 'cookie') {
+            // The sticky cookie each replica's connection got must lead back to that replica.
+            for (const [instance, hello] of reached) {
+              check(hello.cookie !== undefined, `no sticky cookie from ${instance}`);
+              const again = await connect(wsUrl, { cookie: hello.cookie! });
+              again.socket.close();
+              check(
+                again.instance === instance,
+                `cookie ${hello.cookie} from ${instance} led to ${again.instance}`,
+              );
+            }
+            note += '; every sticky cookie leads to its replica';
           }
-          note += '; every sticky cookie leads to its replica';
-        }
-        closeAll(reached);
-        // Back to the stack file's config for the next scenarios.
-        up(engine, stackName, config);
-        await reachReplicas(wsUrl, stack.replicas, 10_000).then(closeAll);
-        return note;
-      })) && ok;
+          closeAll(reached);
+          // Back to the stack file's config for the next scenarios.
+          up(engine, stackName, config);
+          await reachReplicas(wsUrl, stack.replicas, 10_000).then(closeAll);
+          return note;
+        },
+      )) && ok;
   }
 
   if (stack.redisMode === 'cluster' && selected('d2') && keepGoing()) {
     ok =
-      (await phase(`${stackName}: D2 a lost Redis node is replaced (up --refresh) and rejoins`, async () => {
-        await docker.getContainer(`${prefix}-redis-3`).remove({ force: true, v: true });
-        const result = up(engine, stackName, config, true);
-        check(result.refreshed.includes('redis-node-3'), `refresh did not notice the lost node: ${result.refreshed}`);
-        const healthy = await clusterHealthy(docker, prefix, 20_000);
-        const cross = await crossReplicaPublish(wsUrl);
-        return `${summarizeSteps(result)}; cluster ${healthy}; ${cross.from} → ${cross.to}`;
-      })) && ok;
+      (await phase(
+        `${stackName}: D2 a lost Redis master is replaced (up --refresh) and rejoins`,
+        async () => {
+          // A master: its replica must take over before the new, empty node joins as a replica.
+          const master = await masterIndex(docker, prefix);
+          await docker.getContainer(`${prefix}-redis-${master}`).remove({ force: true, v: true });
+          const result = up(engine, stackName, config, true);
+          check(
+            result.refreshed.includes(`redis-node-${master}`),
+            `refresh did not notice the lost node: ${result.refreshed}`,
+          );
+          const healthy = await clusterHealthy(docker, prefix, 20_000);
+          const cross = await crossReplicaPublish(wsUrl);
+          return `${summarizeSteps(result)}; cluster ${healthy}; ${cross.from} → ${cross.to}`;
+        },
+      )) && ok;
   }
 
   if (stack.redisMode === 'cluster' && selected('d3') && keepGoing()) {
@@ -222,7 +290,10 @@ async function stackScenarios(engine: RunningEngine, stackName: string, selected
       check(networks.length === 0, `networks left: ${networks.map((n) => n.Name).join(', ')}`);
       const volumes = ((await docker.listVolumes()).Volumes ?? []).map((v) => v.Name);
       const dangling = ((await docker.listVolumes({ filters: { dangling: ['true'] } })).Volumes ?? []).length;
-      check(dangling === 0, `${dangling} dangling volumes left (had ${volumesBefore.size}, now ${volumes.length})`);
+      check(
+        dangling === 0,
+        `${dangling} dangling volumes left (had ${volumesBefore.size}, now ${volumes.length})`,
+      );
       return summarizeSteps(result);
     })) && ok;
   return ok;
@@ -234,20 +305,25 @@ async function failedCreation(engine: RunningEngine): Promise<boolean> {
   const prefix = `wslab-${stackName}`;
   const config = { ...stackFileConfig('haproxy'), 'wslab:httpPort': '18090', 'wslab:statsPort': '18094' };
   freshState(stackName);
-  const ok = await phase('D4 a failed cluster creation fails the update before replicas and proxy', async () => {
-    const result = deploy(engine, {
-      action: 'up',
-      stack: stackName,
-      config,
-      commandOverrides: { [`${prefix}-redis-cluster-create`]: ['sh', '-c', 'echo forced failure >&2; exit 3'] },
-    });
-    check(!result.ok, 'the update succeeded although cluster creation exited 3');
-    check(/exited with 3/.test(result.error ?? ''), `unexpected error: ${result.error}`);
-    const names = (await stackContainers(engine.docker, prefix)).map((c) => c.Names[0]!.slice(1));
-    const late = names.filter((name) => /-(app-\d+|haproxy|nginx)$/.test(name));
-    check(late.length === 0, `created although the cluster failed: ${late.join(', ')}`);
-    return `failed with "${result.error?.split('\n')[0]}"; created only ${names.length} Redis containers`;
-  });
+  const ok = await phase(
+    'D4 a failed cluster creation fails the update before replicas and proxy',
+    async () => {
+      const result = deploy(engine, {
+        action: 'up',
+        stack: stackName,
+        config,
+        commandOverrides: {
+          [`${prefix}-redis-cluster-create`]: ['sh', '-c', 'echo forced failure >&2; exit 3'],
+        },
+      });
+      check(!result.ok, 'the update succeeded although cluster creation exited 3');
+      check(/exited with 3/.test(result.error ?? ''), `unexpected error: ${result.error}`);
+      const names = (await stackContainers(engine.docker, prefix)).map((c) => c.Names[0]!.slice(1));
+      const late = names.filter((name) => /-(app-\d+|haproxy|nginx)$/.test(name));
+      check(late.length === 0, `created although the cluster failed: ${late.join(', ')}`);
+      return `failed with "${result.error?.split('\n')[0]}"; created only ${names.length} Redis containers`;
+    },
+  );
   const destroyed = deploy(engine, { action: 'destroy', stack: stackName, config });
   return ok && destroyed.ok;
 }
@@ -271,10 +347,16 @@ async function main(): Promise<number> {
       const images = parseConfigMap(stackFileConfig(name)).images;
       return [images.node, images.redis, images.haproxy, images.nginx];
     });
-    ok = (await phase('images: base image (cached by recipe) tagged as the stacks\' image names', async () => {
-      const { tag, built } = await ensureBaseImages(engine!.docker, engine!.socket, [...new Set(references)], log);
-      return `${tag} ${built ? 'built' : 'from cache'}`;
-    })) && ok;
+    ok =
+      (await phase("images: base image (cached by recipe) tagged as the stacks' image names", async () => {
+        const { tag, built } = await ensureBaseImages(
+          engine!.docker,
+          engine!.socket,
+          [...new Set(references)],
+          log,
+        );
+        return `${tag} ${built ? 'built' : 'from cache'}`;
+      })) && ok;
     for (const stackName of ['haproxy', 'nginx']) {
       if (!ok && flags['keep-going'] !== true) break;
       if (selected(stackName)) ok = (await stackScenarios(engine, stackName, selected)) && ok;
@@ -297,7 +379,10 @@ async function main(): Promise<number> {
     }
   }
   console.log('\nphase timings:');
-  for (const t of timings) console.log(`  ${t.ok ? 'ok  ' : 'FAIL'} ${t.seconds.toFixed(1).padStart(6)} s  ${t.phase}${t.ok ? '' : `\n         ${t.note}`}`);
+  for (const t of timings)
+    console.log(
+      `  ${t.ok ? 'ok  ' : 'FAIL'} ${t.seconds.toFixed(1).padStart(6)} s  ${t.phase}${t.ok ? '' : `\n         ${t.note}`}`,
+    );
   console.log(`  total ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return ok ? 0 : 1;
 }

@@ -1,9 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { isDeepStrictEqual } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isDeepStrictEqual } from 'node:util';
 import dockerignore from '@balena/dockerignore';
 import type * as pulumi from '@pulumi/pulumi';
 import type Docker from 'dockerode';
@@ -60,7 +59,9 @@ export class RealEngineProvider implements pulumi.runtime.Mocks {
     throw new Error(`real-engine provider: unexpected invoke ${args.token}`);
   }
 
-  async newResource(args: pulumi.runtime.MockResourceArgs): Promise<{ id: string; state: Record<string, unknown> }> {
+  async newResource(
+    args: pulumi.runtime.MockResourceArgs,
+  ): Promise<{ id: string; state: Record<string, unknown> }> {
     if (args.custom === false) return { id: '', state: {} };
     const inputs = stripUndefined(unwrapSecrets(args.inputs)) as Record<string, unknown>;
     checkKnownFields(args.type, args.name, inputs);
@@ -76,8 +77,15 @@ export class RealEngineProvider implements pulumi.runtime.Mocks {
       await this.deleteEntry(previous);
       this.state.entries = this.state.entries.filter((entry) => entry !== previous);
     }
-    const { id, outputs } = await this.create(args.type, args.name, inputs, previous);
-    this.state.entries.push({ type: args.type, name: args.name, id, inputs, outputs, seq: this.state.nextSeq++ });
+    const { id, outputs } = await this.create(args.type, inputs, previous);
+    this.state.entries.push({
+      type: args.type,
+      name: args.name,
+      id,
+      inputs,
+      outputs,
+      seq: this.state.nextSeq++,
+    });
     const kind = previous === undefined ? 'create' : previous.id === id ? 'same' : 'replace';
     this.steps.push({ kind, type: args.type, name: args.name, ms: Date.now() - started });
     if (kind !== 'same') this.log(`${kind} ${args.name} (${Date.now() - started} ms)`);
@@ -127,7 +135,6 @@ export class RealEngineProvider implements pulumi.runtime.Mocks {
 
   private async create(
     type: string,
-    name: string,
     inputs: Record<string, unknown>,
     previous: StateEntry | undefined,
   ): Promise<{ id: string; outputs: Record<string, unknown> }> {
@@ -138,7 +145,9 @@ export class RealEngineProvider implements pulumi.runtime.Mocks {
         return { id: 'none', outputs: { result } };
       }
       case NETWORK: {
-        const network = await this.docker.createNetwork(networkCreateOptions(inputs as unknown as NetworkInputs));
+        const network = await this.docker.createNetwork(
+          networkCreateOptions(inputs as unknown as NetworkInputs),
+        );
         return { id: network.id, outputs: {} };
       }
       case REMOTE_IMAGE: {
@@ -162,11 +171,10 @@ export class RealEngineProvider implements pulumi.runtime.Mocks {
   private async buildImage(inputs: Record<string, unknown>): Promise<string> {
     const build = inputs.build as { context: string; dockerfile: string; args?: Record<string, string> };
     const context = resolve(build.context);
-    const ignore = dockerignore.default().add(readFileSync(join(context, '.dockerignore'), 'utf8').split('\n'));
-    const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], { cwd: context })
-      .toString()
-      .split('\n')
-      .filter((file) => file !== '' && !ignore.ignores(file));
+    const ignore = dockerignore
+      .default()
+      .add(readFileSync(join(context, '.dockerignore'), 'utf8').split('\n'));
+    const files = contextFiles(context).filter((file) => !ignore.ignores(file));
     const dockerfile = resolve(build.dockerfile).slice(context.length + 1);
     const stream = await this.docker.buildImage(
       { context, src: [...new Set([...files, dockerfile])] },
@@ -174,18 +182,25 @@ export class RealEngineProvider implements pulumi.runtime.Mocks {
     );
     const events = await new Promise<{ error?: string; aux?: { ID?: string }; stream?: string }[]>(
       (resolveEvents, reject) =>
-        this.docker.modem.followProgress(stream, (error, output) => (error ? reject(error) : resolveEvents(output))),
+        this.docker.modem.followProgress(stream, (error, output) =>
+          error ? reject(error) : resolveEvents(output),
+        ),
     );
     const failed = events.find((event) => event.error !== undefined);
     if (failed !== undefined) {
-      const tail = events.map((event) => event.stream ?? '').join('').slice(-3000);
+      const tail = events
+        .map((event) => event.stream ?? '')
+        .join('')
+        .slice(-3000);
       throw new Error(`docker build of ${inputs.imageName as string} failed: ${failed.error}\n${tail}`);
     }
     const image = await this.docker.getImage(inputs.imageName as string).inspect();
     return image.Id;
   }
 
-  private async runContainer(inputs: ContainerInputs): Promise<{ id: string; outputs: Record<string, unknown> }> {
+  private async runContainer(
+    inputs: ContainerInputs,
+  ): Promise<{ id: string; outputs: Record<string, unknown> }> {
     const override = this.commandOverrides[inputs.name];
     const container = await this.docker.createContainer(
       containerCreateOptions(override === undefined ? inputs : { ...inputs, command: override }),
@@ -195,7 +210,10 @@ export class RealEngineProvider implements pulumi.runtime.Mocks {
       if ((inputs.uploads ?? []).length > 0) {
         const archive = pack();
         for (const upload of inputs.uploads ?? []) {
-          archive.entry({ name: upload.file.replace(/^\//, ''), mode: Number.parseInt(upload.permissions ?? '0644', 8) }, upload.content);
+          archive.entry(
+            { name: upload.file.replace(/^\//, ''), mode: Number.parseInt(upload.permissions ?? '0644', 8) },
+            upload.content,
+          );
         }
         archive.finalize();
         await container.putArchive(archive as unknown as NodeJS.ReadableStream, { path: '/' });
@@ -228,7 +246,9 @@ export class RealEngineProvider implements pulumi.runtime.Mocks {
       if (health === 'healthy' || (health === undefined && info.State.Running)) return;
       if (!info.State.Running && info.State.Restarting !== true) {
         const logs = demux(await container.logs({ stdout: true, stderr: true, tail: 40 }));
-        throw new Error(`container ${name} exited (${info.State.ExitCode}) while waiting for healthy:\n${logs}`);
+        throw new Error(
+          `container ${name} exited (${info.State.ExitCode}) while waiting for healthy:\n${logs}`,
+        );
       }
       if (Date.now() > deadline) {
         const logs = demux(await container.logs({ stdout: true, stderr: true, tail: 40 }));
@@ -284,6 +304,17 @@ function stripUndefined(value: unknown): unknown {
   }
   return value;
 }
+
+/** Every file under the build context, relative (what the docker CLI sends before .dockerignore). */
+function contextFiles(context: string, under = ''): string[] {
+  return readdirSync(join(context, under), { withFileTypes: true }).flatMap((entry) => {
+    const path = under === '' ? entry.name : `${under}/${entry.name}`;
+    if (entry.isDirectory()) return SKIPPED_DIRS.has(path) ? [] : contextFiles(context, path);
+    return entry.isFile() ? [path] : [];
+  });
+}
+/** Never part of the image context (and large): not even walked. */
+const SKIPPED_DIRS = new Set(['node_modules', '.git', '.lab', 'reports']);
 
 /** Docker's multiplexed log stream (8-byte frame headers) as text. */
 export function demux(buffer: Buffer): string {

@@ -55,7 +55,8 @@ export const KNOWN_FIELDS: Record<string, Set<string>> = {
 /** Throws when `inputs` sets a field the translation of `type` does not know (or the type itself). */
 export function checkKnownFields(type: string, name: string, inputs: Record<string, unknown>): void {
   const known = KNOWN_FIELDS[type];
-  if (known === undefined) throw new Error(`real-engine translation: unknown resource type ${type} (${name})`);
+  if (known === undefined)
+    throw new Error(`real-engine translation: unknown resource type ${type} (${name})`);
   const unknown = Object.keys(inputs).filter((key) => !known.has(key) && inputs[key] !== undefined);
   if (unknown.length > 0) {
     throw new Error(
@@ -72,7 +73,13 @@ export interface ContainerInputs {
   command?: string[];
   envs?: string[];
   uploads?: { file: string; content: string; permissions?: string }[];
-  healthcheck?: { tests: string[]; interval?: string; timeout?: string; retries?: number; startPeriod?: string };
+  healthcheck?: {
+    tests: string[];
+    interval?: string;
+    timeout?: string;
+    retries?: number;
+    startPeriod?: string;
+  };
   wait?: boolean;
   waitTimeout?: number;
   restart?: string;
@@ -105,7 +112,8 @@ const MB = 1024 * 1024;
 export function durationNs(literal: string | undefined): number | undefined {
   if (literal === undefined) return undefined;
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(literal);
-  if (match === null) throw new Error(`real-engine translation: duration "${literal}" is not a number with ms|s|m|h`);
+  if (match === null)
+    throw new Error(`real-engine translation: duration "${literal}" is not a number with ms|s|m|h`);
   const factor = { ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 }[match[2] as 'ms' | 's' | 'm' | 'h'];
   return Math.round(Number(match[1]) * factor);
 }
@@ -114,7 +122,9 @@ export function durationNs(literal: string | undefined): number | undefined {
 export function containerCreateOptions(inputs: ContainerInputs): Docker.ContainerCreateOptions {
   const networks = inputs.networksAdvanced ?? [];
   if (networks.length > 1) {
-    throw new Error(`real-engine translation: ${inputs.name} joins ${networks.length} networks; only one is translated`);
+    throw new Error(
+      `real-engine translation: ${inputs.name} joins ${networks.length} networks; only one is translated`,
+    );
   }
   const network = networks[0];
   const portBindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
@@ -122,7 +132,9 @@ export function containerCreateOptions(inputs: ContainerInputs): Docker.Containe
   for (const port of inputs.ports ?? []) {
     const key = `${port.internal}/${port.protocol ?? 'tcp'}`;
     exposed[key] = {};
-    portBindings[key] = [{ HostIp: port.ip ?? '0.0.0.0', HostPort: port.external === undefined ? '' : String(port.external) }];
+    portBindings[key] = [
+      { HostIp: port.ip ?? '0.0.0.0', HostPort: port.external === undefined ? '' : String(port.external) },
+    ];
   }
   const health = inputs.healthcheck;
   return {
@@ -150,7 +162,11 @@ export function containerCreateOptions(inputs: ContainerInputs): Docker.Containe
       AutoRemove: inputs.rm ?? false,
       RestartPolicy: { Name: inputs.restart ?? 'no' },
       PortBindings: portBindings,
-      Ulimits: (inputs.ulimits ?? []).map((limit) => ({ Name: limit.name, Soft: limit.soft, Hard: limit.hard })),
+      Ulimits: (inputs.ulimits ?? []).map((limit) => ({
+        Name: limit.name,
+        Soft: limit.soft,
+        Hard: limit.hard,
+      })),
       NetworkMode: network?.name,
       Memory: inputs.memory === undefined ? undefined : inputs.memory * MB,
       MemorySwap: inputs.memorySwap === undefined ? undefined : inputs.memorySwap * MB,
@@ -167,7 +183,8 @@ export function containerCreateOptions(inputs: ContainerInputs): Docker.Containe
             EndpointsConfig: {
               [network.name]: {
                 Aliases: network.aliases,
-                IPAMConfig: network.ipv4Address === undefined ? undefined : { IPv4Address: network.ipv4Address },
+                IPAMConfig:
+                  network.ipv4Address === undefined ? undefined : { IPv4Address: network.ipv4Address },
               },
             },
           },
