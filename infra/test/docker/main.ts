@@ -243,6 +243,40 @@ async function stackScenarios(
       )) && ok;
   }
 
+  if (selected('d1') && keepGoing()) {
+    ok =
+      (await phase(
+        `${stackName}: D1 a lost replica recreated (up --refresh) while another container took its address`,
+        async () => {
+          const lost = replicaNames[0]!;
+          const info = await docker.getContainer(lost).inspect();
+          const oldAddress = Object.values(info.NetworkSettings.Networks)[0]!.IPAddress;
+          await docker.getContainer(lost).remove({ force: true, v: true });
+          // What a user's client container on the network would do: take the next free address.
+          const squatter = await docker.createContainer({
+            name: `${prefix}-squatter`,
+            Image: parseConfigMap(config).images.redis,
+            Cmd: ['sleep', 'infinity'],
+            HostConfig: { NetworkMode: `${prefix}-net` },
+          });
+          try {
+            await squatter.start();
+            const squatterAddress = Object.values((await squatter.inspect()).NetworkSettings.Networks)[0]!
+              .IPAddress;
+            const result = up(engine, stackName, config, true);
+            const newAddress = Object.values(
+              (await docker.getContainer(lost).inspect()).NetworkSettings.Networks,
+            )[0]!.IPAddress;
+            const reached = await reachReplicas(wsUrl, stack.replicas, 10_000);
+            closeAll(reached);
+            return `${summarizeSteps(result)}; ${lost} ${oldAddress} → ${newAddress} (squatter on ${squatterAddress}); all ${reached.size} replicas reached`;
+          } finally {
+            await squatter.remove({ force: true });
+          }
+        },
+      )) && ok;
+  }
+
   if (stack.redisMode === 'cluster' && selected('d2') && keepGoing()) {
     ok =
       (await phase(
