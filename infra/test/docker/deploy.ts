@@ -6,6 +6,7 @@
  * error, the steps taken, the stack outputs) is written to `<request>.result.json`.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import * as pulumi from '@pulumi/pulumi';
 import Docker from 'dockerode';
 import { outputValue } from '../harness.js';
@@ -70,34 +71,51 @@ async function main(requestPath: string): Promise<void> {
   process.exit(result.ok ? 0 : 1);
 }
 
+/** How long a failed run must be idle (no registration under way) before it counts as settled. */
+const SETTLE_MS = 10_000;
+
 /**
- * Runs the program under the real-engine mocks. A failure anywhere (the program throwing, an
- * apply rejecting, a resource the provider could not create) fails the run, as `pulumi up` fails.
+ * Runs the program under the real-engine mocks. As under `pulumi up`, an error (the program
+ * throwing, an apply rejecting, a resource the provider could not create) is reported and the
+ * program keeps going: whatever else it registers is still created. The run ends when every
+ * stack output resolved, or, after an error, once nothing has been registered for SETTLE_MS;
+ * then it fails with the first error.
  */
 async function runProgram(
   provider: RealEngineProvider,
   request: DeployRequest,
 ): Promise<Record<string, unknown>> {
-  const failed = new Promise<never>((_, reject) => {
-    process.on('unhandledRejection', (reason) => reject(reason));
-    const originalError = pulumi.log.error;
-    pulumi.log.error = (message, resource, streamId, ephemeral) => {
-      reject(new Error(message));
-      return originalError(message, resource, streamId, ephemeral);
-    };
-  });
+  const errors: unknown[] = [];
+  process.on('unhandledRejection', (reason) => errors.push(reason));
+  const originalError = pulumi.log.error;
+  pulumi.log.error = (message, resource, streamId, ephemeral) => {
+    errors.push(new Error(message));
+    return originalError(message, resource, streamId, ephemeral);
+  };
   await pulumi.runtime.setMocks(provider, 'wslab', request.stack, false);
   pulumi.runtime.setAllConfig(request.config, []);
+  let outputs: Record<string, unknown> | undefined;
   const run = async () => {
     const entry = request.program ?? new URL('../../index.ts', import.meta.url).pathname;
     const exports = { ...((await import(entry)) as Record<string, unknown>) };
-    const outputs: Record<string, unknown> = {};
+    const resolved: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(exports)) {
-      outputs[key] = pulumi.Output.isInstance(value) ? await outputValue(value) : value;
+      resolved[key] = pulumi.Output.isInstance(value) ? await outputValue(value) : value;
     }
-    return outputs;
+    outputs = resolved;
   };
-  return Promise.race([run(), failed]);
+  run().catch((error: unknown) => errors.push(error));
+  for (;;) {
+    await sleep(200);
+    const settled = provider.inFlight === 0 && Date.now() - provider.lastActivity > SETTLE_MS;
+    if (errors.length > 0 && (settled || outputs !== undefined)) {
+      const messages = [
+        ...new Set(errors.map((error) => (error instanceof Error ? error.message : String(error)))),
+      ];
+      throw new Error(messages.join('\n'));
+    }
+    if (outputs !== undefined && provider.inFlight === 0) return outputs;
+  }
 }
 
 await main(process.argv[2]!);

@@ -84,6 +84,21 @@ function deploy(
   return JSON.parse(readFileSync(`${requestPath}.result.json`, 'utf8')) as DeployResult;
 }
 
+/**
+ * Removes whatever an earlier, interrupted run left of a stack (its state file is then stale):
+ * containers and networks named after the stack's prefix. Runs before a stack starts from an
+ * empty state and after everything; the destroy scenario checks the program's own destroy.
+ */
+async function sweep(docker: Docker, stackName: string): Promise<void> {
+  const prefix = `wslab-${stackName}`;
+  for (const info of await stackContainers(docker, prefix)) {
+    await docker.getContainer(info.Id).remove({ force: true, v: true });
+  }
+  for (const network of await docker.listNetworks()) {
+    if (network.Name.startsWith(`${prefix}-`)) await docker.getNetwork(network.Id).remove();
+  }
+}
+
 function freshState(stack: string): void {
   mkdirSync(WORK, { recursive: true });
   writeFileSync(`${WORK}/${stack}-state.json`, JSON.stringify({ entries: [], nextSeq: 0 }));
@@ -180,6 +195,7 @@ async function stackScenarios(
   const docker = engine.docker;
   let ok = true;
   const keepGoing = () => ok || flags['keep-going'] === true;
+  await sweep(docker, stackName);
   freshState(stackName);
 
   ok =
@@ -338,6 +354,7 @@ async function failedCreation(engine: RunningEngine): Promise<boolean> {
   const stackName = 'clusterfail';
   const prefix = `wslab-${stackName}`;
   const config = { ...stackFileConfig('haproxy'), 'wslab:httpPort': '18090', 'wslab:statsPort': '18094' };
+  await sweep(engine.docker, stackName);
   freshState(stackName);
   const ok = await phase(
     'D4 a failed cluster creation fails the update before replicas and proxy',
@@ -351,7 +368,7 @@ async function failedCreation(engine: RunningEngine): Promise<boolean> {
         },
       });
       check(!result.ok, 'the update succeeded although cluster creation exited 3');
-      check(/exited with 3/.test(result.error ?? ''), `unexpected error: ${result.error}`);
+      check(/exited with 3/.test(result.error ?? ''), `unexpected error: …${result.error?.slice(-600)}`);
       const names = (await stackContainers(engine.docker, prefix)).map((c) => c.Names[0]!.slice(1));
       const late = names.filter((name) => /-(app-\d+|haproxy|nginx)$/.test(name));
       check(late.length === 0, `created although the cluster failed: ${late.join(', ')}`);
@@ -405,6 +422,7 @@ async function main(): Promise<number> {
       for (const stackName of ['haproxy', 'nginx', 'clusterfail']) {
         try {
           deploy(engine, { action: 'destroy', stack: stackName, config: {} });
+          await sweep(engine.docker, stackName);
         } catch {
           // Reported by the scenario itself.
         }

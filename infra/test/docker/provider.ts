@@ -46,6 +46,9 @@ export type Step = { kind: 'create' | 'replace' | 'same' | 'delete'; type: strin
 export class RealEngineProvider implements pulumi.runtime.Mocks {
   readonly steps: Step[] = [];
   private readonly seen = new Set<string>();
+  /** Creations under way, and when the last one started or ended (to tell a settled run). */
+  inFlight = 0;
+  lastActivity = Date.now();
 
   constructor(
     private readonly docker: Docker,
