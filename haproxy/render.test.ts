@@ -24,6 +24,15 @@ describe('renderHaproxyConfig', () => {
     expect(text).toContain('server r2 replica-2:8080');
   });
 
+  it('resolves server names once at start unless a DNS resolver is set', () => {
+    const once = renderHaproxyConfig(base);
+    expect(once).toContain('init-addr libc,none');
+    expect(once).not.toContain('resolvers');
+    const live = renderHaproxyConfig({ ...base, dnsResolver: '127.0.0.11:53' });
+    expect(live).toMatch(/^resolvers dns\n {4}nameserver dns 127\.0\.0\.11:53\n {4}timeout resolve 1s$/m);
+    expect(live).toContain('resolvers dns init-addr last,libc,none resolve-prefer ipv4');
+  });
+
   it('sizes maxconn for two descriptors per proxied connection', () => {
     expect(renderHaproxyConfig(base)).toContain('maxconn 9900');
   });

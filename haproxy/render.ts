@@ -5,7 +5,7 @@ import {
   type ProxyOptionsInput,
   resolveProxyOptions,
 } from '../proxy/options.js';
-import { type HaproxyView, haproxyTemplate } from './template.js';
+import { type HaproxyView, haproxyTemplate, RESOLVERS_NAME } from './template.js';
 
 /** Backend lines that pick a replica and keep a client on it, per stickiness mode. */
 export function haproxyBalanceLines(options: ProxyOptions): string[] {
@@ -40,8 +40,13 @@ export function haproxyView(options: ProxyOptions): HaproxyView {
     `rise ${health.rise}`,
     ...(health.slowStartMs > 0 ? [`slowstart ${durationLiteral(health.slowStartMs)}`] : []),
     'on-marked-down shutdown-sessions',
-    // Start even when a container hostname does not resolve yet; the server stays down until it does.
-    'init-addr libc,none',
+    // With a DNS resolver (Docker): re-resolve while running, so a replaced replica's new address
+    // is used (its old one may already belong to another replica); start from the last known
+    // address, then libc, and start even when a name does not resolve yet (the server stays down).
+    // Without one (the lab): resolve once at start.
+    ...(options.dnsResolver === null
+      ? ['init-addr libc,none']
+      : [`resolvers ${RESOLVERS_NAME}`, 'init-addr last,libc,none', 'resolve-prefer ipv4']),
   ].join(' ');
   const cookie = options.stickiness === 'cookie';
   return {
@@ -65,6 +70,19 @@ export function haproxyView(options: ProxyOptions): HaproxyView {
     statsBind: `${options.stats.host}:${options.stats.port}`,
     balanceLines: haproxyBalanceLines(options),
     healthPath: health.path,
+    resolverLines:
+      options.dnsResolver === null
+        ? []
+        : [
+            `nameserver dns ${options.dnsResolver}`,
+            // Re-resolve every second and keep an answer 1 s: a replaced replica is seen within ~2 s.
+            'timeout resolve 1s',
+            'timeout retry 1s',
+            'hold valid 1s',
+            'hold nx 1s',
+            'hold obsolete 1s',
+            'accepted_payload_size 8192',
+          ],
     defaultServer,
     serverLines: options.backends.map(
       (backend) =>

@@ -3,6 +3,9 @@
  * shared ProxyOptions; this file only lays them out, so the config reads like
  * the hand-written one it replaces. Knobs are explained in haproxy/README.md.
  */
+/** Name of the `resolvers` section servers refer to (when a DNS resolver is set). */
+export const RESOLVERS_NAME = 'dns';
+
 export interface HaproxyView {
   pidFile: string;
   adminSocketPath: string;
@@ -27,6 +30,8 @@ export interface HaproxyView {
   healthPath: string;
   defaultServer: string;
   serverLines: string[];
+  /** Lines of the `resolvers` section; empty: no section (names resolve once at start). */
+  resolverLines: string[];
 }
 
 export function haproxyTemplate(view: HaproxyView): string {
@@ -75,7 +80,11 @@ frontend stats
     stats refresh 5s
     stats show-legends
 
-backend replicas
+${
+  view.resolverLines.length === 0
+    ? ''
+    : `resolvers ${RESOLVERS_NAME}\n${view.resolverLines.map((line) => `    ${line}`).join('\n')}\n\n`
+}backend replicas
 ${view.balanceLines.map((line) => `    ${line}`).join('\n')}
     option httpchk GET ${view.healthPath}
     http-check expect status 200

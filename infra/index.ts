@@ -13,6 +13,7 @@ import { proxyInput } from '../spec/proxy-input.js';
 import { replicaEnv } from '../spec/replica-env.js';
 import { checkSecret, resolveStackConfig, type SecretKey, STACK_CONFIG_KEYS } from '../spec/stack-config.js';
 import { resourcesOf } from '../spec/topology.js';
+import { stackAddressPlan } from './components/addresses.js';
 import { LoadBalancer } from './components/load-balancer.js';
 import { RedisCluster } from './components/redis-cluster.js';
 import { SERVICE_PORT, WsService } from './components/ws-service.js';
@@ -41,9 +42,15 @@ const authJwtSecret = secret('authJwtSecret');
 
 // Container names carry project and stack, so two stacks can run side by side on one host.
 const prefix = `wslab-${pulumi.getStack()}`;
+// Declared subnet: Redis nodes get fixed addresses, everything else the dynamic range.
+const addresses = stackAddressPlan(prefix);
 const network = new docker.Network(
   'network',
-  { name: `${prefix}-net`, driver: 'bridge' },
+  {
+    name: `${prefix}-net`,
+    driver: 'bridge',
+    ipamConfigs: [{ subnet: addresses.subnet, gateway: addresses.gateway, ipRange: addresses.dynamicRange }],
+  },
   // Named, so a replacement must remove the old network first.
   { deleteBeforeReplace: true },
 );
@@ -57,6 +64,7 @@ const redis = new RedisCluster('redis', {
   hostPort: stack.redisHostPort,
   publishAddress: stack.publishAddress,
   resources: resourcesOf(stack, 'redis'),
+  nodeAddress: addresses.redisNode,
 });
 
 // The build context is the repository root wherever `pulumi` runs the program from.
@@ -87,7 +95,8 @@ const service = new WsService(
       }),
     resources: resourcesOf(stack, 'replica'),
   },
-  { dependsOn: [redis] },
+  // Not just `[redis]`: the gate rejects when cluster creation failed, so no replica is created.
+  { dependsOn: redis.readyGate },
 );
 
 const proxy = new LoadBalancer(
@@ -107,6 +116,7 @@ const proxy = new LoadBalancer(
     statsHostPort: stack.statsPort,
     publishAddress: stack.publishAddress,
     resources: resourcesOf(stack, 'proxy'),
+    replicaContainerIds: service.containers.map((container) => container.id),
   },
   { dependsOn: service.containers },
 );

@@ -100,5 +100,13 @@ describe('resolveProxyOptions', () => {
     expect(() => resolveProxyOptions({ ...base, stats: { port: 8000 } })).toThrow(
       'stats.port: 8000 is also listen.port; give the stats endpoint its own port',
     );
+    expect(() => resolveProxyOptions({ ...base, dnsResolver: 'dns.local' })).toThrow(
+      'dnsResolver: "dns.local" must be an IPv4 address and port, e.g. 127.0.0.11:53',
+    );
+  });
+
+  it('resolves backends once unless a DNS resolver is given', () => {
+    expect(resolveProxyOptions(base).dnsResolver).toBeNull();
+    expect(resolveProxyOptions({ ...base, dnsResolver: '127.0.0.11:53' }).dnsResolver).toBe('127.0.0.11:53');
   });
 });

@@ -115,6 +115,13 @@ export interface ProxyOptions {
   limits: ProxyLimits;
   tls: ProxyTls;
   paths: ProxyPaths;
+  /**
+   * DNS server (`host:port`) the proxy re-resolves backend hostnames with while it runs, or null
+   * to resolve once at start (the lab: backends are 127.0.0.1). Docker: its embedded DNS
+   * (127.0.0.11:53), so a replaced replica's new address is picked up without a proxy restart.
+   * Rendered by HAProxy only; Nginx OSS 1.22 has no upstream re-resolution (infra replaces it).
+   */
+  dnsResolver: string | null;
 }
 
 type DeepPartial<T> = {
@@ -192,7 +199,8 @@ export type ProxyOptionsErrorCode =
   | 'bad_health'
   | 'bad_limits'
   | 'tls_paths_missing'
-  | 'relative_path';
+  | 'relative_path'
+  | 'bad_dns_resolver';
 
 export class ProxyOptionsError extends Error {
   readonly code: ProxyOptionsErrorCode;
@@ -216,6 +224,7 @@ export function resolveProxyOptions(input: ProxyOptionsInput): ProxyOptions {
     stickiness: input.stickiness ?? PROXY_DEFAULTS.stickiness,
     cookieName: input.cookieName ?? PROXY_DEFAULTS.cookieName,
     roomParam: input.roomParam ?? PROXY_DEFAULTS.roomParam,
+    dnsResolver: input.dnsResolver ?? null,
     timeouts: { ...PROXY_DEFAULTS.timeouts, ...definedOnly(input.timeouts) },
     health: { ...PROXY_DEFAULTS.health, ...definedOnly(input.health) },
     limits: { ...PROXY_DEFAULTS.limits, ...definedOnly(input.limits) },
@@ -246,6 +255,7 @@ function definedOnly<T extends object>(value: T | undefined): Partial<T> {
 const BACKEND_ID = /^[A-Za-z0-9_.-]{1,32}$/;
 // Hostnames and IPv4 literals only: the value lands unquoted in both configs.
 const HOST = /^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/;
+const DNS_RESOLVER = /^\d{1,3}(\.\d{1,3}){3}:\d{1,5}$/;
 const COOKIE_NAME = /^[A-Za-z0-9_]{1,64}$/;
 const QUERY_PARAM = /^[A-Za-z0-9_]{1,64}$/;
 
@@ -297,6 +307,12 @@ export function validateProxyOptions(options: ProxyOptions): void {
     fail(
       'bad_stickiness',
       `stickiness: "${options.stickiness}" is not one of ${STICKINESS_MODES.join(', ')}`,
+    );
+  }
+  if (options.dnsResolver !== null && !DNS_RESOLVER.test(options.dnsResolver)) {
+    fail(
+      'bad_dns_resolver',
+      `dnsResolver: "${options.dnsResolver}" must be an IPv4 address and port, e.g. 127.0.0.11:53`,
     );
   }
   if (!COOKIE_NAME.test(options.cookieName)) {

@@ -67,6 +67,17 @@ describe('every option combination renders a config the binary accepts', () => {
     }
   });
 
+  it('haproxy -c with a DNS resolver (the Docker deployment re-resolves replicas)', async () => {
+    const path = join(dir, 'haproxy-resolvers.cfg');
+    const [, input] = combinations(join(dir, 'haproxy'))[0]!;
+    const text = renderHaproxyConfig({ ...input, dnsResolver: '127.0.0.11:53' });
+    expect(text).toContain('resolvers dns\n    nameserver dns 127.0.0.11:53');
+    expect(text).toMatch(/default-server .* resolvers dns init-addr last,libc,none resolve-prefer ipv4/);
+    writeFileSync(path, text);
+    const result = await checkHaproxyConfig(path);
+    expect(result.ok, result.output).toBe(true);
+  });
+
   it('nginx -t', async () => {
     const runDir = join(dir, 'nginx');
     for (const [name, input] of combinations(runDir)) {

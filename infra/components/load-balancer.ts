@@ -26,7 +26,19 @@ export interface LoadBalancerArgs {
   publishAddress: string;
   /** CPU and memory caps of the proxy container; unset = uncapped. */
   resources?: ComponentResources;
+  /**
+   * Docker ids of the replica containers behind the proxy. Nginx OSS 1.22 resolves upstream
+   * names once, at start: the ids are a label of the Nginx container, so a changed set (any
+   * replica replaced) replaces the proxy and it resolves the new addresses. HAProxy re-resolves
+   * through Docker's DNS instead and is not replaced.
+   */
+  replicaContainerIds: pulumi.Input<string>[];
 }
+
+/** Docker's embedded DNS server on user-defined networks. */
+export const DOCKER_DNS = '127.0.0.11:53';
+/** Label of the Nginx container holding the replica container ids it was started with. */
+export const REPLICA_IDS_LABEL = 'wslab.replica-container-ids';
 
 /**
  * HAProxy or Nginx in front of the replicas. Its config is the shared renderer's output for
@@ -45,11 +57,13 @@ export class LoadBalancer extends pulumi.ComponentResource {
 
   constructor(name: string, args: LoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
     super('wslab:infra:LoadBalancer', name, {}, opts);
-    const resolved = resolveProxyOptions(args.options);
+    // Only HAProxy renders the resolver (Nginx OSS 1.22 cannot re-resolve upstream servers).
+    const options: ProxyOptionsInput =
+      args.kind === 'haproxy' ? { ...args.options, dnsResolver: DOCKER_DNS } : args.options;
+    const resolved = resolveProxyOptions(options);
     this.listenPort = resolved.listen.port;
     this.statsPort = resolved.stats.port;
-    this.config =
-      args.kind === 'haproxy' ? renderHaproxyConfig(args.options) : renderNginxConfig(args.options);
+    this.config = args.kind === 'haproxy' ? renderHaproxyConfig(options) : renderNginxConfig(options);
     this.configPath = CONTAINER_PROXY[args.kind].configPath;
     const image = new docker.RemoteImage(
       `${name}-image`,
@@ -87,6 +101,15 @@ export class LoadBalancer extends pulumi.ComponentResource {
         waitTimeout: 60,
         restart: 'unless-stopped',
         networksAdvanced: [{ name: args.networkName, aliases: [args.containerName] }],
+        labels:
+          args.kind === 'nginx'
+            ? [
+                {
+                  label: REPLICA_IDS_LABEL,
+                  value: pulumi.all(args.replicaContainerIds).apply((ids) => ids.join(',')),
+                },
+              ]
+            : [],
       },
       // The component's dependsOn (the replicas) is forwarded to the container itself, so the
       // proxy container is created only after every replica container is healthy. Docker names

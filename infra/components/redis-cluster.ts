@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import * as docker from '@pulumi/docker';
 import * as pulumi from '@pulumi/pulumi';
 import type { ComponentResources, RedisMode } from '../../spec/topology.js';
@@ -6,7 +7,7 @@ import { containerLimits } from '../container-limits.js';
 export interface RedisClusterArgs {
   /** `cluster`: 3 masters + 3 replicas and a one-shot `redis-cli --cluster create`; `single`: one server. */
   mode: RedisMode;
-  /** Image reference, e.g. `redis:7.4-bookworm` (Debian-based: the create script uses getent and awk). */
+  /** Image reference, e.g. `redis:7.4-bookworm` (Debian-based: the cluster script uses sh and awk). */
   image: pulumi.Input<string>;
   /** Name of the user-defined Docker network every container joins. */
   networkName: pulumi.Input<string>;
@@ -14,8 +15,14 @@ export interface RedisClusterArgs {
   containerPrefix: string;
   /** AUTH password for clients and replication (a Pulumi secret). */
   password: pulumi.Input<string>;
-  /** Publish node 0's port on the host; undefined (the default) keeps Redis private to the network. */
+  /**
+   * Publish the node's port on the host (single mode only); undefined (the default) keeps Redis
+   * private to the network. Cluster mode refuses it: MOVED replies name network addresses a
+   * host client cannot reach, so one published node is not a usable cluster from the host.
+   */
   hostPort?: number;
+  /** Fixed network address of each node, in node order (the network's plan, `addresses.ts`). */
+  nodeAddress: (index: number) => string;
   /** Host address a published port binds to. */
   publishAddress?: string;
   /**
@@ -33,6 +40,9 @@ export const REDIS_PORT = 6379;
 export const CLUSTER_MASTERS = 3;
 export const CLUSTER_REPLICAS_PER_MASTER = 1;
 const CONFIG_PATH = '/usr/local/etc/redis/redis.conf';
+/** Label of the cluster-creation container holding the node container ids it ran for. */
+export const NODE_IDS_LABEL = 'wslab.redis-node-container-ids';
+const SCRIPT_PATH = '/usr/local/bin/wslab-redis-cluster.sh';
 
 /**
  * Redis for the service's bus and history: one server, or a six-node Redis Cluster whose
@@ -52,9 +62,24 @@ export class RedisCluster extends pulumi.ComponentResource {
    * `--cluster create` exited non-zero (the provider itself does not fail on an exit code).
    */
   public readonly ready: pulumi.Output<boolean>;
+  /**
+   * What Redis clients pass as `dependsOn`: this component once `ready`. A failed cluster
+   * creation rejects it, so dependent containers are never created (a plain `dependsOn` on the
+   * component would only wait for the creation container to exist, whatever its exit code).
+   */
+  public readonly readyGate: pulumi.Output<pulumi.Resource[]>;
+  /** Fixed network addresses of the nodes, node 0 first. */
+  public readonly addresses: string[];
 
   constructor(name: string, args: RedisClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super('wslab:infra:RedisCluster', name, {}, opts);
+    if (args.mode === 'cluster' && args.hostPort !== undefined) {
+      throw new Error(
+        `redisHostPort (${args.hostPort}) works with redisMode single only: a cluster answers MOVED with ` +
+          'node addresses inside the Docker network, which a client on the host cannot reach. ' +
+          'Unset it (`pulumi config rm wslab:redisHostPort`), or use redisMode single.',
+      );
+    }
     const nodeCount = args.mode === 'cluster' ? CLUSTER_MASTERS * (1 + CLUSTER_REPLICAS_PER_MASTER) : 1;
     const image = new docker.RemoteImage(
       `${name}-image`,
@@ -65,6 +90,7 @@ export class RedisCluster extends pulumi.ComponentResource {
       { length: nodeCount },
       (_, index) => `${args.containerPrefix}-redis-${index}`,
     );
+    this.addresses = hostnames.map((_, index) => args.nodeAddress(index));
     const config = pulumi
       .secret(args.password)
       .apply((password) => redisConf(args.mode, password, args.nodeTimeoutMs ?? 2_000));
@@ -93,7 +119,11 @@ export class RedisCluster extends pulumi.ComponentResource {
             wait: true,
             waitTimeout: 60,
             restart: 'unless-stopped',
-            networksAdvanced: [{ name: args.networkName, aliases: [hostname] }],
+            // A fixed address: a cluster node keeps its peers' addresses in nodes.conf, and a
+            // restart in another order must not move them (redis/redis#14633).
+            networksAdvanced: [
+              { name: args.networkName, aliases: [hostname], ipv4Address: this.addresses[index] },
+            ],
             ports:
               index === 0 && args.hostPort !== undefined
                 ? [{ internal: REDIS_PORT, external: args.hostPort, ip: args.publishAddress ?? '127.0.0.1' }]
@@ -112,9 +142,24 @@ export class RedisCluster extends pulumi.ComponentResource {
         {
           name: `${args.containerPrefix}-redis-cluster-create`,
           image: image.imageId,
-          command: ['sh', '-c', clusterCreateScript(hostnames)],
-          envs: [pulumi.interpolate`REDISCLI_AUTH=${pulumi.secret(args.password)}`],
+          command: ['sh', SCRIPT_PATH],
+          uploads: [{ file: SCRIPT_PATH, content: CLUSTER_SCRIPT, permissions: '0755' }],
+          envs: [
+            pulumi.interpolate`REDISCLI_AUTH=${pulumi.secret(args.password)}`,
+            `REDIS_NODES=${this.addresses.join(' ')}`,
+            `REDIS_PORT=${REDIS_PORT}`,
+            `CLUSTER_MASTERS=${CLUSTER_MASTERS}`,
+            `CLUSTER_REPLICAS=${CLUSTER_REPLICAS_PER_MASTER}`,
+          ],
           networksAdvanced: [{ name: args.networkName }],
+          // The nodes' container ids: a replaced node (new id) replaces this container, so the
+          // script runs again and adds the new, empty node back to the cluster.
+          labels: [
+            {
+              label: NODE_IDS_LABEL,
+              value: pulumi.all(this.nodes.map((node) => node.id)).apply((ids) => ids.join(',')),
+            },
+          ],
           // A one-shot task: wait for it to exit, keep it (and its logs) for `docker logs`,
           // and do not treat "not running" as drift on the next `pulumi up`.
           attach: true,
@@ -139,6 +184,7 @@ export class RedisCluster extends pulumi.ComponentResource {
       this.clusterCreate = undefined;
       this.ready = pulumi.output(true);
     }
+    this.readyGate = this.ready.apply(() => [this as pulumi.Resource]);
 
     this.registerOutputs({ seeds: this.seeds, url: this.url, ready: this.ready });
   }
@@ -168,30 +214,5 @@ export function redisConf(mode: RedisMode, password: string, nodeTimeoutMs: numb
   return `${lines.join('\n')}\n`;
 }
 
-/**
- * The one-shot script: waits for every node, resolves their IPs (CLUSTER MEET takes IPs,
- * not hostnames), creates the cluster unless it already exists, then waits for `cluster_state:ok`.
- */
-export function clusterCreateScript(hostnames: string[]): string {
-  const first = hostnames[0]!;
-  return [
-    'set -eu',
-    `hosts="${hostnames.join(' ')}"`,
-    'addrs=""',
-    'for h in $hosts; do',
-    '  n=0',
-    '  until redis-cli -h "$h" ping 2>/dev/null | grep -q PONG; do',
-    '    n=$((n+1)); [ "$n" -lt 60 ] || { echo "redis node $h not answering" >&2; exit 1; }; sleep 1',
-    '  done',
-    '  ip=$(getent hosts "$h" | awk \'{print $1; exit}\')',
-    `  addrs="$addrs $ip:${REDIS_PORT}"`,
-    'done',
-    `if redis-cli -h ${first} cluster info | grep -q cluster_state:ok; then echo "cluster already created"; exit 0; fi`,
-    `redis-cli --cluster create $addrs --cluster-replicas ${CLUSTER_REPLICAS_PER_MASTER} --cluster-yes`,
-    'n=0',
-    `until redis-cli -h ${first} cluster info | grep -q cluster_state:ok; do`,
-    '  n=$((n+1)); [ "$n" -lt 60 ] || { echo "cluster_state never became ok" >&2; exit 1; }; sleep 1',
-    'done',
-    'echo "cluster created:$addrs"',
-  ].join('\n');
-}
+/** The create-or-heal script (redis-cluster.sh next to this file), uploaded into the one-shot container. */
+export const CLUSTER_SCRIPT = readFileSync(new URL('./redis-cluster.sh', import.meta.url), 'utf8');

@@ -184,7 +184,7 @@ function isSecretWrapper(value: unknown): value is { value: unknown } {
 }
 
 /** The value with every secret wrapper replaced by its content. */
-function unwrapSecrets(value: unknown): unknown {
+export function unwrapSecrets(value: unknown): unknown {
   if (isSecretWrapper(value)) return unwrapSecrets(value.value);
   if (Array.isArray(value)) return value.map(unwrapSecrets);
   if (value !== null && typeof value === 'object') {

@@ -35,7 +35,18 @@ function substitute(text: string, placement: Placement): string {
     );
   }
   // Access logs: off in the lab (CPU on a shared 2-core machine), to stdout under Docker.
-  return out.replace(/^(\s*access_log) .*;$/m, '$1 <access-log>;');
+  return nameResolution(out.replace(/^(\s*access_log) .*;$/m, '$1 <access-log>;'));
+}
+
+/**
+ * Name resolution is placement too: the lab dials IP literals (HAProxy resolves once at start),
+ * Docker dials container names that HAProxy re-resolves through Docker's DNS (its `resolvers`
+ * section and the servers' `resolvers … init-addr …` options). Nginx renders neither.
+ */
+function nameResolution(text: string): string {
+  return text
+    .replace(/^resolvers \S+\n(?:[ \t]+.*\n)*\n/m, '')
+    .replace(/(?:resolvers \S+ )?init-addr \S+(?: resolve-prefer ipv4)?/g, '<name-resolution>');
 }
 
 function placementOf(options: ProxyOptions, backendIds: string[]): Placement {
@@ -111,6 +122,9 @@ describe.each(['haproxy', 'nginx', 'single-redis'])(
         ),
       );
       expect(pulumiTokens).toBe(labTokens);
+      // Docker's HAProxy re-resolves replica names (a replaced replica changes address); the lab's does not.
+      expect(pulumiText.includes('nameserver')).toBe(kind === 'haproxy');
+      expect(labText).not.toContain('nameserver');
       // Not vacuous: the shared text carries the stack's stickiness and timeouts.
       expect(labTokens).toContain(String(labSpec.proxyTunnelTimeoutMs / 1000));
       expect(labTokens).not.toContain('127.0.0.1:41001');

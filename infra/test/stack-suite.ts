@@ -5,6 +5,9 @@ import { renderHaproxyConfig } from '../../haproxy/render.js';
 import { renderNginxConfig } from '../../nginx/render.js';
 import { proxyInput } from '../../spec/proxy-input.js';
 import { parseConfigMap, type StackConfig } from '../../spec/stack-config.js';
+import { stackAddressPlan } from '../components/addresses.js';
+import { DOCKER_DNS, REPLICA_IDS_LABEL } from '../components/load-balancer.js';
+import { CLUSTER_SCRIPT, NODE_IDS_LABEL } from '../components/redis-cluster.js';
 import { CONTAINER_PROXY } from '../container-proxy.js';
 import {
   envMap,
@@ -107,7 +110,7 @@ export function stackSuite(
       }
     });
 
-    it('creates the cluster once, after every Redis node (cluster stacks only)', () => {
+    it('creates or heals the cluster after every Redis node, again whenever a node is replaced', () => {
       const job = createJob();
       if (expected.redisNodes === 1) {
         expect(job).toBeUndefined();
@@ -115,10 +118,40 @@ export function stackSuite(
       }
       expect(job).toBeDefined();
       expect(job!.dependencies).toEqual(expect.arrayContaining(redisNodes().map((node) => node.urn)));
-      const script = (job!.inputs.command as string[]).join(' ');
-      expect(script).toContain('redis-cli --cluster create $addrs --cluster-replicas 1 --cluster-yes');
-      for (const node of redisNodes()) expect(script).toContain(node.inputs.name as string);
+      const upload = (job!.inputs.uploads as { file: string; content: string }[])[0]!;
+      expect(job!.inputs.command).toEqual(['sh', upload.file]);
+      expect(upload.content).toBe(CLUSTER_SCRIPT);
+      // The script gets the nodes' fixed addresses, in node order.
+      const addresses = redisNodes().map(
+        (node) => (node.inputs.networksAdvanced as { ipv4Address: string }[])[0]!.ipv4Address,
+      );
+      expect(envMap(job!).REDIS_NODES).toBe(addresses.join(' '));
+      // Tied to the node containers' ids (the mock id is `<name>-id`): a replaced node replaces the job.
+      expect(job!.inputs.labels).toEqual([
+        {
+          label: NODE_IDS_LABEL,
+          value: redisNodes()
+            .map((node) => `${node.name}-id`)
+            .join(','),
+        },
+      ]);
       expect(job!.inputs).toMatchObject({ attach: true, mustRun: false, restart: 'no' });
+    });
+
+    it("gives the Redis nodes fixed addresses in the network's declared subnet, others the dynamic range", () => {
+      const network = run.byType(TYPES.network)[0]!;
+      const plan = stackAddressPlan(prefix);
+      expect(network.inputs.ipamConfigs).toEqual([
+        { subnet: plan.subnet, gateway: plan.gateway, ipRange: plan.dynamicRange },
+      ]);
+      redisNodes().forEach((node, index) => {
+        expect((node.inputs.networksAdvanced as { ipv4Address?: string }[])[0]!.ipv4Address).toBe(
+          plan.redisNode(index),
+        );
+      });
+      for (const other of [...replicas(), proxy()]) {
+        expect((other.inputs.networksAdvanced as { ipv4Address?: string }[])[0]!.ipv4Address).toBeUndefined();
+      }
     });
 
     it('builds the service image from app/Dockerfile with the repository as context', () => {
@@ -199,7 +232,11 @@ export function stackSuite(
         stats: { host: '0.0.0.0', port: 8404 },
         paths: CONTAINER_PROXY[expected.proxy].paths,
       });
-      const rendered = expected.proxy === 'haproxy' ? renderHaproxyConfig(input) : renderNginxConfig(input);
+      // HAProxy re-resolves the replicas through Docker's DNS; Nginx resolves once (it is replaced).
+      const rendered =
+        expected.proxy === 'haproxy'
+          ? renderHaproxyConfig({ ...input, dnsResolver: DOCKER_DNS })
+          : renderNginxConfig(input);
       const uploads = proxy().inputs.uploads as { file: string; content: string }[];
       expect(uploads).toHaveLength(1);
       expect(uploads[0]!.file).toBe(CONTAINER_PROXY[expected.proxy].configPath);
@@ -208,6 +245,26 @@ export function stackSuite(
       for (const replica of replicas()) expect(rendered).toContain(`${replica.inputs.name}:8080`);
       const command = proxy().inputs.command as string[];
       expect(command).toContain(CONTAINER_PROXY[expected.proxy].configPath);
+      if (expected.proxy === 'haproxy') {
+        expect(rendered).toContain('nameserver dns 127.0.0.11:53');
+        expect(rendered).toContain('resolvers dns init-addr last,libc,none');
+      }
+    });
+
+    it('replaces Nginx whenever a replica container is replaced (it resolves upstreams once)', () => {
+      const labels = (proxy().inputs.labels ?? []) as { label: string; value: string }[];
+      if (expected.proxy === 'haproxy') {
+        expect(labels).toEqual([]);
+        return;
+      }
+      expect(labels).toEqual([
+        {
+          label: REPLICA_IDS_LABEL,
+          value: replicas()
+            .map((replica) => `${replica.name}-id`)
+            .join(','),
+        },
+      ]);
     });
 
     it('publishes the WebSocket and stats ports on the configured host address only', () => {
