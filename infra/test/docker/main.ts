@@ -436,6 +436,9 @@ async function main(): Promise<number> {
       `  ${t.ok ? 'ok  ' : 'FAIL'} ${t.seconds.toFixed(1).padStart(6)} s  ${t.phase}${t.ok ? '' : `\n         ${t.note}`}`,
     );
   console.log(`  total ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  // The plain closing line CI logs are read for.
+  const failed = timings.filter((t) => !t.ok).length;
+  console.log(`\nScenarios: ${timings.length - failed} passed, ${failed} failed`);
   return ok ? 0 : 1;
 }
 
