@@ -4,7 +4,15 @@
  * cleanup, and the shape of the raw result.
  */
 import { newRunId } from '../scenarios/layout.js';
-import { type ClientSettings, type RunOptions, shardLayout, type Target, targetUrls } from './options.js';
+import {
+  type ClientSettings,
+  type RunOptions,
+  type ShardLayout,
+  type StreamLoad,
+  shardLayout,
+  type Target,
+  targetUrls,
+} from './options.js';
 import { ProgressLine } from './progress.js';
 import type { Metric, RunValidity, TimelinePoint } from './result.js';
 import { ServerProbe } from './server-probe.js';
@@ -20,6 +28,8 @@ export interface RawRun {
   clients: ClientSettings;
   shards: number;
   inline: boolean;
+  /** Shard 0 held every publisher and no subscriber. */
+  publisherShard: boolean;
   metrics: Record<string, Metric>;
   timeline: TimelinePoint[];
   outages: OutageRecord[];
@@ -32,22 +42,30 @@ export interface RawRun {
 export interface RunSetup {
   urls: string[];
   runId: string;
-  layout: { count: number; inline: boolean };
+  layout: ShardLayout;
   /** Cookies and source addresses of every client. */
   clients: ClientSettings;
   probe: ServerProbe;
   startedAtMs: number;
 }
 
-/** Resolves the target URLs, a fresh run id, the shard layout for `clients` clients and the server probe. */
-export function setUpRun(target: Target, clients: number, options: RunOptions): RunSetup {
+/**
+ * Resolves the target URLs, a fresh run id, the shard layout for `clients` clients (and, for a
+ * streaming run, what it offers) and the server probe.
+ */
+export function setUpRun(
+  target: Target,
+  clients: number,
+  options: RunOptions,
+  stream?: StreamLoad,
+): RunSetup {
   const urls = targetUrls(target);
   const sourceAddresses = resolveSourceAddresses(options.sourceAddresses);
   checkTargetsForSourceAddresses(urls, sourceAddresses);
   return {
     urls,
     runId: newRunId(),
-    layout: shardLayout(clients, options),
+    layout: shardLayout(clients, options, stream),
     clients: { cookies: options.cookies ?? true, sourceAddresses },
     probe: new ServerProbe(target.serverPids ?? [], target.metricsUrls ?? []),
     startedAtMs: Date.now(),
@@ -92,6 +110,7 @@ export function rawRun(
     clients: setup.clients,
     shards: setup.layout.count,
     inline: setup.layout.inline,
+    publisherShard: setup.layout.publisherShard,
     metrics,
     timeline,
     outages,

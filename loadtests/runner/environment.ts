@@ -2,7 +2,11 @@
 import { arch, cpus, hostname, loadavg, platform, totalmem } from 'node:os';
 import type { ScenarioResult } from './result.js';
 
-export function describeEnvironment(shards: number, inline: boolean): ScenarioResult['environment'] {
+export function describeEnvironment(
+  shards: number,
+  inline: boolean,
+  publisherShard: boolean,
+): ScenarioResult['environment'] {
   const cpuList = cpus();
   return {
     node: process.version,
@@ -15,5 +19,6 @@ export function describeEnvironment(shards: number, inline: boolean): ScenarioRe
     loadAverage: loadavg().map((value) => Math.round(value * 100) / 100),
     shards,
     shardMode: inline ? 'inline' : 'process',
+    publisherShard,
   };
 }

@@ -80,7 +80,7 @@ export async function runScenario<N extends ScenarioName>(
       metricsUrls: [...(target.metricsUrls ?? [])],
     },
     clients: { cookies: raw.clients.cookies, sourceAddresses: [...raw.clients.sourceAddresses] },
-    environment: describeEnvironment(raw.shards, raw.inline),
+    environment: describeEnvironment(raw.shards, raw.inline, raw.publisherShard),
     metrics: raw.metrics,
     timeline: raw.timeline,
     outages: {

@@ -122,6 +122,8 @@ export const scenarioResultSchema = z.object({
     loadAverage: z.array(z.number()).length(3),
     shards: z.number().int().positive(),
     shardMode: z.enum(['inline', 'process']),
+    /** Shard 0 held every publisher and no subscriber (absent in results written before it existed). */
+    publisherShard: z.boolean().optional(),
   }),
   metrics: z.record(z.string(), metricSchema),
   timeline: z.array(timelinePointSchema),

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { STREAM_DEFAULTS } from '../scenarios/definition.js';
 import { backoffDelayMs } from './backoff.js';
 import { encodeHistogram, mergeEncoded, newHistogram, recordMs, summarise } from './histogram.js';
 import { resolveParams } from './index.js';
 import { readStat } from './metric-values.js';
-import { shardLayout, targetUrls } from './options.js';
+import { PUBLISHER_SHARD_MIN_DELIVERIES_PER_S, shardLayout, targetUrls } from './options.js';
 import { countMissing, rangesHave, SequenceSet, toRanges } from './sequence-set.js';
 import { coresBetween, promValue, ServerProbe } from './server-probe.js';
+import { shardPlans } from './stream-run.js';
 
 describe('backoff', () => {
   it('grows exponentially up to the ceiling, with full jitter', () => {
@@ -82,10 +84,52 @@ describe('options', () => {
   });
 
   it('uses child processes beyond what one process should hold', () => {
-    expect(shardLayout(500, {})).toEqual({ count: 1, inline: true });
-    expect(shardLayout(5_000, {})).toEqual({ count: 2, inline: false });
-    expect(shardLayout(20_000, {})).toEqual({ count: 3, inline: false });
-    expect(shardLayout(500, { shards: 2 })).toEqual({ count: 2, inline: false });
+    expect(shardLayout(500, {})).toEqual({ count: 1, inline: true, publisherShard: false });
+    expect(shardLayout(5_000, {})).toEqual({ count: 2, inline: false, publisherShard: false });
+    expect(shardLayout(20_000, {})).toEqual({ count: 3, inline: false, publisherShard: false });
+    expect(shardLayout(500, { shards: 2 })).toEqual({ count: 2, inline: false, publisherShard: false });
+  });
+
+  it('gives publishers a process of their own once deliveries would stall their send schedule', () => {
+    const soak = { publishers: 20, subscribers: 1_000, deliveriesPerS: 10_000 };
+    expect(shardLayout(1_020, {}, soak)).toEqual({ count: 2, inline: false, publisherShard: true });
+    expect(shardLayout(20_020, {}, { ...soak, subscribers: 20_000 })).toEqual({
+      count: 4,
+      inline: false,
+      publisherShard: true,
+    });
+    expect(shardLayout(1_020, { shards: 3 }, soak)).toEqual({
+      count: 3,
+      inline: false,
+      publisherShard: true,
+    });
+    // A light load stays inline (tests, small experiments); forcing inline or one shard wins.
+    const light = { ...soak, deliveriesPerS: PUBLISHER_SHARD_MIN_DELIVERIES_PER_S - 1 };
+    expect(shardLayout(1_020, {}, light)).toEqual({ count: 1, inline: true, publisherShard: false });
+    expect(shardLayout(1_020, { inline: true }, soak)).toEqual({
+      count: 1,
+      inline: true,
+      publisherShard: false,
+    });
+    expect(shardLayout(1_020, { shards: 1 }, soak)).toEqual({
+      count: 1,
+      inline: false,
+      publisherShard: false,
+    });
+  });
+
+  it('puts every publisher in shard 0 and no subscriber there when publishers have their own shard', () => {
+    const params = { ...STREAM_DEFAULTS, publishers: 5, subscribers: 9, rooms: 3 };
+    const clients = { cookies: true, sourceAddresses: [] };
+    const plans = shardPlans(params, ['ws://127.0.0.1:1/ws'], clients, 'run', 3, true);
+    expect(plans[0]!.publishers.map((p) => p.index)).toEqual([0, 1, 2, 3, 4]);
+    expect(plans[0]!.subscribers).toEqual([]);
+    expect(plans[1]!.publishers).toEqual([]);
+    expect(
+      [...plans[1]!.subscribers, ...plans[2]!.subscribers].map((s) => s.index).sort((a, b) => a - b),
+    ).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    const mixed = shardPlans(params, ['ws://127.0.0.1:1/ws'], clients, 'run', 3);
+    expect(mixed.map((plan) => plan.publishers.length)).toEqual([2, 2, 1]);
   });
 
   it('reads statistics for thresholds, null when unmeasured', () => {

@@ -38,6 +38,7 @@ export function shardPlans(
   clients: ClientSettings,
   runId: string,
   shardCount: number,
+  publisherShard = false,
 ): StreamShardPlan[] {
   // Source addresses go round-robin over every client: subscribers first, then publishers.
   const localAddress = (clientIndex: number): { localAddress?: string } => {
@@ -59,8 +60,11 @@ export function shardPlans(
     publishers: [],
     publisherRooms,
   }));
+  // With a publisher shard, shard 0 only sends: its event loop never parses deliveries.
+  const subscriberShards = publisherShard ? shardCount - 1 : shardCount;
+  const firstSubscriberShard = publisherShard ? 1 : 0;
   for (let i = 0; i < params.subscribers; i += 1) {
-    out[i % shardCount]!.subscribers.push({
+    out[firstSubscriberShard + (i % subscriberShards)]!.subscribers.push({
       index: i,
       room: roomName(runId, subscriberRoom(i, params.rooms)),
       urlIndex: urlIndexFor('subscriber', i, urls.length),
@@ -68,7 +72,7 @@ export function shardPlans(
     });
   }
   for (let i = 0; i < params.publishers; i += 1) {
-    out[i % shardCount]!.publishers.push({
+    out[publisherShard ? 0 : i % shardCount]!.publishers.push({
       index: i,
       id: publisherId(i),
       room: publisherRooms[publisherId(i)]!,
@@ -97,13 +101,18 @@ export async function runStream(
   const lagBoundMs = checkLagBound(options.maxLagP99Ms ?? SCHEDULING_LAG_P99_BOUND_MS);
   const arrivalSeed = options.arrivalSeed ?? Math.floor(Math.random() * 2 ** 31);
   if (!Number.isInteger(arrivalSeed)) throw new Error('arrivalSeed: an integer');
-  const setup = setUpRun(target, params.publishers + params.subscribers, options);
+  const setup = setUpRun(target, params.publishers + params.subscribers, options, {
+    publishers: params.publishers,
+    subscribers: params.subscribers,
+    // Each publisher's room has subscribers / rooms members.
+    deliveriesPerS: (params.publishers * params.ratePerPublisher * params.subscribers) / params.rooms,
+  });
   const { urls, runId, layout, probe, clients } = setup;
   return withShards(setup, options, async (shards, progress) => {
     const serverSamples: ServerSample[] = [];
     let sampler: NodeJS.Timeout | null = null;
     try {
-      const plansOfShards = shardPlans(params, urls, clients, runId, layout.count);
+      const plansOfShards = shardPlans(params, urls, clients, runId, layout.count, layout.publisherShard);
       shards.sendEach((index) => ({ type: 'init', plan: plansOfShards[index]! }));
       const connectBudgetMs =
         ((params.publishers + params.subscribers) / params.connectRatePerS) * 1_000 + 60_000;

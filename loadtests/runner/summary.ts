@@ -16,7 +16,7 @@ function show(metric: Metric | undefined): string | null {
 export function formatSummary(result: ScenarioResult): string {
   const lines = [
     `${result.scenario} → ${result.target.label ?? result.target.urls.join(', ')}  (run ${result.runId}, ` +
-      `${(result.wallMs / 1_000).toFixed(1)} s, ${result.environment.shards} ${result.environment.shardMode} shard(s))`,
+      `${(result.wallMs / 1_000).toFixed(1)} s, ${result.environment.shards} ${result.environment.shardMode} shard(s)${result.environment.publisherShard === true ? ', publishers in shard 0' : ''})`,
   ];
   for (const [name, metric] of Object.entries(result.metrics)) {
     const text = show(metric);
