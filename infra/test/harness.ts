@@ -109,6 +109,9 @@ export async function runProgram(
   await Promise.all(
     Object.values(outputs).map((value) => (pulumi.Output.isInstance(value) ? outputValue(value) : value)),
   );
+  // Components register their outputs after the stack outputs resolve: let every pending RPC
+  // finish against this run's mock monitor, or it lands on the next run's (unknown resource).
+  await pulumi.runtime.disconnect();
   return {
     resources,
     outputs,
