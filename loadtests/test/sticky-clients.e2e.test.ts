@@ -89,7 +89,9 @@ describe('load runner clients under cookie and source stickiness', () => {
   it.each(kinds)(
     'cookie (%s): every reconnect returns to the replica it left',
     async (kind) => {
-      const group = await Promise.all(Array.from({ length: 6 }, () => open(proxy(kind, 'cookie'))));
+      // 12 fresh clients: with three replicas the chance that random keys all hash onto one is
+      // 3 × (1/3)^12 ≈ 6e-6 (with 6 clients it was ~0.4%, and a CI run once hit it).
+      const group = await Promise.all(Array.from({ length: 12 }, () => open(proxy(kind, 'cookie'))));
       for (const client of group) {
         const header = client.cookieHeader ?? '';
         expect(header).toMatch(/^WSLAB_SRV=/);
