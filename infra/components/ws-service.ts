@@ -43,6 +43,14 @@ export const HEALTHCHECK_COMMAND = [
 ];
 
 /**
+ * When Docker probes and how long it waits, as in app/Dockerfile's HEALTHCHECK (a test keeps the two
+ * equal). The start period is generous because failures inside it do not count while a success
+ * ends it at once: on a loaded host `node` itself can take tens of seconds to start, and a replica
+ * marked unhealthy before it ever listened fails the whole `pulumi up`.
+ */
+export const HEALTHCHECK_TIMING = { interval: '5s', timeout: '5s', startPeriod: '60s', retries: 3 } as const;
+
+/**
  * N replicas of the WebSocket service, built from app/Dockerfile. Pass Redis in
  * `opts.dependsOn` so the replicas start after it is ready.
  */
@@ -94,10 +102,7 @@ export class WsService extends pulumi.ComponentResource {
           ...containerLimits(args.resources),
           healthcheck: {
             tests: HEALTHCHECK_COMMAND,
-            interval: '5s',
-            timeout: '3s',
-            startPeriod: '10s',
-            retries: 3,
+            ...HEALTHCHECK_TIMING,
           },
           // Created = healthy, so the proxy (which depends on the replicas) starts with live backends.
           wait: true,

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SPEC_DEFAULTS } from '../../spec/fields.js';
-import { HEALTHCHECK_COMMAND } from '../components/ws-service.js';
+import { HEALTHCHECK_COMMAND, HEALTHCHECK_TIMING } from '../components/ws-service.js';
 import { execForm, type Instruction, parseDockerfile } from './dockerfile.js';
 import { REPO_ROOT } from './harness.js';
 
@@ -71,7 +71,14 @@ describe('app/Dockerfile (static)', () => {
     const command = execForm(healthcheck.slice(healthcheck.indexOf('CMD ') + 4));
     expect(command?.[0]).toBe('node');
     expect(command?.join(' ')).toContain('/healthz');
-    expect(healthcheck).toMatch(/--interval=\d+s/);
+    // The same timing as the Pulumi container's healthcheck.
+    const flag = (name: string) => healthcheck.match(new RegExp(`--${name}=(\\S+)`))?.[1];
+    expect({
+      interval: flag('interval'),
+      timeout: flag('timeout'),
+      startPeriod: flag('start-period'),
+      retries: Number(flag('retries')),
+    }).toEqual(HEALTHCHECK_TIMING);
     expect(HEALTHCHECK_COMMAND.slice(1, 3)).toEqual(command?.slice(0, 2));
   });
 
