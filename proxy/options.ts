@@ -80,8 +80,9 @@ export interface ProxyLimits {
    */
   connectionsPerAddress: number;
   /**
-   * New connections per second one client address may open (HAProxy `conn_rate(1s)`, Nginx
-   * `limit_req` with a one-second burst); past it a request gets 429.
+   * New connections per second one client address may open, counted as requests (one upgrade
+   * per WebSocket: HAProxy `http_req_rate(1s)`, Nginx `limit_req` with a one-second burst);
+   * past it a request gets 429.
    */
   connectRatePerAddressPerS: number;
 }

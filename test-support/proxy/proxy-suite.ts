@@ -265,10 +265,12 @@ export function proxySuite(
           Array.from({ length: 20 }, () => upgradeStatus(running, '127.0.0.1')),
         );
         const refused = statuses.filter((status) => status === 429).length;
-        // 5 in the first second (Nginx: 1 + a burst of 5); the rest refused, nothing else
-        expect(statuses.filter((status) => status === 101).length).toBeGreaterThanOrEqual(5);
-        expect(refused).toBeGreaterThanOrEqual(10);
-        expect(refused + statuses.filter((status) => status === 101).length).toBe(20);
+        const accepted = statuses.filter((status) => status === 101).length;
+        // At most the second's allowance passes (Nginx: 1 + a burst of 5; HAProxy's sliding
+        // counter lets a few less through a burst), every other attempt gets 429.
+        expect(accepted).toBeGreaterThanOrEqual(1);
+        expect(accepted).toBeLessThanOrEqual(6);
+        expect(refused).toBe(20 - accepted);
         expect(await upgradeStatus(running, '127.0.0.3')).toBe(101);
         await waitFor(async () => (await proxyRefusals(running)) === refused, {
           description: `${refused} refusals counted`,
