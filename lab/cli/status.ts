@@ -63,7 +63,9 @@ export async function statusOf(state: LabState): Promise<ComponentStatus[]> {
       const alive = isAlive(component.pid);
       const listening = await isPortOpen(component.port);
       const { health, connections } =
-        alive && listening ? await healthOf(component, state.redisPassword) : { health: alive ? 'not listening' : 'dead' };
+        alive && listening
+          ? await healthOf(component, state.redisPassword)
+          : { health: alive ? 'not listening' : 'dead' };
       return {
         name: component.name,
         kind: component.kind,

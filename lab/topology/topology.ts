@@ -116,7 +116,11 @@ export class Topology {
     mkdirSync(this.logDir, { recursive: true });
     const redisDir = join(this.dir, 'redis');
     if (this.plan.redis.mode === 'cluster') {
-      this.redisCluster = await startRedisCluster({ dir: redisDir, ...LAB_CLUSTER, password: this.redisPassword });
+      this.redisCluster = await startRedisCluster({
+        dir: redisDir,
+        ...LAB_CLUSTER,
+        password: this.redisPassword,
+      });
     } else {
       this.redisSingle = await startRedis({ dir: redisDir, password: this.redisPassword });
     }
