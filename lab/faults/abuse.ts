@@ -66,14 +66,14 @@ export async function connectStorm(options: StormOptions): Promise<StormCounts> 
   const counts: StormCounts = { attempts: 0, accepted: 0, refused429: 0, refusedOther: 0, failed: 0 };
   const maxInFlight = options.maxInFlight ?? 2_000;
   const tickMs = 10;
-  const perTick = options.attemptsPerS / (1_000 / tickMs);
   const pending = new Set<Promise<void>>();
   const startedAtMs = Date.now();
-  let due = 0;
+  // scheduled by elapsed time, so a late tick catches up instead of lowering the rate
+  let scheduled = 0;
   while (Date.now() - startedAtMs < options.durationMs) {
-    due += perTick;
-    while (due >= 1) {
-      due -= 1;
+    const due = Math.floor(((Date.now() - startedAtMs) / 1_000) * options.attemptsPerS);
+    while (scheduled < due) {
+      scheduled += 1;
       if (pending.size >= maxInFlight) continue; // over the bound: this attempt is skipped, not queued
       counts.attempts += 1;
       const attempt = upgradeAttempt(options.target, options.localAddress, 5_000).then((status) => {
@@ -207,4 +207,39 @@ export async function connectProbe(options: {
   await Promise.all(inFlight);
   const summary = samples.length > 0 ? summarize(samples) : undefined;
   return { attempts, failures, p50Ms: summary?.p50 ?? Number.NaN, p99Ms: summary?.p99 ?? Number.NaN };
+}
+
+/** What the attacker process does: a storm and slowloris from one address, side by side. */
+export interface AttackerPlan {
+  target: AbuseTarget;
+  localAddress: string;
+  attemptsPerS: number;
+  stormMs: number;
+  slowlorisConnections: number;
+  /** How long slowloris dribbles: longer than the proxy's request-head timeout, to see it cut. */
+  slowlorisMs: number;
+}
+
+export interface AttackerResult {
+  storm: StormCounts;
+  slowloris: SlowlorisCounts;
+}
+
+export async function runAttacker(plan: AttackerPlan): Promise<AttackerResult> {
+  const [storm, loris] = await Promise.all([
+    connectStorm({
+      target: plan.target,
+      localAddress: plan.localAddress,
+      attemptsPerS: plan.attemptsPerS,
+      durationMs: plan.stormMs,
+    }),
+    slowloris({
+      target: plan.target,
+      localAddress: plan.localAddress,
+      connections: plan.slowlorisConnections,
+      dribbleEveryMs: 1_000,
+      durationMs: plan.slowlorisMs,
+    }),
+  ]);
+  return { storm, slowloris: loris };
 }
