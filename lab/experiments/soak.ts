@@ -74,6 +74,7 @@ export function soakTrends(samples: readonly Sample[], warmupMs: number) {
       }
       if (values.length < 2) continue;
       const trend = judgeTrend(times, values, SOAK_THRESHOLDS[kind]);
+      if (!Number.isFinite(trend.growthPer10Min)) continue;
       metrics[`growthPer10Min.${kind}.${component}`] = Math.round(trend.growthPer10Min * 100) / 100;
       metrics[`mean.${kind}.${component}`] = Math.round(trend.mean * 100) / 100;
       if (trend.grows) growing.push(`${component} ${kind} +${trend.growthPer10Min.toFixed(2)}/10 min`);
