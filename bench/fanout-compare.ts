@@ -53,7 +53,9 @@ const only = new Set(values.only.split(','));
  */
 const PROXY_BENCH_OPTIONS = {
   stickiness: 'none',
-  limits: { workers: 1 },
+  // Every client comes from 127.0.0.1: the per-address limits (1000 open, 500/s) would refuse
+  // the bench's own subscribers; it measures the fan-out path, not the limits (`abuse` does).
+  limits: { workers: 1, connectionsPerAddress: 1_000_000, connectRatePerAddressPerS: 1_000_000 },
   health: { timeoutMs: 2_000, intervalMs: 2_000, fall: 3 },
 } as const;
 const logDir = join(process.cwd(), '.lab', 'bench', `fanout-${Date.now()}`);

@@ -53,6 +53,8 @@ export function haproxyView(options: ProxyOptions): HaproxyView {
     pidFile: options.paths.pidFile,
     adminSocketPath: options.paths.adminSocketPath,
     maxConnections: maxProxiedConnections(options.limits),
+    connectionsPerAddress: options.limits.connectionsPerAddress,
+    connectRatePerAddressPerS: options.limits.connectRatePerAddressPerS,
     threads: options.limits.workers,
     hardStopAfter: durationLiteral(timeouts.hardStopAfterMs),
     timeouts: {

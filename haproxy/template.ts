@@ -10,6 +10,9 @@ export interface HaproxyView {
   pidFile: string;
   adminSocketPath: string;
   maxConnections: number;
+  /** Per client address: open connections and new connections per second before a 429. */
+  connectionsPerAddress: number;
+  connectRatePerAddressPerS: number;
   threads: number;
   hardStopAfter: string;
   timeouts: {
@@ -66,6 +69,13 @@ defaults
 frontend ws_in
     bind ${view.bind}
     maxconn ${view.maxConnections}
+    # Per client address: past either limit a request gets 429 (counted in
+    # haproxy_frontend_requests_denied_total). The table holds one entry per address seen in 30 s.
+    # The rate counts requests (one upgrade per WebSocket), incremented as each one is parsed:
+    # conn_rate would count a burst's later connections against its first ones too.
+    stick-table type ip size 100k expire 30s store conn_cur,http_req_rate(1s)
+    tcp-request connection track-sc0 src
+    http-request deny deny_status 429 if { sc0_conn_cur gt ${view.connectionsPerAddress} } || { sc0_http_req_rate gt ${view.connectRatePerAddressPerS} }
     option forwardfor
     http-request set-header X-Forwarded-Proto https if { ssl_fc }
     http-request set-header X-Forwarded-Proto http if !{ ssl_fc }
@@ -79,6 +89,7 @@ frontend stats
     stats uri /
     stats refresh 5s
     stats show-legends
+    stats hide-version
 
 ${
   view.resolverLines.length === 0

@@ -8,6 +8,7 @@ import { ARRIVAL_MODELS, type ArrivalModel } from '../loadtests/scenarios/arriva
 import { STREAM_DEFAULTS } from '../loadtests/scenarios/definition.js';
 import type { TopologySpec } from '../spec/topology.js';
 import { down } from './cli/down.js';
+import { parseDuration } from './cli/duration.js';
 import { stopEverythingOnSignals } from './cli/signals.js';
 import { specFromFlags, specOptions } from './cli/spec-flags.js';
 import { labDir, readLabState } from './cli/state.js';
@@ -100,15 +101,26 @@ export function buildProgram(): Command {
         .default(STREAM_DEFAULTS.arrivals),
     )
     .option('--out <dir>', 'reports directory', 'reports')
-    .action(async (names: string[], flags: { short?: boolean; arrivals: ArrivalModel; out: string }) => {
-      stopEverythingOnSignals();
-      const written = await runExperiments(names, {
-        mode: flags.short ? 'short' : 'full',
-        arrivals: flags.arrivals,
-        reportsDir: flags.out,
-      });
-      for (const report of written) process.stdout.write(`report: ${report.htmlPath}\n`);
-    });
+    .option(
+      '--duration <time>',
+      'how long soak runs, e.g. 90s or 10m (default: 10m full, 1m short)',
+      parseDuration,
+    )
+    .action(
+      async (
+        names: string[],
+        flags: { short?: boolean; arrivals: ArrivalModel; out: string; duration?: number },
+      ) => {
+        stopEverythingOnSignals();
+        const written = await runExperiments(names, {
+          mode: flags.short ? 'short' : 'full',
+          arrivals: flags.arrivals,
+          reportsDir: flags.out,
+          ...(flags.duration === undefined ? {} : { durationMs: flags.duration }),
+        });
+        for (const report of written) process.stdout.write(`report: ${report.htmlPath}\n`);
+      },
+    );
 
   program
     .command('report')

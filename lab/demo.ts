@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import WebSocket from 'ws';
 import { startRedis } from '../runtime/redis.js';
@@ -56,7 +57,8 @@ function say(line: string): void {
 
 const apiKey = 'demo-api-key-0123456789';
 const dir = resolve('.lab', 'demo', String(Date.now()));
-const redis = await startRedis({ dir });
+// Password on, like every lab and Pulumi Redis; the URL carries it to the replicas.
+const redis = await startRedis({ dir, password: randomBytes(16).toString('hex') });
 say(`redis-server on 127.0.0.1:${redis.port}`);
 const replicas: ReplicaHandle[] = [];
 const clients: DemoClient[] = [];

@@ -70,6 +70,8 @@ export function nginxView(options: ProxyOptions): NginxView {
     // WebSocket is two (client + replica), so this allows maxProxiedConnections clients.
     workerConnections: 2 * maxProxiedConnections(limits),
     workerShutdownTimeout: durationLiteral(timeouts.hardStopAfterMs),
+    connectionsPerAddress: limits.connectionsPerAddress,
+    connectRatePerAddressPerS: limits.connectRatePerAddressPerS,
     timeouts: {
       connect: durationLiteral(timeouts.connectMs),
       // The upgraded connection's idle timeout: reset by every frame from the replica (its pings).

@@ -13,6 +13,9 @@ export interface NginxView {
   workerRlimitNofile: number;
   workerConnections: number;
   workerShutdownTimeout: string;
+  /** Per client address: open connections and new connections per second before a 429. */
+  connectionsPerAddress: number;
+  connectRatePerAddressPerS: number;
   timeouts: {
     connect: string;
     read: string;
@@ -71,6 +74,13 @@ http {
     client_body_timeout ${t.clientBody};
     keepalive_timeout ${t.keepAlive};
 
+    # Per client address: past either limit a request gets 429, logged at error level
+    # ("limiting connections" / "limiting requests"): the lab counts those lines.
+    limit_conn_zone $binary_remote_addr zone=wslab_conn_per_address:10m;
+    limit_req_zone $binary_remote_addr zone=wslab_connect_rate_per_address:10m rate=${view.connectRatePerAddressPerS}r/s;
+    limit_conn_status 429;
+    limit_req_status 429;
+
     map $http_upgrade $connection_upgrade {
         default upgrade;
         '' close;
@@ -87,6 +97,9 @@ ${indent(view.serverLines, 8)}
         listen ${view.listen};
 ${indent(view.tlsLines, 8)}
         location / {
+            limit_conn wslab_conn_per_address ${view.connectionsPerAddress};
+            # One second's worth of burst, without delay: a reconnect wave is served at once.
+            limit_req zone=wslab_connect_rate_per_address burst=${view.connectRatePerAddressPerS} nodelay;
             proxy_pass http://replicas;
             proxy_http_version 1.1;
             proxy_set_header Upgrade $http_upgrade;

@@ -43,7 +43,7 @@ describe('resolveProxyOptions', () => {
   });
 
   it('sizes connections for two descriptors per proxied socket', () => {
-    expect(maxProxiedConnections({ fdLimit: 20_000, fdReserve: 200, workers: 2 })).toBe(9_900);
+    expect(maxProxiedConnections({ ...PROXY_DEFAULTS.limits, fdLimit: 20_000, fdReserve: 200 })).toBe(9_900);
   });
 
   it.each([
@@ -81,6 +81,8 @@ describe('resolveProxyOptions', () => {
     ['zero workers', { ...base, limits: { workers: 0 } }, 'bad_limits'],
     ['tiny fd limit', { ...base, limits: { fdLimit: 100 } }, 'bad_limits'],
     ['tiny reserve', { ...base, limits: { fdReserve: 1 } }, 'bad_limits'],
+    ['no connections per address', { ...base, limits: { connectionsPerAddress: 0 } }, 'bad_limits'],
+    ['fractional connect rate', { ...base, limits: { connectRatePerAddressPerS: 2.5 } }, 'bad_limits'],
     ['tls without paths', { ...base, tls: { enabled: true } }, 'tls_paths_missing'],
     ['relative runDir', { ...base, paths: { runDir: 'run' } }, 'relative_path'],
     ['path with a quote', { ...base, paths: { runDir: '/tmp/a"b' } }, 'relative_path'],

@@ -74,6 +74,17 @@ export interface ProxyLimits {
   fdReserve: number;
   /** HAProxy threads / Nginx worker processes. */
   workers: number;
+  /**
+   * Open connections one client address may hold (HAProxy stick table `conn_cur`, Nginx
+   * `limit_conn`); past it a new request gets 429. Bounds what one host takes of `maxconn`.
+   */
+  connectionsPerAddress: number;
+  /**
+   * New connections per second one client address may open, counted as requests (one upgrade
+   * per WebSocket: HAProxy `http_req_rate(1s)`, Nginx `limit_req` with a one-second burst);
+   * past it a request gets 429.
+   */
+  connectRatePerAddressPerS: number;
 }
 
 export interface ProxyTls {
@@ -166,7 +177,16 @@ export const PROXY_DEFAULTS = {
     maxFails: 1,
     failTimeoutMs: 5_000,
   } satisfies ProxyHealth,
-  limits: { fdLimit: 20_000, fdReserve: 200, workers: 2 } satisfies ProxyLimits,
+  limits: {
+    fdLimit: 20_000,
+    fdReserve: 200,
+    workers: 2,
+    // Per client address: generous enough for an office behind one NAT (1000 users, all
+    // reconnecting within ~2 s after a restart), tight enough that one host cannot take more
+    // than a tenth of maxconn or open connections faster than the replicas accept them.
+    connectionsPerAddress: 1_000,
+    connectRatePerAddressPerS: 500,
+  } satisfies ProxyLimits,
 } as const;
 
 /**
@@ -180,6 +200,8 @@ export const PROXY_RANGES = {
   serverMs: { min: 1_000, max: 86_400_000 },
   tunnelMs: { min: 1_000, max: 86_400_000 },
   workers: { min: 1, max: 64 },
+  connectionsPerAddress: { min: 1, max: 1_000_000 },
+  connectRatePerAddressPerS: { min: 1, max: 1_000_000 },
 } as const;
 
 /** Error code per bad option (tests assert codes; the message is exact and says how to fix it). */
@@ -358,6 +380,12 @@ export function validateProxyOptions(options: ProxyOptions): void {
   const workers = PROXY_RANGES.workers;
   if (!Number.isInteger(limits.workers) || limits.workers < workers.min || limits.workers > workers.max) {
     fail('bad_limits', `limits.workers: ${limits.workers} must be an integer ${workers.min}..${workers.max}`);
+  }
+  for (const key of ['connectionsPerAddress', 'connectRatePerAddressPerS'] as const) {
+    const range = PROXY_RANGES[key];
+    if (!Number.isInteger(limits[key]) || limits[key] < range.min || limits[key] > range.max) {
+      fail('bad_limits', `limits.${key}: ${limits[key]} must be an integer ${range.min}..${range.max}`);
+    }
   }
   if (!Number.isInteger(limits.fdReserve) || limits.fdReserve < 16) {
     fail('bad_limits', `limits.fdReserve: ${limits.fdReserve} must be an integer >= 16`);

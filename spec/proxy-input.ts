@@ -33,7 +33,11 @@ export function proxySettings(spec: TopologySpec): ProxySettings {
       // The renderers require tunnel >= client-fin: a short tunnel shrinks client-fin with it.
       clientFinMs: Math.min(PROXY_DEFAULTS.timeouts.clientFinMs, spec.proxyTunnelTimeoutMs),
     },
-    limits: { workers: spec.proxyWorkers },
+    limits: {
+      workers: spec.proxyWorkers,
+      connectionsPerAddress: spec.proxyConnectionsPerAddress,
+      connectRatePerAddressPerS: spec.proxyConnectRatePerAddressPerS,
+    },
   };
 }
 

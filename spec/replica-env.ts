@@ -43,6 +43,7 @@ export function replicaEnv<Secret = string>(
     PUBLISH_BURST: String(spec.publishBurst),
     SEND_BUFFER_MAX_BYTES: String(spec.sendBufferMaxBytes),
     HANDSHAKE_TIMEOUT_MS: String(spec.handshakeTimeoutMs),
+    MAX_CONNECTIONS: String(spec.maxConnections),
     LOG_LEVEL: spec.logLevel,
   };
   // Optional secrets become env vars only when set (the service treats unset as "feature off").

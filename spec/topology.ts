@@ -126,6 +126,10 @@ export const topologySpecFields = z.object({
   publishBurst: service('PUBLISH_BURST', 'publish burst per connection'),
   sendBufferMaxBytes: service('SEND_BUFFER_MAX_BYTES', 'per-socket send buffer before a 1013 close'),
   handshakeTimeoutMs: service('HANDSHAKE_TIMEOUT_MS', 'an unfinished HTTP upgrade is dropped after this'),
+  maxConnections: service(
+    'MAX_CONNECTIONS',
+    'open WebSocket connections per replica; past it an upgrade gets 503',
+  ),
   logLevel: z
     .enum(LOG_LEVELS)
     .default(SERVICE_DEFAULTS.LOG_LEVEL)
@@ -137,6 +141,18 @@ export const topologySpecFields = z.object({
   proxyWorkers: integer(PROXY_RANGES.workers.min, PROXY_RANGES.workers.max)
     .default(PROXY_DEFAULTS.limits.workers)
     .meta({ description: 'HAProxy threads / Nginx worker processes' }),
+  proxyConnectionsPerAddress: integer(
+    PROXY_RANGES.connectionsPerAddress.min,
+    PROXY_RANGES.connectionsPerAddress.max,
+  )
+    .default(PROXY_DEFAULTS.limits.connectionsPerAddress)
+    .meta({ description: 'proxy: open connections one client address may hold; past it 429' }),
+  proxyConnectRatePerAddressPerS: integer(
+    PROXY_RANGES.connectRatePerAddressPerS.min,
+    PROXY_RANGES.connectRatePerAddressPerS.max,
+  )
+    .default(PROXY_DEFAULTS.limits.connectRatePerAddressPerS)
+    .meta({ description: 'proxy: new connections per second from one client address; past it 429' }),
   httpPort: port()
     .default(8080)
     .meta({

@@ -34,6 +34,8 @@ export interface Config {
   drainWindowMs: number;
   /** A client that has not finished its HTTP upgrade request within this is dropped (408) and counted. */
   handshakeTimeoutMs: number;
+  /** Open WebSocket connections this replica accepts; an upgrade past it gets 503 (counted). */
+  maxConnections: number;
   publishApiKey: string | undefined;
   authJwtSecret: string | undefined;
   allowedOrigins: string[] | undefined;
@@ -82,6 +84,9 @@ export const SERVICE_INTEGER_SETTINGS = {
   SEND_BUFFER_MAX_BYTES: { default: 1_048_576, min: 1024, max: 1_073_741_824 },
   DRAIN_WINDOW_MS: { default: 10_000, min: 0, max: 600_000 },
   HANDSHAKE_TIMEOUT_MS: { default: 10_000, min: 100, max: 600_000 },
+  // Below the 20 000 fd limit with room for Redis links, logs and the listener: past it a client
+  // gets a 503 it can retry elsewhere instead of the process failing accept() with EMFILE.
+  MAX_CONNECTIONS: { default: 15_000, min: 1, max: 1_000_000 },
 } as const satisfies Record<string, IntegerSetting>;
 export type ServiceIntegerSetting = keyof typeof SERVICE_INTEGER_SETTINGS;
 
@@ -223,6 +228,7 @@ const envSchema = z.object({
   SEND_BUFFER_MAX_BYTES: integer('SEND_BUFFER_MAX_BYTES'),
   DRAIN_WINDOW_MS: integer('DRAIN_WINDOW_MS'),
   HANDSHAKE_TIMEOUT_MS: integer('HANDSHAKE_TIMEOUT_MS'),
+  MAX_CONNECTIONS: integer('MAX_CONNECTIONS'),
   PUBLISH_API_KEY: optionalText('PUBLISH_API_KEY', SERVICE_SECRET_MIN_LENGTH.PUBLISH_API_KEY),
   AUTH_JWT_SECRET: optionalText('AUTH_JWT_SECRET', SERVICE_SECRET_MIN_LENGTH.AUTH_JWT_SECRET),
   ALLOWED_ORIGINS: z
@@ -284,6 +290,7 @@ export function loadConfig(env: Env = process.env): Config {
     sendBufferMaxBytes: v.SEND_BUFFER_MAX_BYTES,
     drainWindowMs: v.DRAIN_WINDOW_MS,
     handshakeTimeoutMs: v.HANDSHAKE_TIMEOUT_MS,
+    maxConnections: v.MAX_CONNECTIONS,
     publishApiKey: v.PUBLISH_API_KEY,
     authJwtSecret: v.AUTH_JWT_SECRET,
     allowedOrigins: v.ALLOWED_ORIGINS,

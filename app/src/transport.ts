@@ -8,6 +8,7 @@ import type { Logger } from './logger.js';
 /** Why an upgrade was refused (metric label) and the HTTP status sent. */
 const REJECTIONS = {
   draining: { status: 503, text: 'Service Unavailable' },
+  max_connections: { status: 503, text: 'Service Unavailable' },
   path: { status: 404, text: 'Not Found' },
   origin: { status: 403, text: 'Forbidden' },
   auth: { status: 401, text: 'Unauthorized' },
@@ -26,6 +27,12 @@ export interface TransportContext extends ConnectionContext {
  * checks (drain, path, Origin, token) before the handshake completes, the ws
  * README's authentication recipe.
  */
+/**
+ * Open connections per ws server, counted here (upgrade to close) so the MAX_CONNECTIONS check
+ * is a synchronous read: clientTracking is off, and the gauge in metrics is async to read.
+ */
+const openConnections = new WeakMap<WebSocketServer, { count: number }>();
+
 export function createWebSocketServer(context: TransportContext): WebSocketServer {
   const wss = new WebSocketServer({
     noServer: true,
@@ -36,6 +43,7 @@ export function createWebSocketServer(context: TransportContext): WebSocketServe
     clientTracking: false,
   });
   const instanceHeader = `X-Instance: ${context.config.instanceId}`;
+  openConnections.set(wss, { count: 0 });
   wss.on('headers', (headers) => headers.push(instanceHeader));
   wss.on('wsClientError', (_error, socket) => {
     // A malformed handshake (bad key, version): ws answers 400 itself.
@@ -84,5 +92,15 @@ export async function serverOnUpgrade(
     if (socket.destroyed) return;
     if (context.isDraining()) return rejectUpgrade(context, socket, 'draining');
   }
-  wss.handleUpgrade(request, socket, head, (webSocket) => wssOnConnection(context, webSocket, grants));
+  const open = openConnections.get(wss) ?? { count: 0 };
+  // Before the handshake: a refused client costs no WebSocket state and can retry another replica.
+  if (open.count >= context.config.maxConnections) return rejectUpgrade(context, socket, 'max_connections');
+  // Counted once the handshake completed (a malformed one never calls back).
+  wss.handleUpgrade(request, socket, head, (webSocket) => {
+    open.count += 1;
+    webSocket.once('close', () => {
+      open.count -= 1;
+    });
+    wssOnConnection(context, webSocket, grants);
+  });
 }

@@ -72,6 +72,7 @@ describe('state.json', () => {
     ],
     urls: { direct: ['ws://127.0.0.1:1/ws'], proxies: {} },
     publishApiKey: 'k',
+    redisPassword: 'p',
   };
 
   it('round-trips, and reads a damaged file as "nothing up"', () => {

@@ -28,6 +28,8 @@ export const labStateSchema = z.object({
   urls: z.object({ direct: z.array(z.string()), proxies: z.record(z.string(), z.string()) }),
   /** Key of POST /api/publish and /admin/rebalance on the replicas. */
   publishApiKey: z.string(),
+  /** requirepass of the lab's Redis (status pings with it). */
+  redisPassword: z.string(),
 });
 
 export type LabState = z.infer<typeof labStateSchema>;

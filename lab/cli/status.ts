@@ -18,7 +18,10 @@ export interface ComponentStatus {
   connections: number | undefined;
 }
 
-async function healthOf(component: LabStateComponent): Promise<{ health: string; connections?: number }> {
+async function healthOf(
+  component: LabStateComponent,
+  redisPassword: string,
+): Promise<{ health: string; connections?: number }> {
   switch (component.kind) {
     case 'replica': {
       const ready = await fetch(`${component.adminUrl}/readyz`, { signal: AbortSignal.timeout(1_000) })
@@ -29,7 +32,7 @@ async function healthOf(component: LabStateComponent): Promise<{ health: string;
       return connections === undefined ? { health: ready } : { health: ready, connections };
     }
     case 'redis': {
-      const pong = await redisCli(component.port, ['PING']).catch(() => 'no answer');
+      const pong = await redisCli(component.port, ['PING'], redisPassword).catch(() => 'no answer');
       return { health: pong.trim() };
     }
     case 'nginx': {
@@ -60,7 +63,9 @@ export async function statusOf(state: LabState): Promise<ComponentStatus[]> {
       const alive = isAlive(component.pid);
       const listening = await isPortOpen(component.port);
       const { health, connections } =
-        alive && listening ? await healthOf(component) : { health: alive ? 'not listening' : 'dead' };
+        alive && listening
+          ? await healthOf(component, state.redisPassword)
+          : { health: alive ? 'not listening' : 'dead' };
       return {
         name: component.name,
         kind: component.kind,

@@ -30,6 +30,7 @@ export function stateOf(topology: Topology, detached: boolean, ready: boolean): 
     components: topology.components(),
     urls: topology.urls(),
     publishApiKey: topology.publishApiKey,
+    redisPassword: topology.redisPassword,
   };
 }
 

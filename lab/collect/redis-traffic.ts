@@ -19,15 +19,12 @@ function calls(info: string, command: string): number {
   return match ? Number(match[1]) : 0;
 }
 
-function redisPorts(topology: Topology): number[] {
-  if (topology.redisSingle) return [topology.redisSingle.port];
-  return (topology.redisCluster?.nodes ?? []).filter((node) => node.process.running).map((node) => node.port);
-}
-
 /** Reads INFO stats and commandstats of every node (the replication stream of a cluster counts too). */
 export async function readRedisTraffic(topology: Topology): Promise<RedisTraffic> {
   const infos = await Promise.all(
-    redisPorts(topology).map((port) => redisCli(port, ['INFO', 'all']).catch(() => '')),
+    topology
+      .redisPorts()
+      .map((port) => redisCli(port, ['INFO', 'all'], topology.redisPassword).catch(() => '')),
   );
   return infos.reduce<RedisTraffic>(
     (total, info) => ({

@@ -20,6 +20,8 @@ export interface ExperimentContext {
   /** Scratch dir for its topologies (configs, logs, Redis data). */
   workDir: string;
   progress: Progress;
+  /** `wslab run --duration`: how long a duration-driven experiment (soak) runs; unset = its mode's default. */
+  durationMs?: number;
 }
 
 /** What an experiment hands back: the runs it measured and what they mean. */
@@ -73,6 +75,8 @@ export interface RunExperimentOptions {
   /** Parent of the report directory. Default `reports`. */
   reportsDir?: string;
   progress?: Progress;
+  /** See ExperimentContext.durationMs. */
+  durationMs?: number;
 }
 
 /** Runs one experiment and writes reports/<timestamp>-<name>/ (result.json, report.md, charts, index.html). */
@@ -87,7 +91,13 @@ export async function runExperiment(
   const progress = options.progress ?? createProgress({ label: experiment.name });
   try {
     const arrivals = options.arrivals ?? STREAM_DEFAULTS.arrivals;
-    const output = await experiment.run({ mode: options.mode, arrivals, workDir, progress });
+    const output = await experiment.run({
+      mode: options.mode,
+      arrivals,
+      workDir,
+      progress,
+      ...(options.durationMs === undefined ? {} : { durationMs: options.durationMs }),
+    });
     const finishedAt = new Date();
     const result: ExperimentResultInput = {
       schemaVersion: 1,

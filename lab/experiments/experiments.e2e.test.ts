@@ -20,9 +20,17 @@ afterAll(async () => {
 // The headline experiments run through `npm start -- --short` in lab/main.e2e.test.ts.
 const others = Object.keys(EXPERIMENTS).filter((name) => !HEADLINE_EXPERIMENTS.includes(name));
 
+/** The parsed result.json of the short run of `name` (run by the it.each above). */
+async function resultOf(name: string) {
+  const dir = (await readdir(reportsDir)).find((entry) => entry.endsWith(`-${name}`));
+  expect(dir).toBeDefined();
+  return parseResult(JSON.parse(await readFile(join(reportsDir, dir!, 'result.json'), 'utf8')));
+}
+
 describe('experiments in short mode', () => {
   it.each(others)(
     '%s writes result.json, report.md, charts and index.html, and stops its topology',
+    { timeout: 240_000 },
     async (name) => {
       const before = liveProcessCount();
       const written = await runExperiment(EXPERIMENTS[name]!, {
@@ -55,5 +63,54 @@ describe('experiments in short mode', () => {
       expect(run.metrics.promotionMs).toBeGreaterThan(0);
       expect(run.metrics.publishResumeMs).toBeGreaterThan(0);
     }
+  });
+
+  it('abuse: the storm is refused with 429 and counted by each proxy; normal clients lose nothing', async () => {
+    const result = await resultOf('abuse');
+    expect(result.runs.map((run) => run.label)).toEqual([
+      'haproxy quiet',
+      'haproxy storm',
+      'nginx quiet',
+      'nginx storm',
+    ]);
+    for (const run of result.runs) {
+      expect(run.messages?.lost).toBe(0);
+      expect(run.metrics.probeConnects).toBeGreaterThan(0);
+      if (run.parameters.storm !== true) {
+        expect(run.metrics.stormAttempts).toBeUndefined();
+        continue;
+      }
+      expect(run.metrics.stormAttempts).toBeGreaterThan(100);
+      expect(run.metrics.stormRefused429).toBeGreaterThan(0);
+      // what the attacker saw as 429 is what the proxy counted (HAProxy counter, Nginx error log)
+      expect(run.metrics.proxyRefusals).toBeGreaterThanOrEqual(run.metrics.stormRefused429!);
+      expect(run.metrics.slowlorisOpened).toBeGreaterThan(0);
+    }
+    expect(result.conclusions.join('\n')).toContain('No component restarted.');
+  });
+
+  it('redis-outage: every replica went unready and came back; publishers saw errors while Redis was down', async () => {
+    const result = await resultOf('redis-outage');
+    const [run] = result.runs;
+    expect(run!.events.map((event) => event.kind)).toContain('redis-outage');
+    for (const replica of ['r1', 'r2']) {
+      expect(run!.metrics[`unreadyMs.${replica}`]).toBeGreaterThan(0);
+      expect(run!.metrics[`readyAfterRedisBackMs.${replica}`]).toBeGreaterThanOrEqual(0);
+    }
+    expect(run!.metrics.publish_errors).toBeGreaterThan(0);
+  });
+
+  it('soak: reloaded the proxy, sampled every component and fitted a slope for each', async () => {
+    const result = await resultOf('soak');
+    const [run] = result.runs;
+    expect(run!.metrics.reloads).toBeGreaterThanOrEqual(1);
+    expect(run!.metrics.samples).toBeGreaterThanOrEqual(5);
+    for (const component of ['redis', 'r1', 'r2', 'haproxy']) {
+      expect(run!.metrics[`growthPer10Min.rssMiB.${component}`]).toBeTypeOf('number');
+      expect(run!.metrics[`growthPer10Min.fds.${component}`]).toBeTypeOf('number');
+    }
+    expect(run!.metrics['growthPer10Min.heapMiB.r1']).toBeTypeOf('number');
+    expect(run!.metrics['growthPer10Min.redisMemMiB.redis']).toBeTypeOf('number');
+    expect(run!.messages?.lost).toBe(0);
   });
 });

@@ -1,10 +1,13 @@
 import type { WrittenReport } from '../report/write.js';
+import { abuse } from './abuse.js';
 import { type Experiment, type RunExperimentOptions, runExperiment } from './experiment.js';
 import { failoverRedis } from './failover-redis.js';
 import { failoverReplica } from './failover-replica.js';
 import { fanoutMode } from './fanout-mode.js';
 import { proxyCompare } from './proxy-compare.js';
+import { redisOutage } from './redis-outage.js';
 import { scale } from './scale.js';
+import { soak } from './soak.js';
 import { stickyCompare } from './sticky-compare.js';
 import { timeouts } from './timeouts.js';
 
@@ -17,6 +20,9 @@ export const EXPERIMENTS: Record<string, Experiment> = {
   [stickyCompare.name]: stickyCompare,
   [fanoutMode.name]: fanoutMode,
   [timeouts.name]: timeouts,
+  [abuse.name]: abuse,
+  [redisOutage.name]: redisOutage,
+  [soak.name]: soak,
 };
 
 export const EXPERIMENT_NAMES = Object.keys(EXPERIMENTS);
@@ -38,7 +44,7 @@ export function resolveExperiments(names: readonly string[]): Experiment[] {
 /** Runs experiments one after another and returns their reports. */
 export async function runExperiments(
   names: readonly string[],
-  options: Pick<RunExperimentOptions, 'mode' | 'reportsDir' | 'arrivals'>,
+  options: Pick<RunExperimentOptions, 'mode' | 'reportsDir' | 'arrivals' | 'durationMs'>,
 ): Promise<WrittenReport[]> {
   const experiments = resolveExperiments(names);
   const written: WrittenReport[] = [];

@@ -11,7 +11,9 @@ export async function activeRoom(topology: Topology, prefix = 'lt-'): Promise<st
   const cluster = topology.redisCluster;
   if (!cluster) throw new Error('activeRoom: needs a Redis Cluster');
   for (const node of cluster.nodes.filter((candidate) => candidate.process.running)) {
-    const channels = (await redisCli(node.port, ['PUBSUB', 'SHARDCHANNELS']).catch(() => ''))
+    const channels = (
+      await redisCli(node.port, ['PUBSUB', 'SHARDCHANNELS'], topology.redisPassword).catch(() => '')
+    )
       .split('\n')
       .map((line) => line.trim())
       .filter(Boolean);

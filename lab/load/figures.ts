@@ -62,6 +62,9 @@ export function figuresFrom(result: ScenarioResult): LoadFigures {
     'clients_not_back',
     'resume_missed',
     'connect_failures',
+    'publish_errors',
+    'messages_unacked',
+    'reconnects',
   ]) {
     const value = scalarValue(metrics, name);
     if (value !== undefined) scalars[name] = value;

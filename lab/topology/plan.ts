@@ -19,6 +19,8 @@ export interface LabReplicaPlacement {
   instanceId: string;
   redisUrl?: string;
   redisClusterNodes?: readonly string[];
+  /** The lab Redis's password (generated per topology). */
+  redisPassword?: string;
   /** The lab's admin key for POST /api/publish (generated per topology). */
   publishApiKey?: string;
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { liveProcessCount, stopAll } from '../../runtime/managed-process.js';
+import { redisCli } from '../../runtime/redis.js';
 import type { TopologySpecInput } from '../../spec/topology.js';
 import {
   alivePids,
@@ -53,6 +54,11 @@ describe('Topology up/down', () => {
         const { socket, instance } = await connectHello(url);
         expect(topology.replicas.map((slot) => slot.id)).toContain(instance);
         await closeSocket(socket);
+      }
+      // Redis requires the topology's password (replicas above reached it with it); without: NOAUTH.
+      for (const port of topology.redisPorts()) {
+        expect(await redisCli(port, ['PING'])).toMatch(/NOAUTH/);
+        expect((await redisCli(port, ['PING'], topology.redisPassword)).trim()).toBe('PONG');
       }
 
       await topology.stop();

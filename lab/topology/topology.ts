@@ -64,6 +64,8 @@ export class Topology {
   private currentPlan: LabPlan;
   readonly dir: string;
   readonly publishApiKey: string;
+  /** requirepass of the lab's Redis (masterauth too on a cluster), like the Pulumi stack's; every lab client uses it. */
+  readonly redisPassword: string;
   readonly replicas: ReplicaSlot[] = [];
   readonly proxies: RunningProxy[] = [];
   redisSingle: RedisServerHandle | undefined;
@@ -74,6 +76,7 @@ export class Topology {
     this.dir = dir;
     this.currentPlan = planTopology(spec);
     this.publishApiKey = randomBytes(12).toString('hex');
+    this.redisPassword = randomBytes(16).toString('hex');
   }
 
   /** Starts everything and resolves once every part is ready; on failure stops what did start. */
@@ -113,9 +116,13 @@ export class Topology {
     mkdirSync(this.logDir, { recursive: true });
     const redisDir = join(this.dir, 'redis');
     if (this.plan.redis.mode === 'cluster') {
-      this.redisCluster = await startRedisCluster({ dir: redisDir, ...LAB_CLUSTER });
+      this.redisCluster = await startRedisCluster({
+        dir: redisDir,
+        ...LAB_CLUSTER,
+        password: this.redisPassword,
+      });
     } else {
-      this.redisSingle = await startRedis({ dir: redisDir });
+      this.redisSingle = await startRedis({ dir: redisDir, password: this.redisPassword });
     }
     // Replicas start one after another: two cores, and each one compiles TypeScript on start.
     for (let index = 0; index < this.plan.replicas; index += 1) await this.addReplicaProcess();
@@ -140,6 +147,7 @@ export class Topology {
       instanceId: id,
       ...(this.redisSingle ? { redisUrl: this.redisSingle.url } : {}),
       ...(this.redisCluster ? { redisClusterNodes: this.redisCluster.seeds } : {}),
+      redisPassword: this.redisPassword,
       publishApiKey: this.publishApiKey,
     });
   }
@@ -213,6 +221,12 @@ export class Topology {
       direct: this.replicas.map((slot) => slot.wsUrl),
       proxies: Object.fromEntries(this.proxies.map((proxy) => [proxy.kind, proxy.wsUrl])),
     };
+  }
+
+  /** Ports of the live Redis servers (one, or every running cluster node). */
+  redisPorts(): number[] {
+    if (this.redisSingle) return [this.redisSingle.port];
+    return (this.redisCluster?.nodes ?? []).filter((node) => node.process.running).map((node) => node.port);
   }
 
   /** Every running component (for status, state.json and the /proc sampler). */

@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { connect as connectTcp } from 'node:net';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import type { MsgFrame, ServerFrame } from '../../app/src/contracts/protocol.js';
+import { proxyRefusals } from '../../lab/collect/proxy-refusals.js';
 import { CookieJar, ProbeClient } from '../../loadtests/probe/probe-client.js';
 import { reconnectWithBackoff } from '../../loadtests/probe/reconnect.js';
 import { backendsOf, type ReplicaSet, startReplicaSet } from '../../runtime/replica-set.js';
@@ -15,6 +18,37 @@ import type {
 import { waitFor } from '../../runtime/wait-for.js';
 
 const isMsg = (frame: ServerFrame): frame is MsgFrame => frame.op === 'msg';
+
+/** One upgrade from `localAddress`: 101 once it opens (then closed), else the HTTP status. */
+function upgradeStatus(running: RunningProxy, localAddress: string): Promise<number> {
+  return new Promise((resolve) => {
+    const socket = new WebSocket(`${running.wsUrl}/ws`, { localAddress });
+    socket.on('unexpected-response', (_request, response) => {
+      resolve(response.statusCode ?? 0);
+      socket.terminate();
+    });
+    socket.on('open', () => {
+      socket.close();
+      resolve(101);
+    });
+    socket.on('error', () => resolve(0));
+  });
+}
+
+/** The raw HTTP answer to `request` sent over a plain TCP connection. */
+function rawAnswer(port: number, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connectTcp(port, '127.0.0.1', () => socket.write(request));
+    let answer = '';
+    socket.on('data', (chunk) => {
+      answer += chunk.toString();
+    });
+    socket.on('end', () => resolve(answer));
+    socket.on('close', () => resolve(answer));
+    socket.on('error', reject);
+    socket.setTimeout(5_000, () => socket.destroy());
+  });
+}
 
 /**
  * One end-to-end suite run against each proxy (haproxy/haproxy.e2e.test.ts,
@@ -202,6 +236,60 @@ export function proxySuite(
       // The new workers' connections are untouched by the hard stop of the old ones.
       for (const client of fresh) expect(client.ws.readyState).toBe(client.ws.OPEN);
       for (const client of fresh) client.close();
+    });
+
+    describe('per-address limits and version hiding', () => {
+      it('past connectionsPerAddress an address gets 429, counted; another address still connects', async () => {
+        const running = await proxy({ stickiness: 'none', limits: { workers: 2, connectionsPerAddress: 3 } });
+        const held = await connectHeld(running, 3);
+        expect(await upgradeStatus(running, '127.0.0.1')).toBe(429);
+        expect(await upgradeStatus(running, '127.0.0.1')).toBe(429);
+        expect(await upgradeStatus(running, '127.0.0.2')).toBe(101);
+        await waitFor(async () => (await proxyRefusals(running)) === 2, {
+          description: '2 refusals counted',
+        });
+        for (const client of held) client.close();
+        await Promise.all(held.map((client) => client.closed));
+        // the address's slots come back once its connections close
+        await waitFor(async () => (await upgradeStatus(running, '127.0.0.1')) === 101, {
+          description: '127.0.0.1 accepted again',
+        });
+      });
+
+      it('past connectRatePerAddressPerS new connections from one address get 429, counted', async () => {
+        const running = await proxy({
+          stickiness: 'none',
+          limits: { workers: 2, connectRatePerAddressPerS: 5 },
+        });
+        const statuses = await Promise.all(
+          Array.from({ length: 20 }, () => upgradeStatus(running, '127.0.0.1')),
+        );
+        const refused = statuses.filter((status) => status === 429).length;
+        const accepted = statuses.filter((status) => status === 101).length;
+        // At most the second's allowance passes (Nginx: 1 + a burst of 5; HAProxy's sliding
+        // counter lets a few less through a burst), every other attempt gets 429.
+        expect(accepted).toBeGreaterThanOrEqual(1);
+        expect(accepted).toBeLessThanOrEqual(6);
+        expect(refused).toBe(20 - accepted);
+        expect(await upgradeStatus(running, '127.0.0.3')).toBe(101);
+        await waitFor(async () => (await proxyRefusals(running)) === refused, {
+          description: `${refused} refusals counted`,
+        });
+      });
+
+      it('names no version: not in the answer to garbage, not on the stats page', async () => {
+        const running = await proxy({ stickiness: 'none' });
+        const garbage = await rawAnswer(running.port, 'GARBAGE / NOT-HTTP\r\n\r\n');
+        expect(garbage).toMatch(/^HTTP\/1\.[01] 400/);
+        const notFound = await rawAnswer(
+          running.port,
+          'GET /nothing-here HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+        );
+        const stats = await (await fetch(`http://127.0.0.1:${running.statsPort}/`)).text();
+        for (const text of [garbage, notFound, stats]) {
+          expect(text).not.toMatch(/nginx\/\d|HAProxy version|\b2\.\d+\.\d+/i);
+        }
+      });
     });
 
     it('terminates TLS: wss:// through the proxy', async () => {
