@@ -208,6 +208,16 @@ export class ProcessCgroup {
     }
   }
 
+  /** Memory charged to the cgroup now (what the limit is compared with), in bytes. */
+  memoryUsageBytes(): number | undefined {
+    const name = this.support.kind === 'v2' ? 'memory.current' : 'memory.usage_in_bytes';
+    try {
+      return Number(readFileSync(this.file('memory', name), 'utf8'));
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Times the kernel's OOM killer ended a process of this cgroup at its memory limit. */
   oomKills(): number {
     try {
