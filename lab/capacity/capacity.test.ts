@@ -183,15 +183,22 @@ describe('planCapacity', () => {
     expect(plan.terms.find((term) => term.name === 'deliveries')).toMatchObject({ value: 25_000 });
   });
 
-  it('makes each replica bigger when the count would pass the spec maximum (32)', () => {
-    const plan = planCapacity(
-      { ...DEMAND, connections: 1_000_000, publishRatePerS: 20_000, fanout: 50 },
-      COSTS,
-    );
+  it('makes each replica bigger (up to one core) when the count would pass the spec maximum (32)', () => {
+    // 250 000 deliveries/s: 12.5 cores of deliveries, more than 32 quarter-core replicas carry
+    const medium = { ...DEMAND, publishRatePerS: 10_000 };
+    const plan = planCapacity(medium, COSTS);
     expect(plan.replicas).toBeLessThanOrEqual(32);
     expect(plan.replicaCpuCores).toBeGreaterThan(0.25);
+    expect(plan.replicaCpuCores).toBeLessThanOrEqual(1);
     expect(plan.warnings.join('\n')).toContain("the spec's maximum");
-    expect(plan.redisShards).toBeGreaterThan(1);
+    // 1 000 000 deliveries/s: more than 32 one-core replicas; the plan says so and no stack is written
+    const big = { ...DEMAND, connections: 1_000_000, publishRatePerS: 20_000, fanout: 50 };
+    const bigPlan = planCapacity(big, COSTS);
+    expect(bigPlan.replicaCpuCores).toBe(1);
+    expect(bigPlan.replicas).toBeGreaterThan(32);
+    expect(bigPlan.warnings.join('\n')).toMatch(/split the load over \d+ deployments/);
+    expect(bigPlan.redisShards).toBeGreaterThan(1);
+    expect(() => writePlanStack(dir, 'too-big', bigPlan, big, 'x')).toThrow(/wslab:replicas/);
   });
 });
 

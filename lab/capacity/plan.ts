@@ -49,6 +49,8 @@ const specRange = (key: string): { min: number; max: number } => {
 const round = (value: number, digits = 2) => Number(value.toFixed(digits));
 /** Memory caps are given in steps of 64 MiB, as container limits usually are. */
 const MEMORY_STEP_MIB = 64;
+/** A replica is one Node event loop: more CPU than one core does not make it faster. */
+const MAX_REPLICA_CORES = 1;
 /** Replicas tried before giving up (each publish reaches every replica: more never helps past this). */
 const MAX_REPLICAS_TRIED = 100_000;
 
@@ -90,18 +92,28 @@ export function planCapacity(demand: Demand, costs: UnitCosts): CapacityPlan {
       `the costs were measured at fan-out ${costs.fanout}; at ${demand.fanout} the per-publish part of a replica's work is spread differently (the model keeps per-delivery and per-receipt costs)`,
     );
   }
-  // replicas: grow each replica's CPU in 0.25-core steps until the count fits the spec's range
+  // replicas: grow each replica's CPU in 0.25-core steps (up to one core: a replica is one event
+  // loop) until the count fits the spec's range
   const replicaRange = specRange('replicas');
   let coresEach = demand.replicaCpuCores;
   let replicas = replicasFor(coresEach, demand, costs);
-  while ((replicas === undefined || replicas > replicaRange.max) && coresEach < 64) {
-    coresEach = round(coresEach + 0.25);
+  while ((replicas === undefined || replicas > replicaRange.max) && coresEach < MAX_REPLICA_CORES) {
+    coresEach = Math.min(MAX_REPLICA_CORES, round(coresEach + 0.25));
     replicas = replicasFor(coresEach, demand, costs);
   }
-  if (replicas === undefined) throw new Error('no replica size up to 64 cores carries this load');
+  if (replicas === undefined) {
+    throw new Error(
+      `each replica would spend more than ${coresEach} core(s) receiving publishes alone: split the load over several deployments (fewer rooms per replica)`,
+    );
+  }
   if (coresEach !== demand.replicaCpuCores) {
     warnings.push(
       `${demand.replicaCpuCores}-core replicas would need more than ${replicaRange.max} (the spec's maximum): each replica gets ${coresEach} cores instead, assuming the cost per delivery does not depend on a replica's size`,
+    );
+  }
+  if (replicas > replicaRange.max) {
+    warnings.push(
+      `${replicas} replicas of ${coresEach} core(s) needed; one stack deploys at most ${replicaRange.max}: split the load over ${Math.ceil(replicas / replicaRange.max)} deployments`,
     );
   }
   const receipts = receiptsPerPublish(replicas, demand.fanout);
