@@ -7,7 +7,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ARRIVAL_MODELS, type ArrivalModel } from '../loadtests/scenarios/arrivals.js';
 import { STREAM_DEFAULTS } from '../loadtests/scenarios/definition.js';
 import type { TopologySpec } from '../spec/topology.js';
-import { DEFAULT_HEADROOM } from './capacity/plan.js';
+import { DEFAULT_HEADROOM, PLACEMENTS } from './capacity/plan.js';
 import { down } from './cli/down.js';
 import { type PlanFlags, runPlan } from './cli/plan.js';
 import { stopEverythingOnSignals } from './cli/signals.js';
@@ -160,6 +160,14 @@ export function buildProgram(): Command {
       '--replica-cpu-cores <n>',
       'CPU of one replica (default: the cap the costs were measured at)',
       positiveNumber('--replica-cpu-cores'),
+    )
+    .addOption(
+      new Option(
+        '--placement <how>',
+        "where a room's members land: random (spread), room (room stickiness), auto",
+      )
+        .choices(['auto', ...PLACEMENTS])
+        .default('auto'),
     )
     .option('--from <dir>', 'a reports/<timestamp>-scale directory (default: the newest with unit costs)')
     .option('--write-stack <name>', 'also write Pulumi.<name>.yaml for this plan (checked against the spec)')

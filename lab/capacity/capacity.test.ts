@@ -11,7 +11,7 @@ import {
   predictMaxRate,
   receiptsPerPublish,
 } from './model.js';
-import { type Demand, planCapacity } from './plan.js';
+import { type Demand, planCapacity, planWithPlacement } from './plan.js';
 import type { CapacityLimits, LoadStep, UnitCosts } from './schema.js';
 import { writePlanStack } from './stack-file.js';
 import { limitingOf, windowCpuSeconds } from './steps.js';
@@ -157,6 +157,7 @@ const DEMAND: Demand = {
   fanout: 25,
   headroom: 0.3,
   replicaCpuCores: 0.25,
+  placement: 'random',
 };
 
 describe('planCapacity', () => {
@@ -199,6 +200,27 @@ describe('planCapacity', () => {
     expect(bigPlan.warnings.join('\n')).toMatch(/split the load over \d+ deployments/);
     expect(bigPlan.redisShards).toBeGreaterThan(1);
     expect(() => writePlanStack(dir, 'too-big', bigPlan, big, 'x')).toThrow(/wslab:replicas/);
+  });
+});
+
+describe('placement', () => {
+  it('auto: room stickiness when a publish reaching every replica cannot be carried', () => {
+    // a receipt costs 348 µs: 2000 publishes/s reaching every replica is 0.7 cores each, more
+    // than a one-core replica may use at 80% × 70%, so only replicas past the fan-out (each then
+    // missing some rooms) carry it: more than one stack holds. With room stickiness a publish
+    // reaches one replica.
+    const costly = { ...COSTS, replicaCpuMsPer1kReceipts: 348 };
+    const demand = { ...DEMAND, publishRatePerS: 2_000, fanout: 50 };
+    expect(planCapacity({ ...demand, placement: 'random' }, costly).replicas).toBeGreaterThan(32);
+    const plan = planWithPlacement(demand, costly, 'auto');
+    expect(plan.placement).toBe('room');
+    expect(plan.terms.find((term) => term.name === 'receipts per publish')?.value).toBe(1);
+    expect(plan.warnings[0]).toContain('room stickiness chosen');
+    expect(plan.replicas).toBeLessThanOrEqual(32);
+    const { path } = writePlanStack(dir, 'by-room', plan, { ...demand, placement: plan.placement }, 'x');
+    expect(readStackFile(path).stickiness).toBe('room');
+    // where spreading works, auto keeps it
+    expect(planWithPlacement(DEMAND, COSTS, 'auto')).toEqual(planCapacity(DEMAND, COSTS));
   });
 });
 
@@ -253,7 +275,13 @@ describe('plan stack file', () => {
       },
     };
     writeFileSync(join(reportDir, 'result.json'), JSON.stringify(result));
-    const flags = { connections: 100_000, publishRate: 1_000, fanout: 25, headroom: 0.3 };
+    const flags = {
+      connections: 100_000,
+      publishRate: 1_000,
+      fanout: 25,
+      headroom: 0.3,
+      placement: 'auto' as const,
+    };
     const { text, plan, stackPath } = runPlan({ ...flags, writeStack: 'from-report' }, projectDir);
     expect(plan).toEqual(planCapacity(DEMAND, COSTS));
     expect(text).toContain(`unit costs from ${reportDir}`);

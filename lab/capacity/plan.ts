@@ -18,7 +18,16 @@ export interface Demand {
   headroom: number;
   /** CPU of one replica; more replicas than the spec allows make each one bigger. */
   replicaCpuCores: number;
+  /**
+   * Where a room's members land: `random` (cookie or no stickiness: spread over every replica,
+   * so a publish reaches many replicas) or `room` (room stickiness: one replica per room, so a
+   * publish reaches one).
+   */
+  placement: Placement;
 }
+
+export const PLACEMENTS = ['random', 'room'] as const;
+export type Placement = (typeof PLACEMENTS)[number];
 
 /** One line of the arithmetic. */
 export interface PlanTerm {
@@ -29,6 +38,7 @@ export interface PlanTerm {
 }
 
 export interface CapacityPlan {
+  placement: Placement;
   replicas: number;
   replicaCpuCores: number;
   replicaMemoryMiB: number;
@@ -54,10 +64,15 @@ const MAX_REPLICA_CORES = 1;
 /** Replicas tried before giving up (each publish reaches every replica: more never helps past this). */
 const MAX_REPLICAS_TRIED = 100_000;
 
+/** Replicas one publish reaches for the demand's placement. */
+function receiptsFor(replicas: number, demand: Demand): number {
+  return demand.placement === 'room' ? 1 : receiptsPerPublish(replicas, demand.fanout);
+}
+
 /** Replica CPU (cores) at `replicas` for the demand: deliveries plus publishes received per replica. */
 function replicaCores(replicas: number, demand: Demand, costs: UnitCosts): number {
   const deliveriesPerS = demand.publishRatePerS * demand.fanout;
-  const receiptsPerS = demand.publishRatePerS * receiptsPerPublish(replicas, demand.fanout);
+  const receiptsPerS = demand.publishRatePerS * receiptsFor(replicas, demand);
   return (
     (deliveriesPerS * costs.replicaCpuMsPer1kDeliveries) / 1e6 +
     (receiptsPerS * costs.replicaCpuMsPer1kReceipts) / 1e6
@@ -116,10 +131,13 @@ export function planCapacity(demand: Demand, costs: UnitCosts): CapacityPlan {
       `${replicas} replicas of ${coresEach} core(s) needed; one stack deploys at most ${replicaRange.max}: split the load over ${Math.ceil(replicas / replicaRange.max)} deployments`,
     );
   }
-  const receipts = receiptsPerPublish(replicas, demand.fanout);
+  const receipts = receiptsFor(replicas, demand);
   terms.push({
     name: 'receipts per publish',
-    formula: `replicas holding a member of the room: ${replicas} × (1 − (1 − 1/${replicas})^${demand.fanout})`,
+    formula:
+      demand.placement === 'room'
+        ? 'room stickiness: every member of a room on one replica'
+        : `replicas holding a member of the room: ${replicas} × (1 − (1 − 1/${replicas})^${demand.fanout})`,
     value: round(receipts),
     unit: 'replicas',
   });
@@ -209,6 +227,7 @@ export function planCapacity(demand: Demand, costs: UnitCosts): CapacityPlan {
     );
   }
   return {
+    placement: demand.placement,
     replicas,
     replicaCpuCores: coresEach,
     replicaMemoryMiB,
@@ -221,6 +240,32 @@ export function planCapacity(demand: Demand, costs: UnitCosts): CapacityPlan {
   };
 }
 
+/**
+ * `--placement auto`: members spread at random (any stickiness) unless that cannot be deployed
+ * (no replica size carries it, or more replicas than one stack holds), then room stickiness.
+ */
+export function planWithPlacement(
+  demand: Omit<Demand, 'placement'>,
+  costs: UnitCosts,
+  placement: Placement | 'auto',
+): CapacityPlan {
+  if (placement !== 'auto') return planCapacity({ ...demand, placement }, costs);
+  const maxReplicas = specRange('replicas').max;
+  let reason: string;
+  try {
+    const spread = planCapacity({ ...demand, placement: 'random' }, costs);
+    if (spread.replicas <= maxReplicas) return spread;
+    reason = `${spread.replicas} replicas with members spread over all of them`;
+  } catch (error) {
+    reason = (error as Error).message;
+  }
+  const room = planCapacity({ ...demand, placement: 'room' }, costs);
+  room.warnings.unshift(
+    `room stickiness chosen (each publish reaches one replica): spread placement needs ${reason}`,
+  );
+  return room;
+}
+
 /** The plan as text: each term with its arithmetic, then the figures. */
 export function formatPlan(plan: CapacityPlan): string {
   const lines = plan.terms.map((term) => `  ${term.name}: ${term.formula} = ${term.value} ${term.unit}`);
@@ -228,7 +273,7 @@ export function formatPlan(plan: CapacityPlan): string {
     'arithmetic:',
     ...lines,
     'plan:',
-    `  replicas: ${plan.replicas} × ${plan.replicaCpuCores} CPU, ${plan.replicaMemoryMiB} MiB each`,
+    `  replicas: ${plan.replicas} × ${plan.replicaCpuCores} CPU, ${plan.replicaMemoryMiB} MiB each (${plan.placement === 'room' ? 'room stickiness' : 'members spread over replicas'})`,
     `  Redis shards: ${plan.redisShards}`,
     `  proxy: ${plan.proxyCores} cores (${plan.proxyWorkers} worker(s))`,
     `  memory: ${plan.totalMemoryMiB} MiB (replicas and proxy)`,

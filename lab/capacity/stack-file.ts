@@ -12,7 +12,7 @@ import type { CapacityPlan, Demand } from './plan.js';
 export function planStackValues(plan: CapacityPlan): Record<string, string> {
   return {
     proxy: 'haproxy',
-    stickiness: 'cookie',
+    stickiness: plan.placement === 'room' ? 'room' : 'cookie',
     replicas: String(plan.replicas),
     replicaCpuCores: String(plan.replicaCpuCores),
     replicaMemoryMiB: String(plan.replicaMemoryMiB),

@@ -1,6 +1,12 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type CapacityPlan, type Demand, formatPlan, planCapacity } from '../capacity/plan.js';
+import {
+  type CapacityPlan,
+  type Demand,
+  formatPlan,
+  type Placement,
+  planWithPlacement,
+} from '../capacity/plan.js';
 import type { UnitCosts } from '../capacity/schema.js';
 import { writePlanStack } from '../capacity/stack-file.js';
 import { parseResult } from '../report/schema.js';
@@ -13,6 +19,7 @@ export interface PlanFlags {
   from?: string;
   replicaCpuCores?: number;
   writeStack?: string;
+  placement: Placement | 'auto';
 }
 
 /** The newest scale report under `reportsDir` with unit costs (full mode first). */
@@ -52,14 +59,25 @@ export function runPlan(
   const dir = flags.from ?? latestScaleReport(join(projectDir, 'reports'));
   const measured = readCosts(dir);
   if (!measured) throw new Error(`${dir}: no result.json with unit costs (a scale report from this version)`);
+  const plan = planWithPlacement(
+    {
+      connections: flags.connections,
+      publishRatePerS: flags.publishRate,
+      fanout: flags.fanout,
+      headroom: flags.headroom,
+      replicaCpuCores: flags.replicaCpuCores ?? measured.replicaCpuCores,
+    },
+    measured.costs,
+    flags.placement,
+  );
   const demand: Demand = {
     connections: flags.connections,
     publishRatePerS: flags.publishRate,
     fanout: flags.fanout,
     headroom: flags.headroom,
     replicaCpuCores: flags.replicaCpuCores ?? measured.replicaCpuCores,
+    placement: plan.placement,
   };
-  const plan = planCapacity(demand, measured.costs);
   const lines = [`unit costs from ${dir} (${measured.mode} mode)`, formatPlan(plan)];
   if (flags.writeStack === undefined) return { text: lines.join('\n'), plan };
   const written = writePlanStack(projectDir, flags.writeStack, plan, demand, dir);

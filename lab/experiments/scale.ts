@@ -162,6 +162,21 @@ export const scale: Experiment = {
           context.progress.phase(`adding replica ${topology.replicas.length + 1}`);
           await topology.addReplica();
         }
+        // a fresh replica runs its code unoptimized at first (JIT): warm it up, unmeasured
+        context.progress.phase(`warm-up ${count}r`);
+        await measureRun({
+          topology,
+          label: `${count}r warm-up`,
+          parameters: { replicas: count },
+          urls: [topology.proxy('haproxy').wsUrl],
+          scenario: 'fanout',
+          load: {
+            ...baseLoad,
+            durationMs: shape.durationMs / 2,
+            ratePerPublisher: firstOffered / 2 / fanout / publishers,
+          },
+          progress: context.progress,
+        });
         const found = await searchMaxRate(
           async (offered) => {
             const load = { ...baseLoad, ratePerPublisher: offered / fanout / publishers };

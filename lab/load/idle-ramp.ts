@@ -24,7 +24,7 @@ export interface IdleRampOptions {
 
 export interface IdleRampResult {
   points: RampPoint[];
-  /** Open at the end (before this ramp closed them). */
+  /** Most connections open while the process was still up and accepting (the last good reading). */
   held: number;
   ended: 'refused' | 'killed' | 'budget reached';
   detail: string;
@@ -88,7 +88,8 @@ export async function rampIdleConnections(url: string, options: IdleRampOptions)
         };
       }
     }
-    return { points, held: open(), ...outcome };
+    const lastGood = points.at(-1)?.connections ?? 0;
+    return { points, held: outcome.ended === 'budget reached' ? open() : lastGood, ...outcome };
   } finally {
     for (const socket of sockets) socket.terminate();
   }
