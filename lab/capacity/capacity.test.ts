@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readStackFile } from '../../spec/stack-config.js';
 import { runPlan } from '../cli/plan.js';
+import { capacityTables } from '../report/capacity-tables.js';
 import {
   componentCapacities,
   fitTwoTerms,
@@ -12,7 +13,7 @@ import {
   receiptsPerPublish,
 } from './model.js';
 import { type Demand, planCapacity, planWithPlacement } from './plan.js';
-import type { CapacityLimits, LoadStep, UnitCosts } from './schema.js';
+import type { Capacity, CapacityLimits, LoadStep, UnitCosts } from './schema.js';
 import { writePlanStack } from './stack-file.js';
 import { limitingOf, windowCpuSeconds } from './steps.js';
 
@@ -291,5 +292,53 @@ describe('plan stack file', () => {
       /no result.json with unit costs/,
     );
     expect(() => runPlan(flags, join(dir, 'empty'))).toThrow(/no scale report with unit costs/);
+  });
+});
+
+describe('capacity tables of the scale report', () => {
+  const step = syntheticStep(1, 2_000, COSTS);
+  const capacity = (capped: boolean): Capacity => ({
+    capped,
+    limits: LIMITS,
+    boundP99Ms: 250,
+    steps: [
+      step,
+      { ...step, sustainable: false, failures: ['p99 300 ms > 250 ms'], offeredDeliveriesPerS: 2_600 },
+    ],
+    perReplicaCount: [
+      { replicas: 1, maxSustainedDeliveriesPerS: 2_000, efficiency: 1, limiting: 'replica' },
+      {
+        replicas: 3,
+        maxSustainedDeliveriesPerS: 5_000,
+        efficiency: 0.83,
+        limiting: 'replica',
+        predictedDeliveriesPerS: 5_500,
+      },
+    ],
+    unitCosts: COSTS,
+    heldOut: {
+      fittedOn: [1, 2],
+      replicas: 3,
+      predictedDeliveriesPerS: 5_500,
+      measuredDeliveriesPerS: 5_000,
+      errorPercent: 10,
+    },
+  });
+
+  it('shows each count with its efficiency, limit and the held-out prediction', () => {
+    const [perCount, steps, costs] = capacityTables(capacity(true));
+    expect(perCount!.title).not.toContain('UNCAPPED');
+    expect(perCount!.rows).toEqual([
+      ['1', '2000', '100%', 'replica', 'fitted on this'],
+      ['3', '5000', '83%', 'replica', '5500 (+10%)'],
+    ]);
+    expect(steps!.rows[1]!.at(-1)).toBe('no: p99 300 ms > 250 ms');
+    expect(costs!.rows).toContainEqual(['replica CPU-ms per 1000 deliveries', '50']);
+  });
+
+  it('marks every table UNCAPPED when no cgroup was usable', () => {
+    for (const table of capacityTables(capacity(false)).slice(0, 2))
+      expect(table.title).toContain('UNCAPPED');
+    expect(capacityTables(undefined)).toEqual([]);
   });
 });
