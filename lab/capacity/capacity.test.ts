@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readStackFile } from '../../spec/stack-config.js';
 import { runPlan } from '../cli/plan.js';
 import { capacityTables } from '../report/capacity-tables.js';
+import { MachineCpuMeter } from '../sampler/machine-cpu.js';
 import {
   componentCapacities,
   fitTwoTerms,
@@ -54,7 +55,7 @@ function syntheticStep(replicas: number, deliveredPerS: number, costs: UnitCosts
     valid: true,
     sustainable: true,
     failures: [],
-    utilization: { replica: 0.5, redis: 0.1, proxy: 0.1, load: 0.2, machine: 0.5 },
+    utilization: { replica: 0.5, redis: 0.1, proxy: 0.1, load: 0.2, machine: 0.5, others: 0 },
     limiting: 'replica',
     cpuSeconds: {
       replica:
@@ -145,10 +146,12 @@ describe('load steps', () => {
   });
 
   it('blames the load generator when it fell behind, else the fullest component', () => {
-    const utilization = { replica: 0.98, redis: 0.2, proxy: 0.3, load: 0.4, machine: 0.7 };
+    const utilization = { replica: 0.98, redis: 0.2, proxy: 0.3, load: 0.4, machine: 0.7, others: 0.1 };
     expect(limitingOf(utilization, true)).toBe('replica');
     expect(limitingOf(utilization, false)).toBe('load generator');
     expect(limitingOf({ ...utilization, replica: 0.5, machine: 0.95 }, true)).toBe('machine');
+    // a runner behind its schedule on a saturated machine (others' work included) was starved by it
+    expect(limitingOf({ ...utilization, machine: 0.95, others: 0.4 }, false)).toBe('machine');
   });
 });
 
@@ -160,6 +163,23 @@ const DEMAND: Demand = {
   replicaCpuCores: 0.25,
   placement: 'random',
 };
+
+describe('machine CPU meter', () => {
+  it('measures the busy share of every core between two times from /proc/stat', () => {
+    const lines = [
+      'cpu  100 0 100 700 100 0 0 0 0 0\ncpu0 1 1 1 1',
+      'cpu  300 0 200 800 100 0 0 0 0 0\ncpu0 1 1 1 1',
+    ];
+    let reads = 0;
+    const meter = new MachineCpuMeter(60_000, () => lines[Math.min(reads++, 1)]!);
+    meter.sampleNow();
+    meter.sampleNow();
+    const now = Date.now();
+    // busy went 200 → 500 of a total 1000 → 1400: 300 of 400 ticks
+    expect(meter.busyFraction(now - 60_000, now + 1)).toBeCloseTo(0.75, 10);
+    expect(meter.busyFraction(now + 10_000, now + 20_000)).toBeUndefined();
+  });
+});
 
 describe('planCapacity', () => {
   it('sizes replicas, memory, Redis and the proxy with each term of the arithmetic', () => {

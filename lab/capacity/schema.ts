@@ -27,8 +27,10 @@ export const utilizationSchema = z.object({
   proxy: nonNegative,
   /** The load generator's CPU / the machine's cores. */
   load: nonNegative,
-  /** Every measured process together / the machine's cores. */
+  /** The whole machine's busy share (every process, /proc/stat), or the lab's processes when unknown. */
   machine: nonNegative,
+  /** Busy share of the machine taken by processes outside the topology and the load generator. */
+  others: nonNegative,
 });
 
 /** One offered-load step of the search for one replica count. */

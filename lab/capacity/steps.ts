@@ -46,6 +46,8 @@ export function stepOf(
   offeredDeliveriesPerS: number,
   limits: CapacityLimits,
   criteria: StepCriteria,
+  /** The whole machine's busy share over a run time window (from /proc/stat), when measured. */
+  machineBusy?: (fromMs: number, toMs: number) => number | undefined,
 ): LoadStep {
   const window = publishingWindow(run) ?? { fromMs: 0, toMs: run.durationMs ?? 0 };
   const windowS = (window.toMs - window.fromMs) / 1000;
@@ -70,9 +72,11 @@ export function stepOf(
     redis: perS(cpuSeconds.redis) / limits.redisCpuCores,
     proxy: perS(cpuSeconds.proxy) / limits.proxyCpuCores,
     load: perS(cpuSeconds.load) / limits.machineCores,
-    machine:
-      perS(cpuSeconds.replica + cpuSeconds.redis + cpuSeconds.proxy + cpuSeconds.load) / limits.machineCores,
   };
+  const ours =
+    perS(cpuSeconds.replica + cpuSeconds.redis + cpuSeconds.proxy + cpuSeconds.load) / limits.machineCores;
+  const machine = Math.max(ours, machineBusy?.(window.fromMs, window.toMs) ?? ours);
+  const utilizationAll = { ...utilization, machine, others: machine - ours };
   const deliveredPerS = run.deliveredPerS ?? 0;
   const p99Ms = run.latencyMs?.p99 ?? null;
   const lost = run.messages?.lost ?? 0;
@@ -98,12 +102,15 @@ export function stepOf(
     valid,
     sustainable: failures.length === 0,
     failures,
-    utilization,
-    limiting: limitingOf(utilization, valid),
+    utilization: utilizationAll,
+    limiting: limitingOf(utilizationAll, valid),
     cpuSeconds,
     windowS,
   };
 }
+
+/** Busy share of all cores at which the machine counts as saturated (the rest is scheduling slack). */
+const MACHINE_SATURATED = 0.9;
 
 /**
  * The component nearest its limit: the load generator when it fell behind its schedule (its
@@ -111,7 +118,8 @@ export function stepOf(
  * when the sum of everything is the fuller one (no single part at its limit, the cores are).
  */
 export function limitingOf(utilization: LoadStep['utilization'], valid: boolean): LimitingComponent {
-  if (!valid) return 'load generator';
+  // a runner that fell behind on a saturated machine was starved by it, not slow by itself
+  if (!valid) return utilization.machine >= MACHINE_SATURATED ? 'machine' : 'load generator';
   const candidates: [LimitingComponent, number][] = [
     ['replica', utilization.replica],
     ['redis', utilization.redis],

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import type { StreamParams } from '../../loadtests/scenarios/definition.js';
 import { cgroupSupport } from '../../runtime/cgroup.js';
 import type { TopologySpecInput } from '../../spec/topology.js';
 import { fitUnitCosts, predictMaxRate } from '../capacity/model.js';
@@ -8,6 +9,7 @@ import { ConnectionsPoller } from '../collect/connections.js';
 import { scaleOut } from '../faults/scale-out.js';
 import { memoryLine, rampIdleConnections } from '../load/idle-ramp.js';
 import type { RunResultInput } from '../report/schema.js';
+import { MachineCpuMeter } from '../sampler/machine-cpu.js';
 import { CLOCK_TICKS_PER_S, processTree, readAllProcStats } from '../sampler/proc.js';
 import type { Topology } from '../topology/topology.js';
 import { ms } from './conclude.js';
@@ -33,6 +35,8 @@ const CRITERIA: StepCriteria = { boundP99Ms: 250, minDeliveredFraction: 0.97 };
  * load generator shares two cores with three capped replicas.
  */
 const LOAD_LAG_BOUND_P99_MS = 25;
+/** A failed step is measured again when processes outside the lab took this share of the machine. */
+const OTHERS_RETRY_SHARE = 0.2;
 /** Memory cap of every replica in the throughput runs (far above what 200 subscribers need). */
 const REPLICA_MEMORY_MIB = 256;
 
@@ -155,6 +159,8 @@ export const scale: Experiment = {
     const publishers = baseLoad.publishers ?? 1;
     const runs: RunResultInput[] = [];
     const steps: LoadStep[] = [];
+    const meter = new MachineCpuMeter();
+    meter.start();
     await withTopology(context, 'scale', spec, async (topology) => {
       let firstOffered = shape.firstOfferedDeliveriesPerS;
       for (const count of shape.replicaCounts) {
@@ -177,36 +183,55 @@ export const scale: Experiment = {
           },
           progress: context.progress,
         });
+        /** One measured step at `offered` deliveries/s (its run is kept for the report). */
+        const measureStep = async (
+          label: string,
+          offered: number,
+          load: Partial<StreamParams>,
+        ): Promise<LoadStep> => {
+          const calledAtMs = Date.now();
+          const run = await measureRun({
+            topology,
+            label,
+            parameters: {
+              replicas: count,
+              load: describeLoad(load),
+              proxy: 'haproxy',
+              offeredDeliveriesPerS: offered,
+            },
+            urls: [topology.proxy('haproxy').wsUrl],
+            scenario: 'fanout',
+            load,
+            progress: context.progress,
+            clients: { maxLagP99Ms: LOAD_LAG_BOUND_P99_MS },
+          });
+          const step = stepOf(run, count, offered, limits, CRITERIA, (fromMs, toMs) =>
+            meter.busyFraction(calledAtMs + fromMs, calledAtMs + toMs),
+          );
+          run.metrics = {
+            ...run.metrics,
+            sustainable: step.sustainable ? 1 : 0,
+            replicaCpuUtilization: step.utilization.replica,
+            redisCpuUtilization: step.utilization.redis,
+            proxyCpuUtilization: step.utilization.proxy,
+            machineCpuUtilization: step.utilization.machine,
+          };
+          runs.push(run);
+          return step;
+        };
         const found = await searchMaxRate(
           async (offered) => {
             const load = { ...baseLoad, ratePerPublisher: offered / fanout / publishers };
             const label = `${count}r ${Math.round(offered)} deliveries/s offered`;
             context.progress.phase(`run ${label}`);
-            const run = await measureRun({
-              topology,
-              label,
-              parameters: {
-                replicas: count,
-                load: describeLoad(load),
-                proxy: 'haproxy',
-                offeredDeliveriesPerS: offered,
-              },
-              urls: [topology.proxy('haproxy').wsUrl],
-              scenario: 'fanout',
-              load,
-              progress: context.progress,
-              clients: { maxLagP99Ms: LOAD_LAG_BOUND_P99_MS },
-            });
-            const step = stepOf(run, count, offered, limits, CRITERIA);
-            run.metrics = {
-              ...run.metrics,
-              sustainable: step.sustainable ? 1 : 0,
-              replicaCpuUtilization: step.utilization.replica,
-              redisCpuUtilization: step.utilization.redis,
-              proxyCpuUtilization: step.utilization.proxy,
-              machineCpuUtilization: step.utilization.machine,
-            };
-            runs.push(run);
+            let step = await measureStep(label, offered, load);
+            // other work on a shared host can starve the runner: such a failure is measured again, once
+            if (!step.sustainable && step.utilization.others >= OTHERS_RETRY_SHARE) {
+              const first = runs.at(-1)!;
+              first.label = `${first.label} (other processes busy: repeated)`;
+              context.progress.phase(`repeat ${label}`);
+              step = await measureStep(label, offered, load);
+            }
             return step;
           },
           firstOffered,
@@ -234,6 +259,7 @@ export const scale: Experiment = {
         }),
       );
     });
+    meter.stop();
     const idle = await measureIdleConnections(context, shape, spec);
     const capacity = analyse(steps, shape, fanout, limits, capped, idle);
     return {
