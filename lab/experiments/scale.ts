@@ -244,7 +244,9 @@ export const scale: Experiment = {
       }
       // scale-out under load: one more replica, then ask loaded replicas to shed clients toward it
       const before = topology.replicas.length;
-      const outLoad = streamLoad(context, { durationMs: context.mode === 'short' ? 10_000 : 12_000 });
+      // long enough for a replica capped at 0.25 CPU to start (it compiles its TypeScript at a
+      // quarter core: ~7 s) and for the rebalance to finish while the load still runs
+      const outLoad = streamLoad(context, { durationMs: context.mode === 'short' ? 14_000 : 20_000 });
       context.progress.phase(`run scale-out ${before}→${before + 1} with rebalance`);
       runs.push(
         await measureRun({
