@@ -107,6 +107,8 @@ describe('capacity model', () => {
       syntheticStep(1, maxima.get(1)!, truth),
       syntheticStep(2, 1_500, truth),
       syntheticStep(2, maxima.get(2)!, truth),
+      // light load costs more per delivery (fixed overheads, no batching): not what the top costs
+      syntheticStep(1, 500, { ...truth, replicaCpuMsPer1kDeliveries: 90 }),
       // a step of the held-out count must not leak into the fit
       syntheticStep(3, 4_000, { ...truth, replicaCpuMsPer1kDeliveries: 500 }),
     ];

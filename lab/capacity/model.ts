@@ -85,6 +85,9 @@ export function predictMaxRate(
   return { deliveriesPerS: capacity * costs.sustainableFraction, limiting };
 }
 
+/** Steps at or above this share of their count's maximum are fitted (see fitUnitCosts). */
+const NEAR_MAXIMUM = 0.6;
+
 /** What the idle-connection ramp measured (memory slope, base, proxy costs per connection). */
 export type ConnectionCosts = Pick<
   UnitCosts,
@@ -107,9 +110,15 @@ export function fitUnitCosts(
   limits: CapacityLimits,
   connectionCosts: ConnectionCosts = {},
 ): UnitCosts {
+  // Steps near each count's maximum only: per-delivery cost falls as load rises (more messages per
+  // event-loop turn and per write), and the capacity is decided at the top, not at light load.
   const used = steps.filter(
     (step) =>
-      fitReplicaCounts.includes(step.replicas) && step.valid && step.lost === 0 && step.deliveredPerS > 0,
+      fitReplicaCounts.includes(step.replicas) &&
+      step.valid &&
+      step.lost === 0 &&
+      step.deliveredPerS > 0 &&
+      step.deliveredPerS >= NEAR_MAXIMUM * (maxima.get(step.replicas) ?? 0),
   );
   if (used.length === 0) throw new Error('no valid step to fit the unit costs on');
   const counts = used.map((step) => {
