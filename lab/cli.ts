@@ -172,7 +172,7 @@ export function buildProgram(): Command {
     .option('--from <dir>', 'a reports/<timestamp>-scale directory (default: the newest with unit costs)')
     .option('--write-stack <name>', 'also write Pulumi.<name>.yaml for this plan (checked against the spec)')
     .action((flags: PlanFlags) => {
-      process.stdout.write(`${runPlan(flags, process.cwd()).text}\n`);
+      runPlan(flags, process.cwd(), (text) => process.stdout.write(`${text}\n`));
     });
 
   program

@@ -252,14 +252,17 @@ export function planWithPlacement(
   if (placement !== 'auto') return planCapacity({ ...demand, placement }, costs);
   const maxReplicas = specRange('replicas').max;
   let reason: string;
+  let spread: CapacityPlan | undefined;
   try {
-    const spread = planCapacity({ ...demand, placement: 'random' }, costs);
+    spread = planCapacity({ ...demand, placement: 'random' }, costs);
     if (spread.replicas <= maxReplicas) return spread;
     reason = `${spread.replicas} replicas with members spread over all of them`;
   } catch (error) {
     reason = (error as Error).message;
   }
   const room = planCapacity({ ...demand, placement: 'room' }, costs);
+  // room stickiness only where it helps (it ties a room's load to one replica)
+  if (spread !== undefined && room.replicas >= spread.replicas) return spread;
   room.warnings.unshift(
     `room stickiness chosen (each publish reaches one replica): spread placement needs ${reason}`,
   );

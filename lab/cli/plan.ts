@@ -51,10 +51,14 @@ function readCosts(dir: string): { mode: string; costs: UnitCosts; replicaCpuCor
   }
 }
 
-/** `wslab plan`: the plan and its arithmetic as text, and the stack file when asked. */
+/**
+ * `wslab plan`: the plan and its arithmetic as text (handed to `out` first, so a plan whose stack
+ * file the spec rejects is still shown), then the stack file when asked.
+ */
 export function runPlan(
   flags: PlanFlags,
   projectDir: string,
+  out: (text: string) => void = () => {},
 ): { text: string; plan: CapacityPlan; stackPath?: string } {
   const dir = flags.from ?? latestScaleReport(join(projectDir, 'reports'));
   const measured = readCosts(dir);
@@ -78,9 +82,10 @@ export function runPlan(
     replicaCpuCores: flags.replicaCpuCores ?? measured.replicaCpuCores,
     placement: plan.placement,
   };
-  const lines = [`unit costs from ${dir} (${measured.mode} mode)`, formatPlan(plan)];
-  if (flags.writeStack === undefined) return { text: lines.join('\n'), plan };
+  const text = `unit costs from ${dir} (${measured.mode} mode)\n${formatPlan(plan)}`;
+  out(text);
+  if (flags.writeStack === undefined) return { text, plan };
   const written = writePlanStack(projectDir, flags.writeStack, plan, demand, dir);
-  lines.push(`wrote ${written.path} (checked against the spec)`);
-  return { text: lines.join('\n'), plan, stackPath: written.path };
+  out(`wrote ${written.path} (checked against the spec)`);
+  return { text, plan, stackPath: written.path };
 }
