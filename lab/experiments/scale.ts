@@ -54,10 +54,11 @@ function shapeOf(context: ExperimentContext): Shape {
     ? {
         replicaCounts: [1, 2],
         fitOn: [1],
-        firstOfferedDeliveriesPerS: 2_000,
-        maxSteps: 2,
+        firstOfferedDeliveriesPerS: 1_500,
+        // one step per count: short mode checks every path (CI), it does not search
+        maxSteps: 1,
         durationMs: 3_000,
-        idle: { memoryMiB: 64, batch: 250, maxConnections: 1_500 },
+        idle: { memoryMiB: 64, batch: 250, maxConnections: 1_000 },
       }
     : {
         replicaCounts: [1, 2, 3],
@@ -169,21 +170,24 @@ export const scale: Experiment = {
           context.progress.phase(`adding replica ${topology.replicas.length + 1}`);
           await topology.addReplica();
         }
-        // a fresh replica runs its code unoptimized at first (JIT): warm it up, unmeasured
-        context.progress.phase(`warm-up ${count}r`);
-        await measureRun({
-          topology,
-          label: `${count}r warm-up`,
-          parameters: { replicas: count },
-          urls: [topology.proxy('haproxy').wsUrl],
-          scenario: 'fanout',
-          load: {
-            ...baseLoad,
-            durationMs: shape.durationMs / 2,
-            ratePerPublisher: firstOffered / 2 / fanout / publishers,
-          },
-          progress: context.progress,
-        });
+        // a fresh replica runs its code unoptimized at first (JIT): warm it up, unmeasured (full
+        // mode: short mode's figures are indicative anyway)
+        if (!short) {
+          context.progress.phase(`warm-up ${count}r`);
+          await measureRun({
+            topology,
+            label: `${count}r warm-up`,
+            parameters: { replicas: count },
+            urls: [topology.proxy('haproxy').wsUrl],
+            scenario: 'fanout',
+            load: {
+              ...baseLoad,
+              durationMs: shape.durationMs / 2,
+              ratePerPublisher: firstOffered / 2 / fanout / publishers,
+            },
+            progress: context.progress,
+          });
+        }
         /** One measured step at `offered` deliveries/s (its run is kept for the report). */
         const measureStep = async (
           label: string,
@@ -246,9 +250,9 @@ export const scale: Experiment = {
       }
       // scale-out under load: one more replica, then ask loaded replicas to shed clients toward it
       const before = topology.replicas.length;
-      // long enough for a replica capped at 0.25 CPU to start (it compiles its TypeScript at a
-      // quarter core: ~7 s) and for the rebalance to finish while the load still runs
-      const outLoad = streamLoad(context, { durationMs: context.mode === 'short' ? 14_000 : 20_000 });
+      // full: long enough for a replica capped at 0.25 CPU to start (it compiles its TypeScript at
+      // a quarter core: ~7 s) and for the rebalance to finish while the load still runs
+      const outLoad = streamLoad(context, { durationMs: short ? 10_000 : 20_000 });
       context.progress.phase(`run scale-out ${before}→${before + 1} with rebalance`);
       runs.push(
         await measureRun({
