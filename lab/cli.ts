@@ -3,12 +3,14 @@
  * `npm run wslab -- <command>`; `npm start` runs the headline experiments.
  */
 import { fileURLToPath } from 'node:url';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { ARRIVAL_MODELS, type ArrivalModel } from '../loadtests/scenarios/arrivals.js';
 import { STREAM_DEFAULTS } from '../loadtests/scenarios/definition.js';
 import type { TopologySpec } from '../spec/topology.js';
+import { DEFAULT_HEADROOM, PLACEMENTS } from './capacity/plan.js';
 import { down } from './cli/down.js';
 import { parseDuration } from './cli/duration.js';
+import { type PlanFlags, runPlan } from './cli/plan.js';
 import { stopEverythingOnSignals } from './cli/signals.js';
 import { specFromFlags, specOptions } from './cli/spec-flags.js';
 import { labDir, readLabState } from './cli/state.js';
@@ -29,6 +31,29 @@ export interface UpFlags extends Record<string, unknown> {
  */
 export function specOfUp(flags: UpFlags): TopologySpec {
   return specFromFlags(flags, flags.stack ? stackSpec(process.cwd(), flags.stack) : undefined);
+}
+
+/** A commander parser for a positive number (an integer when asked): a bad value is one clear line. */
+function positiveNumber(flag: string, integer = false): (text: string) => number {
+  return (text) => {
+    const value = Number(text);
+    if (!(Number.isFinite(value) && value > 0) || (integer && !Number.isInteger(value))) {
+      throw new InvalidArgumentError(
+        `${flag} must be a positive ${integer ? 'integer' : 'number'}, got "${text}"`,
+      );
+    }
+    return value;
+  };
+}
+
+function fraction(flag: string): (text: string) => number {
+  return (text) => {
+    const value = Number(text);
+    if (!(Number.isFinite(value) && value >= 0 && value <= 0.9)) {
+      throw new InvalidArgumentError(`${flag} must be a number from 0 to 0.9, got "${text}"`);
+    }
+    return value;
+  };
 }
 
 /** Builds the command tree (exported for tests of the parsing). */
@@ -121,6 +146,46 @@ export function buildProgram(): Command {
         for (const report of written) process.stdout.write(`report: ${report.htmlPath}\n`);
       },
     );
+
+  program
+    .command('plan')
+    .description(
+      "replicas, Redis shards, proxy cores and memory for a load, from a scale report's unit costs",
+    )
+    .requiredOption(
+      '--connections <n>',
+      'concurrent WebSocket connections',
+      positiveNumber('--connections', true),
+    )
+    .requiredOption('--publish-rate <n>', 'messages published per second', positiveNumber('--publish-rate'))
+    .requiredOption(
+      '--fanout <n>',
+      'subscribers per room (deliveries per publish)',
+      positiveNumber('--fanout', true),
+    )
+    .addOption(
+      new Option('--headroom <fraction>', 'spare share kept on every component (0 to 0.9)')
+        .argParser(fraction('--headroom'))
+        .default(DEFAULT_HEADROOM),
+    )
+    .option(
+      '--replica-cpu-cores <n>',
+      'CPU of one replica (default: the cap the costs were measured at)',
+      positiveNumber('--replica-cpu-cores'),
+    )
+    .addOption(
+      new Option(
+        '--placement <how>',
+        "where a room's members land: random (spread), room (room stickiness), auto",
+      )
+        .choices(['auto', ...PLACEMENTS])
+        .default('auto'),
+    )
+    .option('--from <dir>', 'a reports/<timestamp>-scale directory (default: the newest with unit costs)')
+    .option('--write-stack <name>', 'also write Pulumi.<name>.yaml for this plan (checked against the spec)')
+    .action((flags: PlanFlags) => {
+      runPlan(flags, process.cwd(), (text) => process.stdout.write(`${text}\n`));
+    });
 
   program
     .command('report')

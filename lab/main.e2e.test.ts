@@ -41,5 +41,6 @@ describe('npm start on a fresh clone', () => {
     }
     // the findings are printed too, not only the paths
     expect(stdout).toMatch(/haproxy: p50 \d/);
-  });
+    // scale searches capped replicas (replicas compile at 0.25 CPU) and ramps idle connections
+  }, 240_000);
 });

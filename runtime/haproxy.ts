@@ -42,6 +42,7 @@ async function startHaproxyOnce(start: StartProxyOptions): Promise<RunningProxy>
     // No -D: the master stays in the foreground, so its pid is the one we started.
     args: ['-W', '-S', `${masterSocket},mode,600`, '-f', configPath],
     logDir: options.paths.runDir,
+    ...(start.caps ? { caps: start.caps } : {}),
   });
   const showProc = async () => parseShowProc(await masterCliCommand(masterSocket, 'show proc'));
   try {

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { hasCaps, ProcessCgroup, type ResourceCaps } from './cgroup.js';
 
 export interface ManagedProcessOptions {
   /** Name used for the log file (`<logDir>/<name>.log`) and in errors. */
@@ -12,6 +13,18 @@ export interface ManagedProcessOptions {
   logDir: string;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /**
+   * CPU and memory caps: the process runs in its own cgroup (runtime/cgroup.ts), joined before
+   * its program starts. Where no cgroup is usable it runs uncapped (`cgroup` stays undefined).
+   */
+  caps?: ResourceCaps;
+}
+
+/** How a process ended. `oomKilled`: the kernel ended it at its cgroup's memory limit. */
+export interface ExitInfo {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  oomKilled?: boolean;
 }
 
 /**
@@ -36,8 +49,10 @@ export class ManagedProcess {
   readonly logPath: string;
   readonly child: ChildProcess;
   /** Resolves with the exit code (or null) and signal once the process has exited. */
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  private exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  readonly exited: Promise<ExitInfo>;
+  /** The cgroup holding the caps, or undefined (no caps asked, or no cgroup usable: uncapped). */
+  readonly cgroup: ProcessCgroup | undefined;
+  private exitInfo: ExitInfo | undefined;
 
   constructor(options: ManagedProcessOptions) {
     installExitHook();
@@ -45,7 +60,11 @@ export class ManagedProcess {
     this.name = options.name;
     this.logPath = join(options.logDir, `${options.name}.log`);
     const log = createWriteStream(this.logPath, { flags: 'a' });
-    this.child = spawn(options.command, options.args, {
+    this.cgroup = hasCaps(options.caps) ? ProcessCgroup.create(options.name, options.caps) : undefined;
+    const { command, args } = this.cgroup
+      ? this.cgroup.wrap(options.command, options.args)
+      : { command: options.command, args: options.args };
+    this.child = spawn(command, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -54,15 +73,18 @@ export class ManagedProcess {
     this.child.stderr?.pipe(log, { end: false });
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
-        this.exitInfo = { code, signal };
+        const oomKilled = signal === 'SIGKILL' && (this.cgroup?.oomKills() ?? 0) > 0;
+        if (oomKilled)
+          log.write(`wslab: ${this.name} ${describeExit({ code, signal, oomKilled }, options.caps)}\n`);
+        this.exitInfo = { code, signal, ...(oomKilled ? { oomKilled } : {}) };
         live.delete(this);
-        resolve(this.exitInfo);
+        this.removeCgroupThen(resolve);
       });
       this.child.once('error', (error) => {
         log.write(`spawn error: ${error.message}\n`);
         this.exitInfo = { code: null, signal: null };
         live.delete(this);
-        resolve(this.exitInfo);
+        this.removeCgroupThen(resolve);
       });
     });
     // Close the log only after both pipes are done, or late lines are lost.
@@ -79,6 +101,21 @@ export class ManagedProcess {
   get pid(): number {
     if (this.child.pid === undefined) throw new Error(`${this.name}: process did not start`);
     return this.child.pid;
+  }
+
+  /** Resolves `exited` once the cgroup (if any) is gone, so a stopped process leaves nothing behind. */
+  private removeCgroupThen(resolve: (info: ExitInfo) => void): void {
+    const info = this.exitInfo!;
+    if (!this.cgroup) {
+      resolve(info);
+      return;
+    }
+    void this.cgroup.remove().finally(() => resolve(info));
+  }
+
+  /** How the process ended, in words ("killed by the kernel: memory limit 64 MiB"); undefined while running. */
+  get exitReason(): string | undefined {
+    return this.exitInfo && describeExit(this.exitInfo, this.cgroup?.caps);
   }
 
   get running(): boolean {
@@ -111,6 +148,13 @@ export class ManagedProcess {
       await this.exited;
     }
   }
+}
+
+/** One line for how a process ended. */
+export function describeExit(info: ExitInfo, caps?: ResourceCaps): string {
+  if (info.oomKilled) return `killed by the kernel: memory limit ${caps?.memoryMiB ?? '?'} MiB`;
+  if (info.signal !== null) return `ended by ${info.signal}`;
+  return `exited with code ${info.code}`;
 }
 
 /** Stops every process still running that this module started (used in test teardown). */

@@ -76,6 +76,7 @@ async function startNginxOnce(start: StartProxyOptions): Promise<RunningProxy> {
     command: 'nginx',
     args: ['-c', configPath, '-p', runDir, '-e', options.paths.errorLogPath],
     logDir: runDir,
+    ...(start.caps ? { caps: start.caps } : {}),
   });
   const masterPid = managed.pid;
   const workers = async (): Promise<number[]> => {

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { keySlot, roomKeys } from '../app/src/contracts/redis-keys.js';
+import type { ResourceCaps } from './cgroup.js';
 import { ManagedProcess } from './managed-process.js';
 import { freePort, freePorts } from './ports.js';
 import { waitFor } from './wait-for.js';
@@ -65,6 +66,8 @@ export interface StartRedisOptions {
   password?: string;
   /** Default false (tests need no persistence). */
   appendonly?: boolean;
+  /** CPU/memory caps of the server. */
+  caps?: ResourceCaps;
 }
 
 /** One running redis-server. `process`/`pid` change after restart(). */
@@ -93,6 +96,7 @@ export async function startRedis(options: StartRedisOptions): Promise<RedisServe
       command: REDIS_SERVER,
       args: baseServerArgs(port, dir, options.appendonly ?? false, options.password),
       logDir: options.dir,
+      ...(options.caps ? { caps: options.caps } : {}),
     });
     try {
       await waitForPing(port, options.password, managed.name);
@@ -175,6 +179,8 @@ export interface StartRedisClusterOptions {
   /** cluster-node-timeout: how long a master may be unreachable before failover. Default 2000 ms. */
   nodeTimeoutMs?: number;
   password?: string;
+  /** CPU/memory caps of each node. */
+  caps?: ResourceCaps;
 }
 
 export interface ClusterNode {
@@ -232,6 +238,7 @@ export async function startRedisCluster(options: StartRedisClusterOptions): Prom
           '0',
         ],
         logDir: options.dir,
+        ...(options.caps ? { caps: options.caps } : {}),
       });
       nodes.push({ port, pid: managed.pid, process: managed });
     }

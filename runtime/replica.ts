@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { ResourceCaps } from './cgroup.js';
 import { ManagedProcess } from './managed-process.js';
 import { freePort } from './ports.js';
 import { waitFor } from './wait-for.js';
@@ -43,6 +44,8 @@ export interface StartReplicaOptions {
   waitReady?: boolean;
   /** How long to wait for the replica to answer. Default 30 000 ms (tsx compiles on start). */
   startTimeoutMs?: number;
+  /** CPU/memory caps (its own cgroup, as a container's --cpus/--memory). */
+  caps?: ResourceCaps;
 }
 
 export interface ReplicaHandle {
@@ -88,6 +91,7 @@ export async function startReplica(options: StartReplicaOptions): Promise<Replic
     cwd: REPO_ROOT,
     logDir: options.logDir,
     env: { ...process.env, HOST: '127.0.0.1', ...options.env, PORT: String(port), INSTANCE_ID: instanceId },
+    ...(options.caps ? { caps: options.caps } : {}),
   });
   const httpUrl = `http://127.0.0.1:${port}`;
   const path = options.waitReady ? '/readyz' : '/healthz';

@@ -1,4 +1,5 @@
 import type { ProxyListen, ProxyOptions, ProxyOptionsInput, ProxyPaths, ProxyTls } from '../proxy/options.js';
+import type { ResourceCaps } from './cgroup.js';
 import type { ManagedProcess } from './managed-process.js';
 
 /** Which proxy binary. */
@@ -22,6 +23,8 @@ export interface StartProxyOptions {
   options: LabProxyOptions;
   /** Log name (default the binary's name). */
   name?: string;
+  /** CPU/memory caps of the proxy (master and workers share one cgroup). */
+  caps?: ResourceCaps;
 }
 
 /** A proxy the lab started, stopped only by its own pid. */

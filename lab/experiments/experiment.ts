@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { ArrivalModel } from '../../loadtests/scenarios/arrivals.js';
 import { STREAM_DEFAULTS } from '../../loadtests/scenarios/definition.js';
 import type { TopologySpecInput } from '../../spec/topology.js';
+import type { Capacity } from '../capacity/schema.js';
 import { labDir } from '../cli/state.js';
 import { describeMachine } from '../report/machine.js';
 import type { ExperimentResultInput, RunResultInput } from '../report/schema.js';
@@ -30,6 +31,8 @@ export interface ExperimentOutput {
   runs: RunResultInput[];
   conclusions: string[];
   notes?: string[];
+  /** Scale's capacity figures (unit costs, per-count maxima): saved in result.json for `wslab plan`. */
+  capacity?: Capacity;
 }
 
 /** One experiment module: its topology, load, fault schedule and what it collects live in `run`. */
@@ -116,6 +119,7 @@ export async function runExperiment(
         ...(options.mode === 'short' ? ['Short mode: seconds per run, figures are indicative only.'] : []),
         ...(output.notes ?? []),
       ],
+      ...(output.capacity ? { capacity: output.capacity } : {}),
     };
     progress.phase('writing report');
     return await writeReport(join(options.reportsDir ?? 'reports', dirName), result);

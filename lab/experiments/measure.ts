@@ -30,9 +30,10 @@ export interface MeasureOptions {
   redisTraffic?: boolean;
   /**
    * How the load clients connect: cookie jars (the runner's default: on) and loopback source
-   * addresses (default 1: every client from 127.0.0.1, so source hashing sees one client).
+   * addresses (default 1: every client from 127.0.0.1, so source hashing sees one client), and the
+   * bound on the runner's scheduling lag above which a run is invalid (default the runner's).
    */
-  clients?: Pick<RunOptions, 'cookies' | 'sourceAddresses'>;
+  clients?: Pick<RunOptions, 'cookies' | 'sourceAddresses' | 'maxLagP99Ms'>;
 }
 
 type Parameter = string | number | boolean | null;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { capacitySchema } from '../capacity/schema.js';
 
 /**
  * result.json: every raw figure an experiment collected, with its parameters
@@ -141,6 +142,8 @@ export const experimentResultSchema = z.object({
   conclusions: z.array(z.string()).default([]),
   /** Caveats (this machine, short mode…). */
   notes: z.array(z.string()).default([]),
+  /** Scale only: unit costs, per-replica-count maxima and the model check (lab/capacity/). */
+  capacity: capacitySchema.optional(),
 });
 
 export type LatencySummary = z.infer<typeof latencySummarySchema>;

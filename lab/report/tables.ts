@@ -1,3 +1,4 @@
+import { capacityTables } from './capacity-tables.js';
 import { formatMiB, formatNumber } from './format.js';
 import type { ExperimentResult, RunResult } from './schema.js';
 import { summarize } from './stats.js';
@@ -146,6 +147,7 @@ export function parametersTable(result: ExperimentResult): ReportTable | undefin
 /** Every table of the report, in order. */
 export function tablesFor(result: ExperimentResult): ReportTable[] {
   return [
+    ...capacityTables(result.capacity),
     runsTable(result),
     metricsTable(result),
     resourcesTable(result),

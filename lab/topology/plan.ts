@@ -36,7 +36,7 @@ export interface LabPlan {
   proxies: ProxyKind[];
   /** The placement-free renderer input every proxy gets (backends, ports, paths are added at start). */
   proxy: ProxySettings;
-  /** CPU/memory caps per component (recorded here; the local runtime applies them in issue 12). */
+  /** CPU/memory caps per component: the lab puts each process in a cgroup with them (runtime/cgroup.ts). */
   resources: Record<Component, ComponentResources>;
   /** The environment of one replica. */
   replicaEnv(placement: LabReplicaPlacement): Record<string, string>;

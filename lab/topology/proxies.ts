@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ProxyBackend } from '../../proxy/options.js';
+import type { ResourceCaps } from '../../runtime/cgroup.js';
 import { startHaproxy } from '../../runtime/haproxy.js';
 import type { ManagedProcess } from '../../runtime/managed-process.js';
 import { startNginx } from '../../runtime/nginx.js';
@@ -53,6 +54,7 @@ export async function startProxy(
   dir: string,
   settings: ProxySettings,
   backends: ProxyBackend[],
+  caps?: ResourceCaps,
 ): Promise<RunningProxy> {
   const start = kind === 'haproxy' ? startHaproxy : startNginx;
   const socketDir = mkdtempSync(join(tmpdir(), `wslab-${kind}-`));
@@ -63,6 +65,7 @@ export async function startProxy(
       dir: join(dir, kind),
       options: labProxyOptions(settings, backends, socketDir),
       name: kind,
+      ...(caps ? { caps } : {}),
     });
   } catch (error) {
     removeSockets();

@@ -120,14 +120,17 @@ export class Topology {
         dir: redisDir,
         ...LAB_CLUSTER,
         password: this.redisPassword,
+        caps: this.plan.resources.redis,
       });
     } else {
-      this.redisSingle = await startRedis({ dir: redisDir, password: this.redisPassword });
+      this.redisSingle = await startRedis({ dir: redisDir, password: this.redisPassword, caps: this.plan.resources.redis });
     }
     // Replicas start one after another: two cores, and each one compiles TypeScript on start.
     for (let index = 0; index < this.plan.replicas; index += 1) await this.addReplicaProcess();
     for (const kind of this.plan.proxies) {
-      this.proxies.push(await startProxy(kind, this.dir, this.plan.proxy, this.backends()));
+      this.proxies.push(
+        await startProxy(kind, this.dir, this.plan.proxy, this.backends(), this.plan.resources.proxy),
+      );
     }
   }
 
@@ -176,6 +179,9 @@ export class Topology {
       name: slot.id,
       // proxies route to a replica as soon as it is up: it must already reach Redis
       waitReady: true,
+      caps: this.plan.resources.replica,
+      // a capped replica compiles its TypeScript at a fraction of a core
+      startTimeoutMs: 60_000,
     });
   }
 

@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { parseResult } from '../../lab/report/schema.js';
+import { cgroupSupport } from '../../runtime/cgroup.js';
 
 /** Checks a report directory: valid result.json, report.md with the figures, SVG charts with marks. */
 export async function expectValidReport(
@@ -25,4 +26,17 @@ export async function expectValidReport(
     expect(markdown).toContain(`(${chart})`);
   }
   expect(await readFile(join(dir, 'index.html'), 'utf8')).toContain('<img src=');
+  if (experiment === 'scale') expectCapacity(result, markdown);
+}
+
+/** Scale's capacity figures: a search per replica count, the caps applied (or marked), the idle ramp. */
+function expectCapacity(result: ReturnType<typeof parseResult>, markdown: string): void {
+  const capacity = result.capacity;
+  expect(capacity).toBeDefined();
+  expect(capacity!.capped).toBe(cgroupSupport().kind !== 'none');
+  const counts = capacity!.perReplicaCount.map((row) => row.replicas);
+  expect(counts.length).toBeGreaterThanOrEqual(2);
+  for (const count of counts) expect(capacity!.steps.some((step) => step.replicas === count)).toBe(true);
+  expect(capacity!.idleConnections?.points.length).toBeGreaterThan(1);
+  expect(markdown).toContain('## Max sustainable delivered rate per replica count');
 }

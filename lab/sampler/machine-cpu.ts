@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+
+/** Busy and total CPU time of the whole machine (all cores, every process), in clock ticks. */
+export interface MachineTicks {
+  atMs: number;
+  busy: number;
+  total: number;
+}
+
+/** The `cpu` line of /proc/stat: busy = total − idle − iowait. */
+export function parseMachineTicks(procStat: string, atMs: number): MachineTicks {
+  const line = procStat.split('\n').find((entry) => entry.startsWith('cpu '));
+  if (!line) throw new Error('no cpu line in /proc/stat');
+  const fields = line.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal (guest time is already in user)
+  const total = fields.slice(0, 8).reduce((sum, value) => sum + value, 0);
+  const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+  return { atMs, busy: total - idle, total };
+}
+
+/**
+ * Samples the whole machine's CPU use (every process, not only the lab's) so a run can tell
+ * "the machine was busy" from "a component was": on a shared host other work competes too.
+ */
+export class MachineCpuMeter {
+  private readonly samples: MachineTicks[] = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly intervalMs = 250,
+    private readonly read: () => string = () => readFileSync('/proc/stat', 'utf8'),
+  ) {}
+
+  sampleNow(): void {
+    this.samples.push(parseMachineTicks(this.read(), Date.now()));
+  }
+
+  start(): void {
+    this.sampleNow();
+    this.timer = setInterval(() => this.sampleNow(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.sampleNow();
+  }
+
+  /** Busy share of all cores between two wall-clock times (the samples nearest inside them). */
+  busyFraction(fromMs: number, toMs: number): number | undefined {
+    const inside = this.samples.filter((sample) => sample.atMs >= fromMs && sample.atMs <= toMs);
+    const first = inside[0];
+    const last = inside.at(-1);
+    if (!first || !last || last.total <= first.total) return undefined;
+    return (last.busy - first.busy) / (last.total - first.total);
+  }
+}

@@ -1,0 +1,294 @@
+/**
+ * CPU and memory caps for the processes the lab starts, with Linux cgroups: the same CFS quota
+ * and memory limit a container's `--cpus` / `--memory` set. cgroup v2 where its `cpu` and
+ * `memory` controllers are usable, else v1 `cpu` + `cpuacct` + `memory`, else none (the process
+ * runs uncapped and the caller says so). One cgroup per process; the process joins it before
+ * its program runs (a shell writes its own pid, then execs), so every child it forks is inside.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** What a process may use (unset = no cap on that resource). */
+export interface ResourceCaps {
+  cpuCores?: number | undefined;
+  memoryMiB?: number | undefined;
+}
+
+export type CgroupSupport =
+  | { kind: 'v2'; dir: string }
+  | { kind: 'v1'; dirs: { cpu: string; cpuacct: string; memory: string } }
+  | { kind: 'none'; reason: string };
+
+/** CFS period: the kernel's default, and Docker's for `--cpus`. */
+export const CFS_PERIOD_US = 100_000;
+const NAME_PREFIX = 'wslab-';
+
+export function hasCaps(caps: ResourceCaps | undefined): caps is ResourceCaps {
+  return caps !== undefined && (caps.cpuCores !== undefined || caps.memoryMiB !== undefined);
+}
+
+/** This process's cgroup path per v1 controller (and `''` for v2), from /proc/self/cgroup. */
+function ownCgroupPaths(procSelfCgroup: string): Map<string, string> {
+  const paths = new Map<string, string>();
+  for (const line of readFileSync(procSelfCgroup, 'utf8').split('\n')) {
+    const [, controllers, path] = line.split(':');
+    if (controllers === undefined || path === undefined) continue;
+    for (const controller of controllers.split(',')) paths.set(controller, path);
+  }
+  return paths;
+}
+
+/** True when a child cgroup can be made (and removed) under `dir`. */
+function canCreateUnder(dir: string): boolean {
+  const probe = join(dir, `${NAME_PREFIX}probe-${process.pid}`);
+  try {
+    mkdirSync(probe);
+    rmdirSync(probe);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Which cgroup interface this process can use. Cgroups are made under the cgroup this process
+ * is already in (a sandbox's memory accounting keeps covering them), per controller.
+ */
+export function detectCgroups(
+  fsRoot = '/sys/fs/cgroup',
+  procSelfCgroup = '/proc/self/cgroup',
+): CgroupSupport {
+  let own: Map<string, string>;
+  try {
+    own = ownCgroupPaths(procSelfCgroup);
+  } catch (error) {
+    return { kind: 'none', reason: `cannot read ${procSelfCgroup}: ${(error as Error).message}` };
+  }
+  const v2Root = existsSync(join(fsRoot, 'cgroup.controllers')) ? fsRoot : join(fsRoot, 'unified');
+  try {
+    const controllers = readFileSync(join(v2Root, 'cgroup.controllers'), 'utf8').trim().split(/\s+/);
+    const dir = join(v2Root, own.get('') ?? '', '.');
+    const delegated = readFileSync(join(dir, 'cgroup.subtree_control'), 'utf8');
+    if (
+      controllers.includes('cpu') &&
+      controllers.includes('memory') &&
+      delegated.includes('cpu') &&
+      delegated.includes('memory') &&
+      canCreateUnder(dir)
+    ) {
+      return { kind: 'v2', dir };
+    }
+  } catch {
+    // no v2 hierarchy here: try v1
+  }
+  const dirs = {
+    cpu: join(fsRoot, 'cpu', own.get('cpu') ?? '', '.'),
+    cpuacct: join(fsRoot, 'cpuacct', own.get('cpuacct') ?? '', '.'),
+    memory: join(fsRoot, 'memory', own.get('memory') ?? '', '.'),
+  };
+  const missing = Object.entries(dirs).filter(([, dir]) => !canCreateUnder(dir));
+  if (missing.length === 0) return { kind: 'v1', dirs };
+  return {
+    kind: 'none',
+    reason: `no usable cgroup v2 cpu+memory controllers, and cannot create v1 cgroups under ${missing.map(([, dir]) => dir).join(', ')} (root needed)`,
+  };
+}
+
+let detected: CgroupSupport | undefined;
+let warned = false;
+
+/** The machine's cgroup support, detected once; the uncapped fallback is announced once. */
+export function cgroupSupport(): CgroupSupport {
+  detected ??= detectCgroups();
+  if (detected.kind === 'none' && !warned) {
+    warned = true;
+    process.stderr.write(`wslab: CPU/memory caps not applied, processes run uncapped: ${detected.reason}\n`);
+  }
+  return detected;
+}
+
+/** For tests: detect again (from another root) on the next cgroupSupport(). */
+export function setCgroupSupportForTests(support: CgroupSupport | undefined): void {
+  detected = support;
+  warned = false;
+}
+
+let sequence = 0;
+let staleSwept = false;
+
+/** One process's cgroup(s): caps written at creation, removed once the process has exited. */
+export class ProcessCgroup {
+  private constructor(
+    readonly support: Exclude<CgroupSupport, { kind: 'none' }>,
+    /** The directory per controller (one for v2). */
+    readonly dirs: string[],
+    readonly caps: ResourceCaps,
+  ) {}
+
+  /** Makes the cgroup and writes the caps; undefined when no cgroup is usable (runs uncapped). */
+  static create(name: string, caps: ResourceCaps, support = cgroupSupport()): ProcessCgroup | undefined {
+    if (support.kind === 'none') return undefined;
+    if (!staleSwept) {
+      staleSwept = true;
+      removeStaleCgroups(support);
+    }
+    sequence += 1;
+    const leaf = `${NAME_PREFIX}${process.pid}-${sequence}-${name.replace(/[^A-Za-z0-9_.-]/g, '_')}`;
+    const dirs =
+      support.kind === 'v2'
+        ? [join(support.dir, leaf)]
+        : [join(support.dirs.cpu, leaf), join(support.dirs.cpuacct, leaf), join(support.dirs.memory, leaf)];
+    const cgroup = new ProcessCgroup(support, dirs, caps);
+    try {
+      for (const dir of dirs) mkdirSync(dir);
+      cgroup.writeCaps();
+    } catch (error) {
+      cgroup.removeNow();
+      throw new Error(`cgroup for ${name}: ${(error as Error).message}`);
+    }
+    return cgroup;
+  }
+
+  private file(controller: 'cpu' | 'cpuacct' | 'memory', name: string): string {
+    if (this.support.kind === 'v2') return join(this.dirs[0]!, name);
+    const index = { cpu: 0, cpuacct: 1, memory: 2 }[controller];
+    return join(this.dirs[index]!, name);
+  }
+
+  private writeCaps(): void {
+    const { cpuCores, memoryMiB } = this.caps;
+    const quotaUs =
+      cpuCores === undefined ? undefined : Math.max(1_000, Math.round(cpuCores * CFS_PERIOD_US));
+    const limitBytes = memoryMiB === undefined ? undefined : memoryMiB * 1024 * 1024;
+    if (this.support.kind === 'v2') {
+      if (quotaUs !== undefined) writeFileSync(this.file('cpu', 'cpu.max'), `${quotaUs} ${CFS_PERIOD_US}`);
+      if (limitBytes !== undefined) {
+        writeFileSync(this.file('memory', 'memory.max'), String(limitBytes));
+        // no swap: at the limit the process is killed, as a container with --memory-swap = --memory
+        writeFileSync(this.file('memory', 'memory.swap.max'), '0');
+      }
+      return;
+    }
+    if (quotaUs !== undefined) {
+      writeFileSync(this.file('cpu', 'cpu.cfs_period_us'), String(CFS_PERIOD_US));
+      writeFileSync(this.file('cpu', 'cpu.cfs_quota_us'), String(quotaUs));
+    }
+    if (limitBytes !== undefined) {
+      writeFileSync(this.file('memory', 'memory.limit_in_bytes'), String(limitBytes));
+      // memory+swap at the same value (after the memory limit: memsw may never be below it)
+      const memsw = this.file('memory', 'memory.memsw.limit_in_bytes');
+      if (existsSync(memsw)) writeFileSync(memsw, String(limitBytes));
+    }
+  }
+
+  /** The `cgroup.procs` files the process writes its pid into. */
+  get procsFiles(): string[] {
+    return this.dirs.map((dir) => join(dir, 'cgroup.procs'));
+  }
+
+  /**
+   * The command that joins this cgroup and then runs `command args`: `sh` writes its own pid
+   * and execs, so the program (same pid) and everything it forks start inside the caps.
+   */
+  wrap(command: string, args: readonly string[]): { command: string; args: string[] } {
+    const joins = this.procsFiles.map((file) => `echo $$ > '${file}'`).join(' && ');
+    return { command: '/bin/sh', args: ['-c', `${joins} && exec "$@"`, 'wslab-cgroup', command, ...args] };
+  }
+
+  /** CPU time used by every process that ran in the cgroup, in seconds. */
+  cpuUsageSeconds(): number {
+    try {
+      if (this.support.kind === 'v2') {
+        const stat = readFileSync(this.file('cpu', 'cpu.stat'), 'utf8');
+        return Number(/usage_usec (\d+)/.exec(stat)?.[1] ?? 0) / 1e6;
+      }
+      return Number(readFileSync(this.file('cpuacct', 'cpuacct.usage'), 'utf8')) / 1e9;
+    } catch {
+      return 0;
+    }
+  }
+
+  /** Memory charged to the cgroup now (what the limit is compared with), in bytes. */
+  memoryUsageBytes(): number | undefined {
+    const name = this.support.kind === 'v2' ? 'memory.current' : 'memory.usage_in_bytes';
+    try {
+      return Number(readFileSync(this.file('memory', name), 'utf8'));
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Times the kernel's OOM killer ended a process of this cgroup at its memory limit. */
+  oomKills(): number {
+    try {
+      const text =
+        this.support.kind === 'v2'
+          ? readFileSync(this.file('memory', 'memory.events'), 'utf8')
+          : readFileSync(this.file('memory', 'memory.oom_control'), 'utf8');
+      return Number(/oom_kill (\d+)/.exec(text)?.[1] ?? 0);
+    } catch {
+      return 0;
+    }
+  }
+
+  /** Removes the cgroup directories (each must be empty: call after the process has exited). */
+  removeNow(): boolean {
+    let removed = true;
+    for (const dir of this.dirs) {
+      try {
+        rmdirSync(dir);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') removed = false;
+      }
+    }
+    return removed;
+  }
+
+  /** Removes the cgroup, retrying while the last exiting children leave it (EBUSY). */
+  async remove(timeoutMs = 3_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.removeNow()) {
+      if (Date.now() > deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return true;
+  }
+}
+
+/**
+ * Removes empty cgroups left by an earlier lab process that died before its cleanup (named
+ * `wslab-<pid>-…`, the pid no longer alive). Returns how many were removed.
+ */
+export function removeStaleCgroups(support = cgroupSupport()): number {
+  if (support.kind === 'none') return 0;
+  const parents = support.kind === 'v2' ? [support.dir] : Object.values(support.dirs);
+  let removed = 0;
+  for (const parent of parents) {
+    let names: string[];
+    try {
+      names = readdirSync(parent).filter((name) => name.startsWith(NAME_PREFIX));
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const ownerPid = Number(name.slice(NAME_PREFIX.length).split('-')[0]);
+      if (!Number.isInteger(ownerPid) || ownerPid <= 0 || isAlive(ownerPid)) continue;
+      try {
+        rmdirSync(join(parent, name));
+        removed += 1;
+      } catch {
+        // still has a process (or not ours to remove): leave it
+      }
+    }
+  }
+  return removed;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
