@@ -58,3 +58,52 @@ export async function benchRawServer(
 }
 
 export { stopAll };
+
+/** How a Socket.IO peer reaches Redis: from the runtime's handles (never a hard-coded address). */
+export type SocketIoRedis =
+  | { adapter: 'local' }
+  | { adapter: 'redis' | 'streams'; redisUrl: string }
+  | { adapter: 'sharded'; clusterNodes: readonly string[] };
+
+export interface SocketIoServerHandle {
+  port: number;
+  /** `ws://127.0.0.1:<port>/ws` (the runner's Socket.IO wire adds `/?EIO=4&transport=websocket`). */
+  wsUrl: string;
+  pid: number;
+  process: ManagedProcess;
+  stop(): Promise<void>;
+  /** SIGKILL now; resolves once the process is gone. */
+  kill(): Promise<void>;
+}
+
+/** A Socket.IO peer server (bench/peers/socketio-server.ts) in its own process. */
+export async function benchSocketIoServer(
+  logDir: string,
+  name: string,
+  redis: SocketIoRedis,
+  extraArgs: string[] = [],
+): Promise<SocketIoServerHandle> {
+  const port = await freePort();
+  const args = ['--import', 'tsx', 'bench/peers/socketio-server.ts', '--port', String(port)];
+  args.push('--adapter', redis.adapter, '--instance', name, ...extraArgs);
+  if (redis.adapter === 'redis' || redis.adapter === 'streams') args.push('--redis-url', redis.redisUrl);
+  if (redis.adapter === 'sharded') args.push('--cluster-nodes', redis.clusterNodes.join(','));
+  const managed = new ManagedProcess({ name, command: process.execPath, args, cwd: REPO_ROOT, logDir });
+  await waitFor(async () => !managed.running || (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, {
+    timeoutMs: 30_000,
+    intervalMs: 50,
+    description: `${name} /readyz`,
+  });
+  if (!managed.running) throw new Error(`${name} exited while starting; see ${managed.logPath}`);
+  return {
+    port,
+    wsUrl: `ws://127.0.0.1:${port}/ws`,
+    pid: managed.pid,
+    process: managed,
+    stop: () => managed.stop(),
+    kill: async () => {
+      managed.killNow('SIGKILL');
+      await managed.exited;
+    },
+  };
+}
