@@ -19,6 +19,17 @@ export const BENCH_SERVICE_ENV: ServiceEnv = {
   LOG_LEVEL: 'warn',
 };
 
+/**
+ * Proxy health checks for the benchmarks: the defaults (500 ms check timeout, fall 2) mark a
+ * CPU-saturated replica DOWN and HAProxy then shuts every session (on-marked-down
+ * shutdown-sessions), which measures the health check, not the proxy's fan-out path.
+ */
+export const PROXY_BENCH_OPTIONS = {
+  stickiness: 'none',
+  limits: { workers: 1 },
+  health: { timeoutMs: 2_000, intervalMs: 2_000, fall: 3 },
+} as const;
+
 export async function benchRedis(logDir: string): Promise<RedisServerHandle> {
   return startRedis({ dir: logDir });
 }
@@ -28,12 +39,16 @@ export async function benchReplicas(
   redis: RedisServerHandle,
   count: number,
   env: ServiceEnv = {},
+  /** Another copy of the service (e.g. an older commit's `app/src/main.ts`); default this tree's. */
+  entry?: string,
+  namePrefix = 'bench-replica',
 ): Promise<ReplicaHandle[]> {
   return Promise.all(
     Array.from({ length: count }, (_, i) =>
       startReplica({
         logDir,
-        name: `bench-replica-${i}`,
+        name: `${namePrefix}-${i}`,
+        ...(entry === undefined ? {} : { entry }),
         waitReady: true,
         env: { ...BENCH_SERVICE_ENV, REDIS_URL: redis.url, ...env },
       }),
