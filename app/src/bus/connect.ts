@@ -59,7 +59,8 @@ export function connectRedis(config: RedisConnectionConfig): RedisConnections {
   const options: RedisOptions = { ...commonOptions, ...(password === undefined ? {} : { password }) };
   return {
     kind: 'single',
-    pub: new Redis(config.redisUrl, { ...options, connectionName: 'wslab-pub' }),
+    // Publishes issued in one event-loop turn (one read of many client frames) leave in one write.
+    pub: new Redis(config.redisUrl, { ...options, connectionName: 'wslab-pub', enableAutoPipelining: true }),
     sub: new Redis(config.redisUrl, { ...options, connectionName: 'wslab-sub' }),
   };
 }
