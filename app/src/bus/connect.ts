@@ -59,8 +59,7 @@ export function connectRedis(config: RedisConnectionConfig): RedisConnections {
   const options: RedisOptions = { ...commonOptions, ...(password === undefined ? {} : { password }) };
   return {
     kind: 'single',
-    // Publishes issued in one event-loop turn (one read of many client frames) leave in one write.
-    pub: new Redis(config.redisUrl, { ...options, connectionName: 'wslab-pub', enableAutoPipelining: true }),
+    pub: new Redis(config.redisUrl, { ...options, connectionName: 'wslab-pub' }),
     sub: new Redis(config.redisUrl, { ...options, connectionName: 'wslab-sub' }),
   };
 }

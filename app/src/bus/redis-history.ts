@@ -32,7 +32,7 @@ export class RedisHistory {
     const body = encodeBody(request);
     const channel = fanout.channelFor(request.room);
     if (!options.history || request.ephemeral) {
-      const payload = Buffer.from(encodePayload(0, '', body));
+      const payload = encodePayload(0, '', body);
       await (fanout.publishCommand === 'spublish'
         ? (this.commands as Cluster).spublish(channel, payload)
         : this.commands.publish(channel, payload));
@@ -41,7 +41,7 @@ export class RedisHistory {
     const keys = { ...roomKeys(request.room, options.keyPrefix), channel };
     const [offset, epoch] = await this.scripts.publish(
       keys,
-      Buffer.from(body),
+      body,
       options.historySize,
       options.historyTtlS,
       newEpoch(),

@@ -16,13 +16,13 @@ const READ_COMMAND = 'wslabRead';
 export type ReadReply = [number, string, number, Array<[string, string[]]>];
 
 interface ScriptMethods {
-  [PUBLISH_COMMAND](...args: Array<string | number | Buffer>): Promise<[number, string]>;
+  [PUBLISH_COMMAND](...args: Array<string | number>): Promise<[number, string]>;
   [READ_COMMAND](...args: Array<string | number>): Promise<ReadReply>;
 }
 
 /** A pipeline that also knows the scripts (ioredis adds defined commands to pipelines). */
 interface ScriptPipeline {
-  [PUBLISH_COMMAND](...args: Array<string | number | Buffer>): ScriptPipeline;
+  [PUBLISH_COMMAND](...args: Array<string | number>): ScriptPipeline;
   wait(replicas: number, timeoutMs: number): ScriptPipeline;
   exec(): Promise<Array<[Error | null, unknown]> | null>;
 }
@@ -61,8 +61,7 @@ export class HistoryScripts {
    */
   async publish(
     keys: RoomKeys,
-    /** A Buffer: ioredis writes it as is instead of measuring and encoding a string. */
-    body: Buffer,
+    body: string,
     historySize: number,
     ttlS: number,
     epochCandidate: string,
