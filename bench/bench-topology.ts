@@ -39,16 +39,21 @@ export async function benchReplicas(
   redis: RedisServerHandle,
   count: number,
   env: ServiceEnv = {},
-  /** Another copy of the service (e.g. an older commit's `app/src/main.ts`); default this tree's. */
-  entry?: string,
-  namePrefix = 'bench-replica',
+  more: {
+    /** Another copy of the service (e.g. an older commit's `app/src/main.ts`); default this tree's. */
+    entry?: string;
+    namePrefix?: string;
+    nodeArgs?: readonly string[];
+  } = {},
 ): Promise<ReplicaHandle[]> {
+  const { entry, nodeArgs, namePrefix = 'bench-replica' } = more;
   return Promise.all(
     Array.from({ length: count }, (_, i) =>
       startReplica({
         logDir,
         name: `${namePrefix}-${i}`,
         ...(entry === undefined ? {} : { entry }),
+        ...(nodeArgs === undefined ? {} : { nodeArgs }),
         waitReady: true,
         env: { ...BENCH_SERVICE_ENV, REDIS_URL: redis.url, ...env },
       }),

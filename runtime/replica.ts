@@ -42,6 +42,8 @@ export interface StartReplicaOptions {
   waitReady?: boolean;
   /** The service's entry point; default `app/src/main.ts` of this tree (benchmarks compare another copy). */
   entry?: string;
+  /** Node flags before the entry (`--cpu-prof`, which NODE_OPTIONS does not allow). */
+  nodeArgs?: readonly string[];
   /** How long to wait for the replica to answer. Default 30 000 ms (tsx compiles on start). */
   startTimeoutMs?: number;
 }
@@ -85,7 +87,7 @@ export async function startReplica(options: StartReplicaOptions): Promise<Replic
   const managed = new ManagedProcess({
     name,
     command: process.execPath,
-    args: ['--import', 'tsx', options.entry ?? 'app/src/main.ts'],
+    args: [...(options.nodeArgs ?? []), '--import', 'tsx', options.entry ?? 'app/src/main.ts'],
     cwd: REPO_ROOT,
     logDir: options.logDir,
     env: { ...process.env, HOST: '127.0.0.1', ...options.env, PORT: String(port), INSTANCE_ID: instanceId },

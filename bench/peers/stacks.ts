@@ -47,6 +47,8 @@ export interface PeerBacking {
   cluster: () => Promise<RedisClusterHandle>;
   /** `app/src/main.ts` of the baseline copy (see baseline.ts); null without --baseline. */
   baselineEntry: string | null;
+  /** Profile wslab replicas (`node --cpu-prof` into this dir); they then stop with SIGTERM so it is written. */
+  profileDir?: string;
 }
 
 export interface RunningStack {
@@ -81,9 +83,18 @@ async function startServers(target: PeerTarget, backing: PeerBacking, dir: strin
       dir,
       backing.redis,
       2,
-      { HISTORY: history, REDIS_URL: backing.redis.url },
-      entry,
-      target,
+      {
+        HISTORY: history,
+        REDIS_URL: backing.redis.url,
+        ...(backing.profileDir === undefined ? {} : { DRAIN_WINDOW_MS: '200' }),
+      },
+      {
+        ...(entry === undefined ? {} : { entry }),
+        namePrefix: target,
+        ...(backing.profileDir === undefined
+          ? {}
+          : { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${backing.profileDir}`] }),
+      },
     );
     return replicas.map((r) => ({
       wsUrl: r.wsUrl,
@@ -91,7 +102,7 @@ async function startServers(target: PeerTarget, backing: PeerBacking, dir: strin
       pid: r.process.pid,
       kill: () => r.kill(),
       stop: async () => {
-        await r.stop('SIGKILL');
+        await r.stop(backing.profileDir === undefined ? 'SIGKILL' : 'SIGTERM');
       },
     }));
   }
