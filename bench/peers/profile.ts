@@ -21,26 +21,40 @@ const opts = new Command()
   .parse()
   .opts<{ rate: string; durationMs: string; top: string }>();
 
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  hitCount?: number;
+interface CpuProfile {
+  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number } }>;
+  endTime: number;
+  samples: number[];
+  timeDeltas: number[];
 }
 
-/** Self samples per function (name, file, line) summed over `.cpuprofile` files. */
-export function selfTimeByFunction(paths: readonly string[]): Map<string, number> {
+/**
+ * Self samples per function (name, file, line) summed over `.cpuprofile` files, counting only
+ * the samples of each profile's last `windowUs` (the load, not the process's start-up).
+ */
+export function selfTimeByFunction(paths: readonly string[], windowUs: number): Map<string, number> {
   const totals = new Map<string, number>();
   for (const path of paths) {
-    const profile = JSON.parse(readFileSync(path, 'utf8')) as { nodes: ProfileNode[] };
-    for (const node of profile.nodes) {
-      const { functionName, url, lineNumber } = node.callFrame;
-      const file = url.replace(/^file:\/\/.*?\/(node_modules|app)\//, '$1/');
-      const key =
-        url === ''
-          ? functionName || '(anonymous)'
-          : `${functionName || '(anonymous)'} ${file}:${lineNumber + 1}`;
-      totals.set(key, (totals.get(key) ?? 0) + (node.hitCount ?? 0));
+    const profile = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
+    const names = new Map<number, string>();
+    for (const { id, callFrame } of profile.nodes) {
+      const name = callFrame.functionName || '(anonymous)';
+      const file = callFrame.url.replace(/^.*?\/(node_modules|app)\//, '$1/');
+      names.set(id, callFrame.url === '' ? name : `${name} ${file}:${callFrame.lineNumber + 1}`);
     }
+    // timeDeltas[i] is the gap before sample i; walk back from the end to date each sample.
+    const sampledAt: number[] = new Array(profile.samples.length);
+    let at = profile.endTime;
+    for (let index = profile.samples.length - 1; index >= 0; index -= 1) {
+      sampledAt[index] = at;
+      at -= profile.timeDeltas[index] ?? 0;
+    }
+    const from = profile.endTime - windowUs;
+    profile.samples.forEach((id, index) => {
+      if ((sampledAt[index] ?? 0) < from) return;
+      const key = names.get(id) ?? '(unknown)';
+      totals.set(key, (totals.get(key) ?? 0) + 1);
+    });
   }
   return totals;
 }
@@ -75,10 +89,12 @@ try {
   await stopAll(5_000);
 }
 
+// CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile: thread 0 is the main thread (not tsx's loader).
 const files = readdirSync(profileDir)
-  .filter((name) => name.endsWith('.cpuprofile'))
+  .filter((name) => /\.0\.\d+\.cpuprofile$/.test(name))
   .map((name) => join(profileDir, name));
-const totals = selfTimeByFunction(files);
+// The measured step, its settle and the stop: what followed the warm-up.
+const totals = selfTimeByFunction(files, (load.durationMs + 4_000) * 1_000);
 totals.delete('(idle)');
 const busy = [...totals.values()].reduce((sum, hits) => sum + hits, 0);
 const top = [...totals]
