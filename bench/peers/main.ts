@@ -29,7 +29,7 @@ const STEPS = [10_000, 20_000, 25_000, 30_000, 40_000, 50_000, 60_000, 80_000, 1
 
 const program = new Command()
   .description('wslab vs Socket.IO (and the plain ws ceiling) on the same topology, side by side')
-  .option('--quick', 'one repeat, 2 s steps, no kill run (a short check, ~6 min)', false)
+  .option('--quick', 'one repeat, 2 s steps, no kill run (a short check, ~5 min)', false)
   .option('--repeats <n>', 'turns per target, interleaved', '2')
   .option('--duration-ms <ms>', 'publishing window of each step', '4000')
   .option('--targets <list>', `comma-separated, of ${PEER_TARGETS.join(',')}`)
