@@ -19,6 +19,19 @@ export const BENCH_SERVICE_ENV: ServiceEnv = {
   LOG_LEVEL: 'warn',
 };
 
+/**
+ * Proxy health checks for the benchmarks: the defaults (500 ms check timeout, fall 2) mark a
+ * CPU-saturated replica DOWN and HAProxy then shuts every session (on-marked-down
+ * shutdown-sessions), which measures the health check, not the proxy's fan-out path.
+ */
+export const PROXY_BENCH_OPTIONS = {
+  stickiness: 'none',
+  // Every client of a benchmark comes from 127.0.0.1: the per-address limits (1000 open, 500/s)
+  // would refuse its own subscribers; benchmarks measure the fan-out path (`abuse` tests limits).
+  limits: { workers: 1, connectionsPerAddress: 1_000_000, connectRatePerAddressPerS: 1_000_000 },
+  health: { timeoutMs: 2_000, intervalMs: 2_000, fall: 3 },
+} as const;
+
 export async function benchRedis(logDir: string): Promise<RedisServerHandle> {
   return startRedis({ dir: logDir });
 }
@@ -28,12 +41,21 @@ export async function benchReplicas(
   redis: RedisServerHandle,
   count: number,
   env: ServiceEnv = {},
+  more: {
+    /** Another copy of the service (e.g. an older commit's `app/src/main.ts`); default this tree's. */
+    entry?: string;
+    namePrefix?: string;
+    nodeArgs?: readonly string[];
+  } = {},
 ): Promise<ReplicaHandle[]> {
+  const { entry, nodeArgs, namePrefix = 'bench-replica' } = more;
   return Promise.all(
     Array.from({ length: count }, (_, i) =>
       startReplica({
         logDir,
-        name: `bench-replica-${i}`,
+        name: `${namePrefix}-${i}`,
+        ...(entry === undefined ? {} : { entry }),
+        ...(nodeArgs === undefined ? {} : { nodeArgs }),
         waitReady: true,
         env: { ...BENCH_SERVICE_ENV, REDIS_URL: redis.url, ...env },
       }),
@@ -58,3 +80,52 @@ export async function benchRawServer(
 }
 
 export { stopAll };
+
+/** How a Socket.IO peer reaches Redis: from the runtime's handles (never a hard-coded address). */
+export type SocketIoRedis =
+  | { adapter: 'local' }
+  | { adapter: 'redis' | 'streams'; redisUrl: string }
+  | { adapter: 'sharded'; clusterNodes: readonly string[] };
+
+export interface SocketIoServerHandle {
+  port: number;
+  /** `ws://127.0.0.1:<port>/ws` (the runner's Socket.IO wire adds `/?EIO=4&transport=websocket`). */
+  wsUrl: string;
+  pid: number;
+  process: ManagedProcess;
+  stop(): Promise<void>;
+  /** SIGKILL now; resolves once the process is gone. */
+  kill(): Promise<void>;
+}
+
+/** A Socket.IO peer server (bench/peers/socketio-server.ts) in its own process. */
+export async function benchSocketIoServer(
+  logDir: string,
+  name: string,
+  redis: SocketIoRedis,
+  extraArgs: string[] = [],
+): Promise<SocketIoServerHandle> {
+  const port = await freePort();
+  const args = ['--import', 'tsx', 'bench/peers/socketio-server.ts', '--port', String(port)];
+  args.push('--adapter', redis.adapter, '--instance', name, ...extraArgs);
+  if (redis.adapter === 'redis' || redis.adapter === 'streams') args.push('--redis-url', redis.redisUrl);
+  if (redis.adapter === 'sharded') args.push('--cluster-nodes', redis.clusterNodes.join(','));
+  const managed = new ManagedProcess({ name, command: process.execPath, args, cwd: REPO_ROOT, logDir });
+  await waitFor(async () => !managed.running || (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, {
+    timeoutMs: 30_000,
+    intervalMs: 50,
+    description: `${name} /readyz`,
+  });
+  if (!managed.running) throw new Error(`${name} exited while starting; see ${managed.logPath}`);
+  return {
+    port,
+    wsUrl: `ws://127.0.0.1:${port}/ws`,
+    pid: managed.pid,
+    process: managed,
+    stop: () => managed.stop(),
+    kill: async () => {
+      managed.killNow('SIGKILL');
+      await managed.exited;
+    },
+  };
+}

@@ -15,7 +15,7 @@ import { coresBetween, ServerProbe } from '../loadtests/runner/server-probe.js';
 import { startHaproxy } from '../runtime/haproxy.js';
 import { startNginx } from '../runtime/nginx.js';
 import type { RunningProxy } from '../runtime/running-proxy.js';
-import { benchRawServer, benchRedis, benchReplicas, stopAll } from './bench-topology.js';
+import { benchRawServer, benchRedis, benchReplicas, PROXY_BENCH_OPTIONS, stopAll } from './bench-topology.js';
 import { saveBench, table } from './save.js';
 
 const { values } = parseArgs({
@@ -46,18 +46,6 @@ const params = {
   sampleEveryMs: 2_000,
 };
 const only = new Set(values.only.split(','));
-/**
- * Proxy health checks for the benchmark: the defaults (500 ms check timeout, fall 2) mark a
- * CPU-saturated replica DOWN and HAProxy then shuts every session (on-marked-down
- * shutdown-sessions), which measures the health check, not the proxy's fan-out path.
- */
-const PROXY_BENCH_OPTIONS = {
-  stickiness: 'none',
-  // Every client comes from 127.0.0.1: the per-address limits (1000 open, 500/s) would refuse
-  // the bench's own subscribers; it measures the fan-out path, not the limits (`abuse` does).
-  limits: { workers: 1, connectionsPerAddress: 1_000_000, connectRatePerAddressPerS: 1_000_000 },
-  health: { timeoutMs: 2_000, intervalMs: 2_000, fall: 3 },
-} as const;
 const logDir = join(process.cwd(), '.lab', 'bench', `fanout-${Date.now()}`);
 
 interface Run {

@@ -42,6 +42,10 @@ export interface StartReplicaOptions {
   name?: string;
   /** Also wait for /readyz 200 (Redis reachable). Default false: /healthz only. */
   waitReady?: boolean;
+  /** The service's entry point; default `app/src/main.ts` of this tree (benchmarks compare another copy). */
+  entry?: string;
+  /** Node flags before the entry (`--cpu-prof`, which NODE_OPTIONS does not allow). */
+  nodeArgs?: readonly string[];
   /** How long to wait for the replica to answer. Default 30 000 ms (tsx compiles on start). */
   startTimeoutMs?: number;
   /** CPU/memory caps (its own cgroup, as a container's --cpus/--memory). */
@@ -87,7 +91,7 @@ export async function startReplica(options: StartReplicaOptions): Promise<Replic
   const managed = new ManagedProcess({
     name,
     command: process.execPath,
-    args: ['--import', 'tsx', 'app/src/main.ts'],
+    args: [...(options.nodeArgs ?? []), '--import', 'tsx', options.entry ?? 'app/src/main.ts'],
     cwd: REPO_ROOT,
     logDir: options.logDir,
     env: { ...process.env, HOST: '127.0.0.1', ...options.env, PORT: String(port), INSTANCE_ID: instanceId },

@@ -31,6 +31,13 @@ export class Client {
   isAlive = true;
   /** Set once the server decided to close it: nothing more is sent. */
   closing = false;
+  /**
+   * Framed bytes queued for this socket in the current event-loop turn, written in one go
+   * (one system call) when the turn ends; owned by the Sender. Reused: emptied, never replaced.
+   */
+  readonly outbox: Buffer[] = [];
+  /** Bytes in `outbox` (counted against the slow-consumer cap with the socket's own buffer). */
+  outboxBytes = 0;
 
   constructor(
     readonly socket: WebSocket,

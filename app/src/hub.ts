@@ -166,8 +166,8 @@ export class Hub {
       this.relayTyping(members, entry);
       return;
     }
-    // Encoded once; the same buffer is written to every socket.
-    const data = Buffer.from(encodeMsg(entry));
+    // Encoded and framed once; the same bytes are queued for every socket.
+    const framed = this.sender.frameText(encodeMsg(entry));
     let delivered = 0;
     for (const client of members) {
       const membership = client.rooms.get(entry.room);
@@ -180,7 +180,7 @@ export class Hub {
         if (entry.epoch === upTo.epoch && entry.offset <= upTo.offset) continue;
         membership.resumedUpTo = null;
       }
-      if (this.sender.sendUncounted(client, data)) delivered += 1;
+      if (this.sender.sendFramedUncounted(client, framed)) delivered += 1;
     }
     if (delivered > 0) {
       this.metrics.framesOut.inc(delivered);
@@ -207,11 +207,11 @@ export class Hub {
     } catch {
       senderId = undefined;
     }
-    const data = Buffer.from(encodeTyping(entry.room));
+    const framed = this.sender.frameText(encodeTyping(entry.room));
     let sent = 0;
     for (const client of members) {
       if (client.id === senderId || client.rooms.get(entry.room)?.pending) continue;
-      if (this.sender.sendUncounted(client, data)) sent += 1;
+      if (this.sender.sendFramedUncounted(client, framed)) sent += 1;
     }
     this.metrics.framesOut.inc(sent);
   }

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Bus, BusEntry } from '../src/bus/bus.js';
 import { MemoryBroker } from '../src/bus/memory.js';
@@ -38,6 +39,35 @@ describe('hub', () => {
     const ack = await publisher.next('ack', (frame) => frame.id === '19');
     expect(ack.offset).toBe(20);
     expect(publisher.messages('room1')).toEqual([]);
+  });
+
+  it('writes what one turn sends a socket in one corked write: a burst arrives in order, once', async () => {
+    let bus: Bus | undefined;
+    replicas.push(await startInProcess({}, undefined, (inner) => (bus = inner)));
+    const replica = replicas[0]!;
+    const members = [await connect(replica), await connect(replica)];
+    for (const member of members) await member.join('burst');
+    // Count the corks of each member's server-side TCP socket: ws corks once per frame it sends.
+    const corkCounts = [...replica.service.clients].map((client) => {
+      const raw = (client.socket as unknown as { _socket: Socket })._socket;
+      const cork = raw.cork.bind(raw);
+      const counter = { corks: 0 };
+      raw.cork = () => {
+        counter.corks += 1;
+        cork();
+      };
+      return counter;
+    });
+    // 100 entries delivered by the bus within one event-loop turn.
+    for (let index = 0; index < 100; index += 1)
+      void bus!.publish({ room: 'burst', dataJson: String(index), ts: Date.now(), origin: 'test' });
+    for (const member of members) {
+      const messages = await member.waitForMessages('burst', 100);
+      expect(messages.map((frame) => frame.data)).toEqual([...Array(100).keys()]);
+      expect(messages.map((frame) => frame.offset)).toEqual([...Array(100).keys()].map((index) => index + 1));
+    }
+    // 100 frames, one write per socket (several frames, one writev).
+    expect(corkCounts.map((counter) => counter.corks)).toEqual([1, 1]);
   });
 
   it('subscribes a room once per replica and unsubscribes when the last member leaves', async () => {

@@ -3,6 +3,7 @@ import { SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { waitFor } from '../../runtime/wait-for.js';
+import type { Bus } from '../src/bus/bus.js';
 import { type InProcessReplica, startInProcess } from './helpers/in-process.js';
 import { metricValue } from './helpers/metrics.js';
 import { ProbeClient } from './helpers/ws-client.js';
@@ -163,6 +164,46 @@ describe('service over real sockets (memory bus)', () => {
     raw.resume();
     expect((await slow.closed).code).toBe(1013);
     expect(await metric(replica, 'wslab_close_codes_sent_total', { code: '1013' })).toBe(1);
+  });
+
+  it('closes a slow reader with 1013 while bursts are coalesced: bounded, in order, nothing after the cap', async () => {
+    const sendBufferMaxBytes = 64 * 1024;
+    let bus: Bus | undefined;
+    const replica = await startInProcess(
+      { SEND_BUFFER_MAX_BYTES: String(sendBufferMaxBytes) },
+      undefined,
+      (inner) => (bus = inner),
+    );
+    replicas.push(replica);
+    const slow = await connect(replica.wsUrl);
+    await slow.join('burst');
+    const raw = (slow.socket as unknown as { _socket: Socket })._socket;
+    raw.pause(); // reads nothing: the kernel buffers fill, then the server's
+    const serverSide = [...replica.service.clients].find((client) => client.rooms.has('burst'))!;
+    const pad = 'z'.repeat(8 * 1024);
+    let peakUnsent = 0;
+    let published = 0;
+    for (let batch = 0; batch < 400; batch += 1) {
+      // 20 entries of ~8 KiB per turn: coalesced into one write for the socket.
+      for (let index = 0; index < 20; index += 1) {
+        const dataJson = JSON.stringify({ n: published, pad });
+        published += 1;
+        void bus!.publish({ room: 'burst', dataJson, ts: Date.now(), origin: 'test' });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      peakUnsent = Math.max(peakUnsent, serverSide.socket.bufferedAmount + serverSide.outboxBytes);
+      if ((await metric(replica, 'wslab_slow_consumers_dropped_total')) > 0) break;
+    }
+    expect(await metric(replica, 'wslab_slow_consumers_dropped_total')).toBe(1);
+    // The cap plus one frame, outbox included: nothing was queued once the cap was crossed.
+    expect(peakUnsent).toBeLessThanOrEqual(sendBufferMaxBytes + 9 * 1024);
+    raw.resume();
+    expect((await slow.closed).code).toBe(1013);
+    // What it was sent before the close came whole and in order: a prefix of what was published.
+    const received = slow.messages('burst').map((frame) => (frame.data as { n: number }).n);
+    expect(received.length).toBeGreaterThan(0);
+    expect(received.length).toBeLessThan(published);
+    expect(received).toEqual([...Array(received.length).keys()]);
   });
 
   it('POST /api/publish reaches subscribers through the bus and history; needs the key', async () => {

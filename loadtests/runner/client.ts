@@ -14,6 +14,8 @@ import { RoomResume } from '../scenarios/resume.js';
 import { type BackoffOptions, backoffDelayMs } from './backoff.js';
 import { nowMs } from './clock.js';
 import { CookieJar } from './cookie-jar.js';
+import { SocketIoWire } from './socketio-wire.js';
+import { type Wire, type WireProtocol, type WireSink, WslabWire } from './wire.js';
 
 /** One outage of one client, from the unexpected close to the first message after re-joining. */
 export interface Outage {
@@ -72,6 +74,12 @@ export interface ResilientClientOptions {
   /** Local (source) address to bind, a 127.x.y.z (see source-addresses.ts). Unset: the OS picks. */
   localAddress?: string;
   listener: ClientListener;
+  /** The server's protocol (see wire.ts). Default `wslab`. */
+  protocol?: WireProtocol;
+}
+
+export function createWire(protocol: WireProtocol): Wire {
+  return protocol === 'socketio' ? new SocketIoWire() : new WslabWire();
 }
 
 export class ResilientClient {
@@ -91,10 +99,20 @@ export class ResilientClient {
   private instance: string | null = null;
   /** The outage whose new connection's hello (the replica it landed on) has not arrived yet. */
   private placementPending: Outage | null = null;
+  private readonly wire: Wire;
+  /** The protocol session of the current socket is up (at once for wslab, after CONNECT for Socket.IO). */
+  private sessionUp = false;
+  private readonly sink: WireSink;
 
   constructor(private readonly options: ResilientClientOptions) {
     this.urlIndex = options.urlIndex % options.urls.length;
     this.jar = options.cookies === false ? null : new CookieJar();
+    this.wire = createWire(options.protocol ?? 'wslab');
+    this.sink = {
+      frame: (frame) => this.serverOnFrame(frame),
+      reply: (text) => this.ws?.send(text),
+      sessionOpen: () => this.sessionOnOpen(),
+    };
   }
 
   /** The replica (`hello.instance`) of the current connection, null before its hello. */
@@ -108,7 +126,7 @@ export class ResilientClient {
   }
 
   get isOpen(): boolean {
-    return this.ws !== null && this.ws.readyState === WebSocket.OPEN;
+    return this.ws !== null && this.sessionUp && this.ws.readyState === WebSocket.OPEN;
   }
 
   /** The current target, as given in `urls` (what outages record). */
@@ -141,7 +159,9 @@ export class ResilientClient {
   /** Sends a frame; false when the connection is not open (nothing is queued). */
   send(frame: ClientFrame): boolean {
     if (!this.isOpen) return false;
-    this.ws!.send(JSON.stringify(frame));
+    const text = this.wire.encode(frame);
+    if (text === null) return false;
+    this.ws!.send(text);
     return true;
   }
 
@@ -172,34 +192,47 @@ export class ResilientClient {
     const url = this.connectUrl;
     const startedAt = nowMs();
     const cookie = this.jar?.header();
-    const ws = new WebSocket(url, {
+    const ws = new WebSocket(this.wire.url(url), {
       perMessageDeflate: false,
       handshakeTimeout: this.options.handshakeTimeoutMs,
       ...(cookie === undefined ? {} : { headers: { Cookie: cookie } }),
       ...(this.options.localAddress === undefined ? {} : { localAddress: this.options.localAddress }),
     });
     this.ws = ws;
+    this.sessionUp = false;
     let opened = false;
     // Browsers keep cookies set on the 101 too (HAProxy inserts its server cookie there).
     if (this.jar) ws.on('upgrade', (response) => this.jar?.store(response.headers['set-cookie']));
     ws.on('open', () => {
       opened = true;
-      this.socketOnOpen(startedAt);
+      this.sessionStartedAt = startedAt;
+      const first = this.wire.opened();
+      if (first !== null) ws.send(first);
+      if (!this.wire.handshake) this.sessionOnOpen();
     });
     ws.on('message', (data, isBinary) => {
-      if (!isBinary) this.socketOnMessage(data.toString());
+      if (!isBinary) this.wire.decode(data.toString(), this.sink);
     });
     ws.on('error', (error) => {
       // 'close' follows; a failed handshake is reported here because 'close' has no cause.
       if (!opened) this.options.listener.onConnectFailure?.(error);
     });
     ws.on('close', (code) => {
-      if (this.ws === ws) this.ws = null;
+      if (this.ws === ws) {
+        this.ws = null;
+        this.sessionUp = false;
+      }
       this.socketOnClose(opened, code);
     });
   }
 
-  private socketOnOpen(startedAt: number): void {
+  /** When the current socket's handshake started (handshake time counts to the session being up). */
+  private sessionStartedAt = 0;
+
+  private sessionOnOpen(): void {
+    if (this.sessionUp) return;
+    this.sessionUp = true;
+    const startedAt = this.sessionStartedAt;
     const openedAt = nowMs();
     this.attempt = 0;
     if (this.firstOpen) {
@@ -217,14 +250,8 @@ export class ResilientClient {
     for (const join of this.rooms.pendingJoins()) this.send(join);
   }
 
-  private socketOnMessage(text: string): void {
+  private serverOnFrame(frame: ServerFrame): void {
     const receivedAt = nowMs();
-    let frame: ServerFrame;
-    try {
-      frame = JSON.parse(text) as ServerFrame;
-    } catch {
-      return;
-    }
     if (frame.op === 'msg') {
       const replayed = this.rooms.onMessage(frame);
       if (this.outage && this.outage.rejoinedAtMs !== null && this.outage.firstMessageAtMs === null) {

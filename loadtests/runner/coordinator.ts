@@ -66,7 +66,7 @@ export function setUpRun(
     urls,
     runId: newRunId(),
     layout: shardLayout(clients, options, stream),
-    clients: { cookies: options.cookies ?? true, sourceAddresses },
+    clients: { cookies: options.cookies ?? true, protocol: options.protocol ?? 'wslab', sourceAddresses },
     probe: new ServerProbe(target.serverPids ?? [], target.metricsUrls ?? []),
     startedAtMs: Date.now(),
   };

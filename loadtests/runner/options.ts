@@ -1,6 +1,7 @@
 /** What a run is pointed at and how it runs. */
 import type { Threshold } from '../scenarios/thresholds.js';
 import type { SourceAddresses } from './source-addresses.js';
+import type { WireProtocol } from './wire.js';
 
 /** Where the clients connect, and how to observe the server(s). */
 export interface Target {
@@ -42,6 +43,8 @@ export interface RunOptions {
    * sent back in `Cookie` on every reconnect, so a proxy's cookie stickiness pins them. Default true.
    */
   cookies?: boolean;
+  /** The server's protocol: `wslab` (default) or `socketio` (the peer benchmark's servers; see wire.ts). */
+  protocol?: WireProtocol;
   /**
    * Spread clients over loopback source addresses so source-hash stickiness sees distinct clients:
    * a count N binds 127.0.0.1 … 127.0.0.N (1 to 254), or give 127.x.y.z addresses; client k uses
@@ -60,6 +63,8 @@ export interface RunOptions {
 /** How every client of a run connects (what the shards need of the run options). */
 export interface ClientSettings {
   cookies: boolean;
+  /** Unset: wslab. */
+  protocol?: WireProtocol;
   /** Addresses to bind round-robin; empty: the OS picks. */
   sourceAddresses: string[];
 }

@@ -168,6 +168,7 @@ export class StreamShard {
       urlIndex,
       stickyRoom: spec.room,
       cookies: clients.cookies,
+      protocol: clients.protocol ?? 'wslab',
       ...(spec.localAddress === undefined ? {} : { localAddress: spec.localAddress }),
       backoff: { initialMs: params.backoffInitialMs, maxMs: params.backoffMaxMs },
       handshakeTimeoutMs: 10_000,
