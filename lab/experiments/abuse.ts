@@ -68,8 +68,10 @@ async function abuseStep(
   const shape = stormShape(context);
   const proxy = topology.proxy(kind);
   const refusedBefore = await proxyRefusals(proxy.handle);
-  // slowloris outlasts the proxy's request-head timeout, so the report shows it cut
-  const slowlorisMs = Math.max(shape.stormMs, PROXY_DEFAULTS.timeouts.httpRequestMs + 2_000);
+  // Slowloris outlasts the storm plus the proxy's request-head timeout: a proxy busy with the storm
+  // may accept a dribbling connection late (it waits in the kernel's backlog, its timer not yet
+  // started), and a window ending with the storm would call it "not cut" (a full run did: 0 of 200).
+  const slowlorisMs = shape.stormMs + PROXY_DEFAULTS.timeouts.httpRequestMs + 3_000;
   const [probe, attack] = await Promise.all([
     connectProbe({ url: proxy.wsUrl, localAddress: PROBE_ADDRESS, everyMs: 100, durationMs: shape.stormMs }),
     storm
