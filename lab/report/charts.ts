@@ -1,17 +1,15 @@
 import type { TopLevelSpec } from 'vega-lite';
+import {
+  type ChartSpec,
+  CHART_HEIGHT_PX as HEIGHT,
+  VEGA_LITE_SCHEMA as SCHEMA,
+  CHART_WIDTH_PX as WIDTH,
+} from './chart-spec.js';
+import { latencyPercentileChart } from './percentiles.js';
 import type { ExperimentResult } from './schema.js';
-import { runName } from './tables.js';
+import { clientTimelineChart, faultZoomChart } from './timeline.js';
 
-/** A chart of a report: the SVG file it is written to, its caption and its Vega-Lite spec. */
-export interface ChartSpec {
-  file: string;
-  title: string;
-  spec: TopLevelSpec;
-}
-
-const WIDTH = 560;
-const HEIGHT = 260;
-const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+export type { ChartSpec } from './chart-spec.js';
 
 /** A single-view (one mark, no layers or facets) top-level spec. */
 type SingleViewSpec = Extract<TopLevelSpec, { mark: unknown }>;
@@ -52,29 +50,13 @@ function cdfChart(
   );
 }
 
-/** Latency CDF, one line per run (proxy, replica count…): how the whole distribution shifts, not just p99. */
-function latencyCdfChart(result: ExperimentResult): ChartSpec | undefined {
-  const values = result.runs.flatMap((run) =>
-    run.latencyCdf.map((point) => ({
-      // An invalid run's curve is labelled so in the legend: its latency includes the runner's delay.
-      run: runName(run),
-      // a log scale cannot show 0 ms (same-millisecond delivery)
-      latencyMs: Math.max(point.latencyMs, 0.01),
-      fraction: point.fraction,
-    })),
-  );
-  if (values.length === 0) return undefined;
-  return cdfChart(
-    'latency-cdf.svg',
-    'Fan-out latency CDF per run (publish → delivery)',
-    values,
-    { field: 'latencyMs', type: 'quantitative', title: 'latency (ms, log)', scale: { type: 'log' } },
-    'fraction of deliveries',
-  );
-}
-
-/** Connected clients over time with the faults as vertical rules: how deep the dip and how long. */
+/**
+ * Connected clients over time as the connections poller saw them, with the faults as vertical
+ * rules: only for results without the clients' own events (a poll every 500 ms misses a dip that
+ * is over in 100 ms; `clientTimelineChart` does not).
+ */
 function reconnectTimelineChart(result: ExperimentResult): ChartSpec | undefined {
+  if (result.runs.some((run) => run.clientEvents.length > 0)) return undefined;
   const points = result.runs.flatMap((run) =>
     run.connectedTimeline.map((point) => ({
       run: run.label,
@@ -198,11 +180,13 @@ function reconnectCdfChart(result: ExperimentResult): ChartSpec | undefined {
   );
 }
 
-/** Every chart the result has data for, in report order. */
+/** Every detail chart the result has data for, in report order (the headline chart comes before them). */
 export function chartsFor(result: ExperimentResult): ChartSpec[] {
   return [
-    latencyCdfChart(result),
+    latencyPercentileChart(result),
     throughputVsReplicasChart(result),
+    clientTimelineChart(result),
+    faultZoomChart(result),
     reconnectTimelineChart(result),
     reconnectCdfChart(result),
     connectionsPerReplicaChart(result),
