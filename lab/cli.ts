@@ -14,6 +14,7 @@ import { labDir, readLabState } from './cli/state.js';
 import { formatStatus, statusOf } from './cli/status.js';
 import { describeUp, stackSpec, upDetached, upForeground } from './cli/up.js';
 import { EXPERIMENT_NAMES, runExperiments } from './experiments/index.js';
+import { writeComparison } from './report/compare.js';
 import { rerenderReport } from './report/write.js';
 
 export interface UpFlags extends Record<string, unknown> {
@@ -112,10 +113,22 @@ export function buildProgram(): Command {
 
   program
     .command('report')
-    .description('re-render report.md, charts and index.html from <dir>/result.json')
-    .argument('<dir>', 'a reports/<timestamp>-<experiment> directory')
-    .action(async (dir: string) => {
-      const written = await rerenderReport(dir);
+    .description(
+      're-render report.md, charts and index.html from <dir>/result.json; with --compare, ' +
+        'put the headline figures of two reports side by side with their deltas',
+    )
+    .argument('<dirs...>', 'a reports/<timestamp>-<experiment> directory (two with --compare: A then B)')
+    .option('--compare', 'compare two reports of the same experiment (compare.md, compare.html)')
+    .option('--out <dir>', 'with --compare: where to write (default: beside B, compare-<A>-vs-<B>)')
+    .action(async (dirs: string[], flags: { compare?: boolean; out?: string }) => {
+      if (flags.compare) {
+        if (dirs.length !== 2) throw new Error('report --compare takes two report directories: A then B');
+        const written = await writeComparison(dirs[0]!, dirs[1]!, flags.out);
+        process.stdout.write(`comparison: ${written.htmlPath}\ncomparison: ${written.markdownPath}\n`);
+        return;
+      }
+      if (dirs.length !== 1) throw new Error('report takes one report directory (or two with --compare)');
+      const written = await rerenderReport(dirs[0]!);
       process.stdout.write(`report: ${written.htmlPath}\n`);
     });
 
