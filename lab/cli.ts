@@ -14,6 +14,7 @@ import { labDir, readLabState } from './cli/state.js';
 import { formatStatus, statusOf } from './cli/status.js';
 import { describeUp, stackSpec, upDetached, upForeground } from './cli/up.js';
 import { EXPERIMENT_NAMES, runExperiments } from './experiments/index.js';
+import { startLiveView } from './live/live-view.js';
 import { writeComparison } from './report/compare.js';
 import { rerenderReport } from './report/write.js';
 
@@ -21,6 +22,7 @@ export interface UpFlags extends Record<string, unknown> {
   stack?: string;
   detach?: boolean;
   supervised?: boolean;
+  live?: boolean;
 }
 
 /**
@@ -44,6 +46,7 @@ export function buildProgram(): Command {
   for (const option of specOptions()) up.addOption(option);
   up.option('--stack <name>', 'read the settings from Pulumi.<name>.yaml (what `pulumi up` deploys)')
     .option('-d, --detach', 'start in the background and return; stop with `wslab down`')
+    .option('--no-live', 'do not serve the live view')
     .addOption(new Option('--supervised').hideHelp())
     .action(async (flags: UpFlags) => {
       const dir = labDir();
@@ -55,7 +58,7 @@ export function buildProgram(): Command {
         );
         return;
       }
-      await upForeground(dir, spec, flags.supervised === true);
+      await upForeground(dir, spec, flags.supervised === true, flags.live !== false);
     });
 
   program
@@ -101,15 +104,28 @@ export function buildProgram(): Command {
         .default(STREAM_DEFAULTS.arrivals),
     )
     .option('--out <dir>', 'reports directory', 'reports')
-    .action(async (names: string[], flags: { short?: boolean; arrivals: ArrivalModel; out: string }) => {
-      stopEverythingOnSignals();
-      const written = await runExperiments(names, {
-        mode: flags.short ? 'short' : 'full',
-        arrivals: flags.arrivals,
-        reportsDir: flags.out,
-      });
-      for (const report of written) process.stdout.write(`report: ${report.htmlPath}\n`);
-    });
+    .option('--no-live', 'do not serve the live view')
+    .action(
+      async (
+        names: string[],
+        flags: { short?: boolean; arrivals: ArrivalModel; out: string; live: boolean },
+      ) => {
+        stopEverythingOnSignals();
+        const live = flags.live ? await startLiveView(labDir()) : undefined;
+        if (live) process.stdout.write(`live view: ${live.server.url}\n`);
+        try {
+          const written = await runExperiments(names, {
+            mode: flags.short ? 'short' : 'full',
+            arrivals: flags.arrivals,
+            reportsDir: flags.out,
+            ...(live ? { live: live.collector } : {}),
+          });
+          for (const report of written) process.stdout.write(`report: ${report.htmlPath}\n`);
+        } finally {
+          await live?.stop();
+        }
+      },
+    );
 
   program
     .command('report')

@@ -28,6 +28,8 @@ export const labStateSchema = z.object({
   urls: z.object({ direct: z.array(z.string()), proxies: z.record(z.string(), z.string()) }),
   /** Key of POST /api/publish and /admin/rebalance on the replicas. */
   publishApiKey: z.string(),
+  /** The live view's page on loopback (absent with --no-live). */
+  liveUrl: z.string().optional(),
 });
 
 export type LabState = z.infer<typeof labStateSchema>;

@@ -4,6 +4,7 @@ import type { ArrivalModel } from '../../loadtests/scenarios/arrivals.js';
 import { STREAM_DEFAULTS } from '../../loadtests/scenarios/definition.js';
 import type { TopologySpecInput } from '../../spec/topology.js';
 import { labDir } from '../cli/state.js';
+import { type LiveCollector, topologySource } from '../live/collector.js';
 import { describeMachine } from '../report/machine.js';
 import type { ExperimentResultInput, RunResultInput } from '../report/schema.js';
 import { reportDirName, type WrittenReport, writeReport } from '../report/write.js';
@@ -20,6 +21,8 @@ export interface ExperimentContext {
   /** Scratch dir for its topologies (configs, logs, Redis data). */
   workDir: string;
   progress: Progress;
+  /** The live view's collector, when one is served (`wslab run`): each topology is attached to it. */
+  live?: LiveCollector;
 }
 
 /** What an experiment hands back: the runs it measured and what they mean. */
@@ -59,9 +62,11 @@ export async function withTopology<T>(
 ): Promise<T> {
   context.progress.phase(`starting topology ${name}`);
   const topology = await Topology.start({ ...EXPERIMENT_SPEC, ...spec, dir: join(context.workDir, name) });
+  context.live?.attach(topologySource(topology));
   try {
     return await body(topology);
   } finally {
+    context.live?.detach();
     await topology.stop();
   }
 }
@@ -73,6 +78,25 @@ export interface RunExperimentOptions {
   /** Parent of the report directory. Default `reports`. */
   reportsDir?: string;
   progress?: Progress;
+  /** Feeds the live view (phases, faults, each topology) when given. */
+  live?: LiveCollector;
+}
+
+/** The terminal progress, with phases and faults also sent to the live view. */
+function withLiveView(progress: Progress, live: LiveCollector | undefined, name: string): Progress {
+  if (!live) return progress;
+  return {
+    phase: (text) => {
+      progress.phase(text);
+      live.phase(`${name}: ${text}`);
+    },
+    update: (detail) => progress.update(detail),
+    close: () => progress.close(),
+    event: (kind, detail) => {
+      progress.event?.(kind, detail);
+      live.event(kind, detail);
+    },
+  };
 }
 
 /** Runs one experiment and writes reports/<timestamp>-<name>/ (result.json, report.md, charts, index.html). */
@@ -84,10 +108,20 @@ export async function runExperiment(
   const dirName = reportDirName(experiment.name, startedAt);
   const workDir = join(labDir(), 'runs', dirName);
   mkdirSync(workDir, { recursive: true });
-  const progress = options.progress ?? createProgress({ label: experiment.name });
+  const progress = withLiveView(
+    options.progress ?? createProgress({ label: experiment.name }),
+    options.live,
+    experiment.name,
+  );
   try {
     const arrivals = options.arrivals ?? STREAM_DEFAULTS.arrivals;
-    const output = await experiment.run({ mode: options.mode, arrivals, workDir, progress });
+    const output = await experiment.run({
+      mode: options.mode,
+      arrivals,
+      workDir,
+      progress,
+      ...(options.live ? { live: options.live } : {}),
+    });
     const finishedAt = new Date();
     const result: ExperimentResultInput = {
       schemaVersion: 1,

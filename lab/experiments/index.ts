@@ -38,7 +38,7 @@ export function resolveExperiments(names: readonly string[]): Experiment[] {
 /** Runs experiments one after another and returns their reports. */
 export async function runExperiments(
   names: readonly string[],
-  options: Pick<RunExperimentOptions, 'mode' | 'reportsDir' | 'arrivals'>,
+  options: Pick<RunExperimentOptions, 'mode' | 'reportsDir' | 'arrivals' | 'live'>,
 ): Promise<WrittenReport[]> {
   const experiments = resolveExperiments(names);
   const written: WrittenReport[] = [];

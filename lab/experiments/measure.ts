@@ -85,6 +85,7 @@ export async function measureRun(options: MeasureOptions): Promise<RunResultInpu
       const faultStartMs = Date.now();
       const outcome = await step.run(topology);
       events.push({ tMs: faultStartMs - startedAtMs, kind: outcome.kind, detail: outcome.detail });
+      progress.event?.(outcome.kind, outcome.detail);
       for (const [name, value] of Object.entries(outcome.figures)) faultFigures[name] = value;
       // new processes (a restarted replica, new proxy workers) are sampled too
       for (const component of topology.sampledComponents()) sampler.track(component);
