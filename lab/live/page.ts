@@ -47,14 +47,14 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 <div class="figure"><div class="value" id="p50">–</div><div class="label">p50 ms (rolling)</div></div>
 <div class="figure"><div class="value" id="p99">–</div><div class="label">p99 ms (rolling)</div></div>
 </div>
-<section><h2>Timeline: faults and lab actions (last 2 min)</h2>
+<section><h2>Timeline: faults and lab actions (up to the last 2 min)</h2>
 <svg id="timeline" viewBox="0 0 900 70" role="img" aria-label="timeline"></svg>
 <ul id="events"></ul></section>
 <div class="grid">
-<section><h2>Connections per replica</h2><svg id="chart-connections" viewBox="0 0 600 170"></svg><div class="legend" id="legend-connections"></div>
+<section><h2>Connections per replica</h2><svg id="chart-connections" viewBox="0 0 420 170"></svg><div class="legend" id="legend-connections"></div>
 <table id="replicas"><thead><tr><th>replica</th><th>state</th><th class="num">connections</th></tr></thead><tbody></tbody></table></section>
-<section><h2>Deliveries / s</h2><svg id="chart-delivered" viewBox="0 0 600 170"></svg></section>
-<section><h2>Fan-out latency, rolling p50 and p99 (ms)</h2><svg id="chart-latency" viewBox="0 0 600 170"></svg><div class="legend" id="legend-latency"></div></section>
+<section><h2>Deliveries / s</h2><svg id="chart-delivered" viewBox="0 0 420 170"></svg></section>
+<section><h2>Fan-out latency, rolling p50 and p99 (ms)</h2><svg id="chart-latency" viewBox="0 0 420 170"></svg><div class="legend" id="legend-latency"></div></section>
 <section><h2>CPU per component (%)</h2><table id="cpu"><tbody></tbody></table></section>
 </div>
 <script>
@@ -68,6 +68,17 @@ ${PAGE_SCRIPT}
 const PAGE_SCRIPT = `
 'use strict';
 const WINDOW_MS = 120000;
+const MIN_SPAN_MS = 10000;
+/** The time shown: the last 2 minutes, or since the first reading when the page has less. */
+function timeSpan(now) {
+  const first = state.history.length > 0 ? state.history[0].atMs : now;
+  const from = Math.min(now - MIN_SPAN_MS, Math.max(now - WINDOW_MS, first));
+  return { from, span: now - from };
+}
+function timeTicks(now) {
+  const { from, span } = timeSpan(now);
+  return [0, 0.25, 0.5, 0.75, 1].map((f) => from + f * span).map((t) => ({ t, label: t >= now - 1 ? 'now' : '-' + Math.round((now - t) / 1000) + ' s' }));
+}
 const COLORS = ['#4c78a8', '#f58518', '#54a24b', '#e45756', '#72b7b2', '#b279a2', '#eeca3b', '#9d755d'];
 const state = { history: [], events: [], phase: '' };
 const $ = (id) => document.getElementById(id);
@@ -84,25 +95,26 @@ function fmt(value) {
 }
 function lineChart(svg, series, now) {
   svg.replaceChildren();
-  const w = 600, h = 170, left = 44, bottom = 20, top = 6;
+  const w = 420, h = 170, left = 40, bottom = 20, top = 6;
+  const { from, span } = timeSpan(now);
   let max = 0;
   for (const s of series) for (const p of s.points) if (p.y !== null) max = Math.max(max, p.y);
   max = max > 0 ? max * 1.1 : 1;
-  const x = (t) => left + ((t - (now - WINDOW_MS)) / WINDOW_MS) * (w - left - 4);
+  const x = (t) => left + ((t - from) / span) * (w - left - 12);
   const y = (v) => top + (1 - v / max) * (h - top - bottom);
   for (const f of [0, 0.5, 1]) {
     svg.append(el('line', { x1: left, x2: w - 4, y1: y(max * f), y2: y(max * f), stroke: '#eee' }));
     svg.append(el('text', { x: left - 4, y: y(max * f) + 4, 'text-anchor': 'end', 'font-size': 10, fill: '#666' }, fmt(max * f)));
   }
-  for (const s of [-120, -90, -60, -30, 0]) {
-    svg.append(el('text', { x: x(now + s * 1000), y: h - 6, 'text-anchor': 'middle', 'font-size': 10, fill: '#666' }, s === 0 ? 'now' : s + ' s'));
+  for (const tick of timeTicks(now)) {
+    svg.append(el('text', { x: x(tick.t), y: h - 6, 'text-anchor': 'middle', 'font-size': 10, fill: '#666' }, tick.label));
   }
   for (const event of state.events) {
-    if (event.atMs < now - WINDOW_MS) continue;
+    if (event.atMs < from) continue;
     svg.append(el('line', { x1: x(event.atMs), x2: x(event.atMs), y1: top, y2: h - bottom, stroke: '#b00020', 'stroke-dasharray': '3 3' }));
   }
   series.forEach((s) => {
-    const points = s.points.filter((p) => p.y !== null && p.t >= now - WINDOW_MS).map((p) => x(p.t).toFixed(1) + ',' + y(p.y).toFixed(1));
+    const points = s.points.filter((p) => p.y !== null && p.t >= from).map((p) => x(p.t).toFixed(1) + ',' + y(p.y).toFixed(1));
     if (points.length > 0) svg.append(el('polyline', { points: points.join(' '), fill: 'none', stroke: s.color, 'stroke-width': 1.8, 'data-series': s.name }));
   });
 }
@@ -112,15 +124,19 @@ function legend(node, series) {
 function drawTimeline(now) {
   const svg = $('timeline');
   svg.replaceChildren();
-  const w = 900, left = 10;
-  const x = (t) => left + ((t - (now - WINDOW_MS)) / WINDOW_MS) * (w - left - 10);
-  svg.append(el('line', { x1: left, x2: w - 10, y1: 50, y2: 50, stroke: '#999' }));
-  for (const s of [-120, -90, -60, -30, 0]) svg.append(el('text', { x: x(now + s * 1000), y: 66, 'text-anchor': 'middle', 'font-size': 10, fill: '#666' }, s === 0 ? 'now' : s + ' s'));
-  state.events.filter((e) => e.atMs >= now - WINDOW_MS).forEach((event, index) => {
+  const w = 900, left = 24, right = 24;
+  const { from, span } = timeSpan(now);
+  const x = (t) => left + ((t - from) / span) * (w - left - right);
+  svg.append(el('line', { x1: left, x2: w - right, y1: 50, y2: 50, stroke: '#999' }));
+  for (const tick of timeTicks(now)) svg.append(el('text', { x: x(tick.t), y: 66, 'text-anchor': 'middle', 'font-size': 10, fill: '#666' }, tick.label));
+  state.events.filter((e) => e.atMs >= from).forEach((event, index) => {
     const g = el('g', { class: 'fault', 'data-kind': event.kind });
-    g.append(el('line', { x1: x(event.atMs), x2: x(event.atMs), y1: 8, y2: 50, stroke: '#b00020' }));
-    g.append(el('circle', { cx: x(event.atMs), cy: 50, r: 4, fill: '#b00020' }));
-    g.append(el('text', { x: x(event.atMs) + 3, y: 14 + (index % 3) * 12, 'font-size': 10, fill: '#b00020' }, event.kind));
+    const at = x(event.atMs);
+    // labels near the right edge grow leftwards
+    const toLeft = at > w * 0.75;
+    g.append(el('line', { x1: at, x2: at, y1: 8, y2: 50, stroke: '#b00020' }));
+    g.append(el('circle', { cx: at, cy: 50, r: 4, fill: '#b00020' }));
+    g.append(el('text', { x: toLeft ? at - 4 : at + 4, y: 14 + (index % 3) * 12, 'text-anchor': toLeft ? 'end' : 'start', 'font-size': 11, fill: '#b00020' }, event.kind + ' ' + event.detail));
     svg.append(g);
   });
 }
