@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -108,7 +108,6 @@ describe('live view in headless Chromium', () => {
         // the clients of the killed replica back on the others
         await page.waitForTimeout(2_000);
         await page.screenshot({ path: join(SCREENSHOT_DIR, 'live-view.png'), fullPage: true });
-        await writeFile(join(SCREENSHOT_DIR, 'live-view-kill-ms.txt'), `${shownAfterMs}\n`);
       }
       await load;
 
