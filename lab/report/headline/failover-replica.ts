@@ -46,6 +46,7 @@ function chart(result: ExperimentResult): ChartSpec | undefined {
     type: 'nominal',
     title: 'stickiness',
     sort: ['none', 'cookie', 'source', 'room'],
+    axis: { labelAngle: 0 },
   } as const;
   const tooltip = [
     { field: 'run' },
