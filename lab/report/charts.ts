@@ -7,7 +7,7 @@ import {
 } from './chart-spec.js';
 import { latencyPercentileChart } from './percentiles.js';
 import type { ExperimentResult } from './schema.js';
-import { clientTimelineChart, faultZoomChart } from './timeline.js';
+import { clientTimelineChart, connectedChart, faultZoomChart } from './timeline.js';
 
 export type { ChartSpec } from './chart-spec.js';
 
@@ -68,31 +68,12 @@ function reconnectTimelineChart(result: ExperimentResult): ChartSpec | undefined
   const events = result.runs.flatMap((run) =>
     run.events.map((event) => ({ run: run.label, tS: event.tMs / 1000, kind: event.kind })),
   );
-  return {
-    file: 'reconnect-timeline.svg',
-    title: 'Connected clients over time (rules: faults and lab actions)',
-    spec: {
-      $schema: SCHEMA,
-      width: WIDTH,
-      height: HEIGHT,
-      layer: [
-        {
-          data: { values: points },
-          mark: { type: 'line', interpolate: 'step-after' },
-          encoding: {
-            x: { field: 'tS', type: 'quantitative', title: 'time (s)' },
-            y: { field: 'connected', type: 'quantitative', title: 'connected clients' },
-            color: { field: 'run', type: 'nominal', title: 'run' },
-          },
-        },
-        {
-          data: { values: events },
-          mark: { type: 'rule', strokeDash: [4, 3], color: '#888' },
-          encoding: { x: { field: 'tS', type: 'quantitative' }, tooltip: { field: 'kind' } },
-        },
-      ],
-    },
-  };
+  return connectedChart(
+    'reconnect-timeline.svg',
+    'Connected clients over time, polled every 500 ms (rules: faults and lab actions)',
+    points,
+    events,
+  );
 }
 
 /** Open connections per replica over time, one panel per run: spread and where reconnects land. */

@@ -66,16 +66,31 @@ export function clientTimelineChart(result: ExperimentResult): ChartSpec | undef
   const faults = runs.flatMap((run) =>
     faultsOf(run).map((event) => ({ run: run.label, tS: event.tMs / 1000, kind: event.kind })),
   );
+  return connectedChart(
+    'client-timeline.svg',
+    'Connected load clients over time, from the clients’ own events (ms resolution; rules: faults)',
+    steps,
+    faults,
+  );
+}
+
+/** Connected clients over time, one step line per run, with `rules` (faults, lab actions) as dashed rules. */
+export function connectedChart(
+  file: string,
+  title: string,
+  points: { run: string; tS: number; connected: number }[],
+  rules: { run: string; tS: number; kind: string }[],
+): ChartSpec {
   return {
-    file: 'client-timeline.svg',
-    title: 'Connected load clients over time, from the clients’ own events (ms resolution; rules: faults)',
+    file,
+    title,
     spec: {
       $schema: VEGA_LITE_SCHEMA,
       width: CHART_WIDTH_PX,
       height: CHART_HEIGHT_PX,
       layer: [
         {
-          data: { values: steps },
+          data: { values: points },
           mark: { type: 'line', interpolate: 'step-after' },
           encoding: {
             x: { field: 'tS', type: 'quantitative', title: 'time (s)' },
@@ -83,7 +98,7 @@ export function clientTimelineChart(result: ExperimentResult): ChartSpec | undef
             color: { field: 'run', type: 'nominal', title: 'run' },
           },
         },
-        ...(faults.length === 0 ? [] : [faultRules(faults, 'tS')]),
+        ...(rules.length === 0 ? [] : [faultRules(rules, 'tS')]),
       ],
     },
   };
