@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -10,8 +10,6 @@ import { parseResult } from './schema.js';
 import { syntheticResult } from './synthetic.js';
 import { writeReport } from './write.js';
 
-/** Set to a folder (docs/) to save the report's screenshot there. */
-const SCREENSHOT_DIR = process.env.WSLAB_SCREENSHOT_DIR;
 const VIEWPORT = { width: 1280, height: 900 };
 
 /** What the page's layout looks like, read in the page (the tests compile without the DOM library). */
@@ -99,10 +97,6 @@ describe('HTML report at 1280 px in headless Chromium', () => {
       // the runs and parameters tables are wider than the page: they scroll inside their box
       expect(layout.boxes.some((box) => box.scrolls)).toBe(true);
       for (const box of layout.boxes) expect(box.right).toBeLessThanOrEqual(layout.viewportWidth);
-      if (SCREENSHOT_DIR) {
-        await mkdir(SCREENSHOT_DIR, { recursive: true });
-        await page.screenshot({ path: join(SCREENSHOT_DIR, 'report-1280.png') });
-      }
     } finally {
       await page.close();
     }
