@@ -25,7 +25,7 @@ export const proxyCompare: Experiment = {
   async run(context) {
     const replicas = 2;
     // two offered loads, so p99 can be read against load; each run a bit shorter than the default
-    const durationMs = context.mode === 'short' ? 2_000 : 8_000;
+    const durationMs = context.mode === 'short' ? 2_000 : 6_000;
     const load = streamLoad(context, { durationMs });
     const higherLoad = streamLoad(context, {
       durationMs,

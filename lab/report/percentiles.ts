@@ -62,7 +62,8 @@ export function latencyPercentileChart(
           axis: { values: TICKS.map(ninesOf), labelExpr: `${labels.join(' : ')} : ''`, grid: true },
         },
         y: { field: 'latencyMs', type: 'quantitative', title: 'latency (ms, log)', scale: { type: 'log' } },
-        color: { field: 'run', type: 'nominal', title: 'run' },
+        // run labels such as `haproxy ×3 (INVALID)` must not be cut off
+        color: { field: 'run', type: 'nominal', title: 'run', legend: { labelLimit: 320 } },
         tooltip: [{ field: 'run' }, { field: 'percentile' }, { field: 'latencyMs', title: 'ms' }],
       },
     },
