@@ -122,6 +122,22 @@ describe('report', () => {
     expect(html.split('<table>').length).toBe(html.split('<div class="table-scroll"><table>').length);
   });
 
+  it('leaves out verdict columns no run has, and the verdict when none is left', async () => {
+    const result = syntheticResult();
+    const noLatency = result.runs.map((run) => {
+      const { latencyMs: _latency, latencyPercentiles: _percentiles, deliveredPerS: _rate, ...rest } = run;
+      return rest;
+    });
+    const partial = await writeReport(join(dir, 'partial'), { ...result, runs: noLatency });
+    const markdown = await readFile(partial.markdownPath, 'utf8');
+    expect(markdown).toContain('| run | lost |');
+    const none = await writeReport(join(dir, 'none'), {
+      ...result,
+      runs: noLatency.map(({ messages: _messages, ...rest }) => rest),
+    });
+    expect(await readFile(none.markdownPath, 'utf8')).not.toContain('## Verdict');
+  });
+
   it('writes an index.html that embeds every chart and escapes text', async () => {
     const html = await readFile(written.htmlPath, 'utf8');
     for (const path of written.chartPaths) expect(html).toContain(`<img src="${path.split('/').at(-1)}"`);
