@@ -17,12 +17,15 @@ import { labDir, readLabState } from './cli/state.js';
 import { formatStatus, statusOf } from './cli/status.js';
 import { describeUp, stackSpec, upDetached, upForeground } from './cli/up.js';
 import { EXPERIMENT_NAMES, runExperiments } from './experiments/index.js';
+import { startLiveView } from './live/live-view.js';
+import { writeComparison } from './report/compare.js';
 import { rerenderReport } from './report/write.js';
 
 export interface UpFlags extends Record<string, unknown> {
   stack?: string;
   detach?: boolean;
   supervised?: boolean;
+  live?: boolean;
 }
 
 /**
@@ -69,6 +72,7 @@ export function buildProgram(): Command {
   for (const option of specOptions()) up.addOption(option);
   up.option('--stack <name>', 'read the settings from Pulumi.<name>.yaml (what `pulumi up` deploys)')
     .option('-d, --detach', 'start in the background and return; stop with `wslab down`')
+    .option('--no-live', 'do not serve the live view')
     .addOption(new Option('--supervised').hideHelp())
     .action(async (flags: UpFlags) => {
       const dir = labDir();
@@ -80,7 +84,7 @@ export function buildProgram(): Command {
         );
         return;
       }
-      await upForeground(dir, spec, flags.supervised === true);
+      await upForeground(dir, spec, flags.supervised === true, flags.live !== false);
     });
 
   program
@@ -131,19 +135,27 @@ export function buildProgram(): Command {
       'how long soak runs, e.g. 90s or 10m (default: 10m full, 1m short)',
       parseDuration,
     )
+    .option('--no-live', 'do not serve the live view')
     .action(
       async (
         names: string[],
-        flags: { short?: boolean; arrivals: ArrivalModel; out: string; duration?: number },
+        flags: { short?: boolean; arrivals: ArrivalModel; out: string; duration?: number; live: boolean },
       ) => {
         stopEverythingOnSignals();
-        const written = await runExperiments(names, {
-          mode: flags.short ? 'short' : 'full',
-          arrivals: flags.arrivals,
-          reportsDir: flags.out,
-          ...(flags.duration === undefined ? {} : { durationMs: flags.duration }),
-        });
-        for (const report of written) process.stdout.write(`report: ${report.htmlPath}\n`);
+        const live = flags.live ? await startLiveView(labDir()) : undefined;
+        if (live) process.stdout.write(`live view: ${live.server.url}\n`);
+        try {
+          const written = await runExperiments(names, {
+            mode: flags.short ? 'short' : 'full',
+            arrivals: flags.arrivals,
+            reportsDir: flags.out,
+            ...(flags.duration === undefined ? {} : { durationMs: flags.duration }),
+            ...(live ? { live: live.collector } : {}),
+          });
+          for (const report of written) process.stdout.write(`report: ${report.htmlPath}\n`);
+        } finally {
+          await live?.stop();
+        }
       },
     );
 
@@ -189,10 +201,22 @@ export function buildProgram(): Command {
 
   program
     .command('report')
-    .description('re-render report.md, charts and index.html from <dir>/result.json')
-    .argument('<dir>', 'a reports/<timestamp>-<experiment> directory')
-    .action(async (dir: string) => {
-      const written = await rerenderReport(dir);
+    .description(
+      're-render report.md, charts and index.html from <dir>/result.json; with --compare, ' +
+        'put the headline figures of two reports side by side with their deltas',
+    )
+    .argument('<dirs...>', 'a reports/<timestamp>-<experiment> directory (two with --compare: A then B)')
+    .option('--compare', 'compare two reports of the same experiment (compare.md, compare.html)')
+    .option('--out <dir>', 'with --compare: where to write (default: beside B, compare-<A>-vs-<B>)')
+    .action(async (dirs: string[], flags: { compare?: boolean; out?: string }) => {
+      if (flags.compare) {
+        if (dirs.length !== 2) throw new Error('report --compare takes two report directories: A then B');
+        const written = await writeComparison(dirs[0]!, dirs[1]!, flags.out);
+        process.stdout.write(`comparison: ${written.htmlPath}\ncomparison: ${written.markdownPath}\n`);
+        return;
+      }
+      if (dirs.length !== 1) throw new Error('report takes one report directory (or two with --compare)');
+      const written = await rerenderReport(dirs[0]!);
       process.stdout.write(`report: ${written.htmlPath}\n`);
     });
 

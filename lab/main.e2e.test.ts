@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { expectValidReport } from '../test-support/lab/report-checks.js';
+import { expectFaultTimeline, expectValidReport } from '../test-support/lab/report-checks.js';
 import { HEADLINE_EXPERIMENTS } from './experiments/index.js';
 
 const REPO = resolve(import.meta.dirname, '..');
@@ -38,6 +38,8 @@ describe('npm start on a fresh clone', () => {
     for (const [index, path] of paths.entries()) {
       expect(path.startsWith('reports/')).toBe(true);
       await expectValidReport(join(clone, dirname(path)), HEADLINE_EXPERIMENTS[index]!);
+      if (HEADLINE_EXPERIMENTS[index] === 'failover-replica')
+        await expectFaultTimeline(join(clone, dirname(path)), 'kill-replica');
     }
     // the findings are printed too, not only the paths
     expect(stdout).toMatch(/haproxy: p50 \d/);

@@ -63,6 +63,11 @@ describe('wslab CLI', () => {
     expect(up.stdout).toMatch(/haproxy +ws:\/\/127\.0\.0\.1:\d+\/ws/);
     const state = readLabState(dir)!;
     const { pids, ports } = everyPidAndPort(state);
+    // the detached lab serves its live view on loopback, and says where
+    const liveUrl = /live +(http:\/\/127\.0\.0\.1:\d+\/)/.exec(up.stdout)?.[1];
+    expect(liveUrl).toBe(state.liveUrl);
+    expect(await (await fetch(liveUrl!)).text()).toContain('<title>wslab live</title>');
+    ports.push(Number(new URL(liveUrl!).port));
     expect(state.components.map((component) => component.kind).sort()).toEqual(
       ['haproxy', 'nginx', 'redis', 'replica', 'replica'].sort(),
     );

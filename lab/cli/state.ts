@@ -30,6 +30,8 @@ export const labStateSchema = z.object({
   publishApiKey: z.string(),
   /** requirepass of the lab's Redis (status pings with it). */
   redisPassword: z.string(),
+  /** The live view's page on loopback (absent with --no-live). */
+  liveUrl: z.string().optional(),
 });
 
 export type LabState = z.infer<typeof labStateSchema>;

@@ -4,6 +4,8 @@ import { dirname, join, resolve } from 'node:path';
 import { waitFor } from '../../runtime/wait-for.js';
 import { readStackFile, type StackConfig, stackFilePath } from '../../spec/stack-config.js';
 import type { TopologySpec } from '../../spec/topology.js';
+import { topologySource } from '../live/collector.js';
+import { type LiveView, startLiveView } from '../live/live-view.js';
 import { Topology } from '../topology/topology.js';
 import { down } from './down.js';
 import { isAlive } from './pids.js';
@@ -18,8 +20,9 @@ export function stackSpec(projectDir: string, stack: string): StackConfig {
 }
 
 /** state.json for a running topology. */
-export function stateOf(topology: Topology, detached: boolean, ready: boolean): LabState {
+export function stateOf(topology: Topology, detached: boolean, ready: boolean, liveUrl?: string): LabState {
   return {
+    ...(liveUrl ? { liveUrl } : {}),
     version: 1,
     supervisorPid: process.pid,
     detached,
@@ -41,6 +44,7 @@ export function describeUp(state: LabState): string {
   state.urls.direct.forEach((url, index) => {
     lines.push(`  ${`r${index + 1}`.padEnd(8)} ${url}`);
   });
+  if (state.liveUrl) lines.push(`  live     ${state.liveUrl}`);
   lines.push(`  logs     ${join(state.dir, 'logs')}`);
   lines.push(`  publish  curl -H 'x-api-key: ${state.publishApiKey}' -d '{"room":"demo","data":"hi"}' \\`);
   lines.push(
@@ -54,7 +58,12 @@ export function describeUp(state: LabState): string {
  * SIGINT/SIGTERM (Ctrl-C), then stops everything. A crash of this process
  * still kills the children (ManagedProcess's exit hook).
  */
-export async function upForeground(dir: string, spec: TopologySpec, detached: boolean): Promise<void> {
+export async function upForeground(
+  dir: string,
+  spec: TopologySpec,
+  detached: boolean,
+  serveLiveView = true,
+): Promise<void> {
   const existing = readLabState(dir);
   if (existing && isAlive(existing.supervisorPid) && existing.supervisorPid !== process.pid) {
     throw new Error(`a lab is already up (pid ${existing.supervisorPid}); run \`wslab down\` first`);
@@ -70,9 +79,11 @@ export async function upForeground(dir: string, spec: TopologySpec, detached: bo
   }
   mkdirSync(dir, { recursive: true });
   const topology = await Topology.start({ ...spec, dir });
+  let live: LiveView | undefined;
   let stopping: Promise<void> | undefined;
   const shutdown = (exitCode: number) => {
     stopping ??= (async () => {
+      await live?.stop();
       await topology.stop();
       removeLabState(dir);
       process.exit(exitCode);
@@ -89,10 +100,16 @@ export async function upForeground(dir: string, spec: TopologySpec, detached: bo
   };
   process.on('uncaughtException', onCrash);
   process.on('unhandledRejection', onCrash);
+  if (serveLiveView) {
+    live = await startLiveView(dir);
+    live.collector.attach(topologySource(topology));
+    live.collector.phase('up');
+  }
+  const liveUrl = live?.server.url;
   // Faults or crashes change pids: keep state.json current for `status` and `down`.
-  const refresh = setInterval(() => writeLabState(dir, stateOf(topology, detached, true)), 2_000);
+  const refresh = setInterval(() => writeLabState(dir, stateOf(topology, detached, true, liveUrl)), 2_000);
   refresh.unref();
-  const state = stateOf(topology, detached, true);
+  const state = stateOf(topology, detached, true, liveUrl);
   writeLabState(dir, state);
   process.stdout.write(`${describeUp(state)}\n`);
   if (!detached) process.stdout.write('Ctrl-C stops everything.\n');

@@ -5,6 +5,7 @@ import { STREAM_DEFAULTS } from '../../loadtests/scenarios/definition.js';
 import type { TopologySpecInput } from '../../spec/topology.js';
 import type { Capacity } from '../capacity/schema.js';
 import { labDir } from '../cli/state.js';
+import { type LiveCollector, topologySource } from '../live/collector.js';
 import { describeMachine } from '../report/machine.js';
 import type { ExperimentResultInput, RunResultInput } from '../report/schema.js';
 import { reportDirName, type WrittenReport, writeReport } from '../report/write.js';
@@ -23,6 +24,8 @@ export interface ExperimentContext {
   progress: Progress;
   /** `wslab run --duration`: how long a duration-driven experiment (soak) runs; unset = its mode's default. */
   durationMs?: number;
+  /** The live view's collector, when one is served (`wslab run`): each topology is attached to it. */
+  live?: LiveCollector;
 }
 
 /** What an experiment hands back: the runs it measured and what they mean. */
@@ -64,9 +67,11 @@ export async function withTopology<T>(
 ): Promise<T> {
   context.progress.phase(`starting topology ${name}`);
   const topology = await Topology.start({ ...EXPERIMENT_SPEC, ...spec, dir: join(context.workDir, name) });
+  context.live?.attach(topologySource(topology));
   try {
     return await body(topology);
   } finally {
+    context.live?.detach();
     await topology.stop();
   }
 }
@@ -80,6 +85,25 @@ export interface RunExperimentOptions {
   progress?: Progress;
   /** See ExperimentContext.durationMs. */
   durationMs?: number;
+  /** Feeds the live view (phases, faults, each topology) when given. */
+  live?: LiveCollector;
+}
+
+/** The terminal progress, with phases and faults also sent to the live view. */
+function withLiveView(progress: Progress, live: LiveCollector | undefined, name: string): Progress {
+  if (!live) return progress;
+  return {
+    phase: (text) => {
+      progress.phase(text);
+      live.phase(`${name}: ${text}`);
+    },
+    update: (detail) => progress.update(detail),
+    close: () => progress.close(),
+    event: (kind, detail) => {
+      progress.event?.(kind, detail);
+      live.event(kind, detail);
+    },
+  };
 }
 
 /** Runs one experiment and writes reports/<timestamp>-<name>/ (result.json, report.md, charts, index.html). */
@@ -91,7 +115,11 @@ export async function runExperiment(
   const dirName = reportDirName(experiment.name, startedAt);
   const workDir = join(labDir(), 'runs', dirName);
   mkdirSync(workDir, { recursive: true });
-  const progress = options.progress ?? createProgress({ label: experiment.name });
+  const progress = withLiveView(
+    options.progress ?? createProgress({ label: experiment.name }),
+    options.live,
+    experiment.name,
+  );
   try {
     const arrivals = options.arrivals ?? STREAM_DEFAULTS.arrivals;
     const output = await experiment.run({
@@ -100,6 +128,7 @@ export async function runExperiment(
       workDir,
       progress,
       ...(options.durationMs === undefined ? {} : { durationMs: options.durationMs }),
+      ...(options.live ? { live: options.live } : {}),
     });
     const finishedAt = new Date();
     const result: ExperimentResultInput = {

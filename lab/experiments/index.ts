@@ -44,7 +44,7 @@ export function resolveExperiments(names: readonly string[]): Experiment[] {
 /** Runs experiments one after another and returns their reports. */
 export async function runExperiments(
   names: readonly string[],
-  options: Pick<RunExperimentOptions, 'mode' | 'reportsDir' | 'arrivals' | 'durationMs'>,
+  options: Pick<RunExperimentOptions, 'mode' | 'reportsDir' | 'arrivals' | 'durationMs' | 'live'>,
 ): Promise<WrittenReport[]> {
   const experiments = resolveExperiments(names);
   const written: WrittenReport[] = [];

@@ -4,7 +4,7 @@ import type { StreamParams } from '../../loadtests/scenarios/definition.js';
 import { ConnectionsPoller, connectedTimeline } from '../collect/connections.js';
 import { readRedisTraffic, redisTrafficMetrics } from '../collect/redis-traffic.js';
 import type { FaultOutcome } from '../faults/faults.js';
-import { figuresFrom } from '../load/figures.js';
+import { clientCount, clientEventsFrom, figuresFrom } from '../load/figures.js';
 import type { RunEvent, RunResultInput } from '../report/schema.js';
 import { ResourceSampler } from '../sampler/sampler.js';
 import type { Topology } from '../topology/topology.js';
@@ -86,6 +86,7 @@ export async function measureRun(options: MeasureOptions): Promise<RunResultInpu
       const faultStartMs = Date.now();
       const outcome = await step.run(topology);
       events.push({ tMs: faultStartMs - startedAtMs, kind: outcome.kind, detail: outcome.detail });
+      progress.event?.(outcome.kind, outcome.detail);
       for (const [name, value] of Object.entries(outcome.figures)) faultFigures[name] = value;
       // new processes (a restarted replica, new proxy workers) are sampled too
       for (const component of topology.sampledComponents()) sampler.track(component);
@@ -126,6 +127,7 @@ export async function measureRun(options: MeasureOptions): Promise<RunResultInpu
     await faultsDone;
     if (faultError !== undefined) throw faultError;
     const figures = figuresFrom(result);
+    const clients = clientCount(result);
     const durationMs = Date.now() - startedAtMs;
     const redisMetrics =
       redisBefore === undefined
@@ -146,12 +148,14 @@ export async function measureRun(options: MeasureOptions): Promise<RunResultInpu
       parameters,
       durationMs,
       ...(figures.latency ? { latencyMs: figures.latency } : {}),
-      latencyCdf: figures.latencyCdf,
+      latencyPercentiles: figures.latencyPercentiles,
       ...(figures.publishedPerS === undefined ? {} : { publishedPerS: figures.publishedPerS }),
       ...(figures.deliveredPerS === undefined ? {} : { deliveredPerS: figures.deliveredPerS }),
       messages: figures.messages,
       reconnectMs: figures.reconnectMs,
       connectedTimeline: connectedTimeline(points),
+      ...(clients === undefined ? {} : { clients }),
+      clientEvents: clientEventsFrom(result, startedAtMs),
       connectionsPerReplica: points,
       events,
       ...validityOf(result),

@@ -10,10 +10,13 @@ function cpuOf(run: RunResultInput, component: string): number | undefined {
   return run.resources?.find((usage) => usage.component === component)?.cpuSeconds;
 }
 
+/** The higher offered load, as a multiple of the base one: the headline plots p99 against both. */
+const HIGHER_LOAD_FACTOR = 3;
+
 /**
- * direct vs HAProxy vs Nginx at the same offered load, on one topology (both
- * proxies in front of the same replicas): latency percentiles, delivered/s,
- * CPU of each component.
+ * direct vs HAProxy vs Nginx at the same offered loads (the base one, then HIGHER_LOAD_FACTOR
+ * times it), on one topology (both proxies in front of the same replicas): latency percentiles,
+ * delivered/s, CPU of each component.
  */
 export const proxyCompare: Experiment = {
   name: 'proxy-compare',
@@ -21,8 +24,18 @@ export const proxyCompare: Experiment = {
   question: 'What does each proxy add to fan-out latency and CPU at the same offered load?',
   async run(context) {
     const replicas = 2;
-    const load = streamLoad(context);
-    const runs = await withTopology(
+    // two offered loads, so p99 can be read against load; each run a bit shorter than the default
+    const durationMs = context.mode === 'short' ? 2_000 : 6_000;
+    const load = streamLoad(context, { durationMs });
+    const higherLoad = streamLoad(context, {
+      durationMs,
+      ratePerPublisher: (load.ratePerPublisher ?? 0) * HIGHER_LOAD_FACTOR,
+    });
+    const levels = [
+      { load, suffix: '' },
+      { load: higherLoad, suffix: ` ×${HIGHER_LOAD_FACTOR}` },
+    ];
+    const allRuns = await withTopology(
       context,
       'proxy-compare',
       { proxy: 'both', replicas, redisMode: 'single', stickiness: 'none' },
@@ -33,23 +46,27 @@ export const proxyCompare: Experiment = {
           { label: 'nginx', urls: [topology.proxy('nginx').wsUrl] },
         ];
         const measured: RunResultInput[] = [];
-        for (const target of targets) {
-          context.progress.phase(`run ${target.label}`);
-          measured.push(
-            await measureRun({
-              topology,
-              label: target.label,
-              parameters: { proxy: target.label, replicas, load: describeLoad(load) },
-              urls: target.urls,
-              scenario: 'fanout',
-              load,
-              progress: context.progress,
-            }),
-          );
+        for (const level of levels) {
+          for (const target of targets) {
+            const label = `${target.label}${level.suffix}`;
+            context.progress.phase(`run ${label}`);
+            measured.push(
+              await measureRun({
+                topology,
+                label,
+                parameters: { proxy: target.label, replicas, load: describeLoad(level.load) },
+                urls: target.urls,
+                scenario: 'fanout',
+                load: level.load,
+                progress: context.progress,
+              }),
+            );
+          }
         }
         return measured;
       },
     );
+    const runs = allRuns.slice(0, 3);
     const [direct, haproxy, nginx] = runs as [RunResultInput, RunResultInput, RunResultInput];
     const conclusions: string[] = [];
     for (const proxied of [haproxy, nginx]) {
@@ -66,7 +83,18 @@ export const proxyCompare: Experiment = {
         );
       }
     }
-    const lost = runs.reduce((sum, run) => sum + (run.messages?.lost ?? 0), 0);
+    const higher = allRuns.slice(3);
+    conclusions.push(
+      `At ${describeLoad(higherLoad)} (×${HIGHER_LOAD_FACTOR}): ` +
+        higher
+          .map(
+            (run) =>
+              `${run.parameters?.proxy} p99 ${fmt(run.latencyMs?.p99)} (was ${fmt(runs.find((base) => base.label === run.parameters?.proxy)?.latencyMs?.p99)})`,
+          )
+          .join(', ') +
+        '.',
+    );
+    const lost = allRuns.reduce((sum, run) => sum + (run.messages?.lost ?? 0), 0);
     conclusions.push(
       lost === 0
         ? 'No message was lost on any path.'
@@ -79,8 +107,13 @@ export const proxyCompare: Experiment = {
       conclusions.push(`Lowest p99: ${byP99[0]!.label}; highest: ${byP99[2]!.label}.`);
     }
     return {
-      parameters: { replicas, redis: 'single', ...flatten(load) },
-      runs,
+      parameters: {
+        replicas,
+        redis: 'single',
+        ...flatten(load),
+        higherRatePerPublisher: higherLoad.ratePerPublisher ?? 0,
+      },
+      runs: allRuns,
       conclusions,
       notes: [
         'All three paths share the same replicas and Redis; runs are sequential, so they see the same machine state.',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ScenarioResult } from '../../loadtests/runner/result.js';
-import { figuresFrom } from './figures.js';
+import { clientCount, clientEventsFrom, figuresFrom } from './figures.js';
 
 const distribution = (p50: number) => ({
   kind: 'distribution' as const,
@@ -32,7 +32,7 @@ function result(): ScenarioResult {
     startedAt: new Date(0).toISOString(),
     finishedAt: new Date(10_000).toISOString(),
     wallMs: 10_000,
-    parameters: { durationMs: 4_000 },
+    parameters: { durationMs: 4_000, publishers: 1, subscribers: 2 },
     target: { label: null, urls: ['ws://127.0.0.1:1/ws'], serverPids: [], metricsUrls: [] },
     environment: {
       node: 'v20',
@@ -47,7 +47,14 @@ function result(): ScenarioResult {
       shardMode: 'inline',
     },
     metrics: {
-      delivery_latency_ms: distribution(2),
+      delivery_latency_ms: {
+        ...distribution(2),
+        percentiles: [
+          { percentile: 50, ms: 2 },
+          { percentile: 99.99, ms: 9.5 },
+          { percentile: 100, ms: 12 },
+        ],
+      },
       messages_published: scalar(200),
       messages_expected: scalar(2_000),
       messages_delivered: scalar(1_990),
@@ -103,10 +110,14 @@ function result(): ScenarioResult {
 }
 
 describe('figuresFrom', () => {
-  it('keeps latency, a quantile CDF, rates, exact message counts and per-client reconnect times', () => {
+  it('keeps latency, its percentile series, rates, exact message counts and per-client reconnect times', () => {
     const figures = figuresFrom(result());
     expect(figures.latency).toEqual({ count: 100, mean: 2, p50: 2, p95: 6, p99: 8, max: 12 });
-    expect(figures.latencyCdf.map((point) => point.fraction)).toEqual([0, 0.5, 0.9, 0.95, 0.99, 0.999, 1]);
+    expect(figures.latencyPercentiles).toEqual([
+      { percentile: 50, latencyMs: 2 },
+      { percentile: 99.99, latencyMs: 9.5 },
+      { percentile: 100, latencyMs: 12 },
+    ]);
     expect(figures.publishedPerS).toBe(50);
     expect(figures.deliveredPerS).toBe(497.5);
     expect(figures.messages).toEqual({
@@ -121,5 +132,21 @@ describe('figuresFrom', () => {
     expect(figures.reconnectMs).toEqual([80, 40]);
     // an unmeasured figure (null) is left out rather than reported as 0
     expect(figures.scalars).not.toHaveProperty('all_back_ms');
+  });
+});
+
+describe('clientEventsFrom', () => {
+  it('turns outage records into per-millisecond events relative to the run start', () => {
+    // the run started 40 ms before the first socket closed
+    const events = clientEventsFrom(result(), 60);
+    expect(events).toEqual([
+      { tMs: 40, kind: 'disconnect', count: 3 },
+      { tMs: 80, kind: 'reconnect', count: 1 },
+      { tMs: 90, kind: 'reconnect', count: 1 },
+      // publishers have no rooms to re-join: only subscribers resume
+      { tMs: 120, kind: 'resume', count: 1 },
+      { tMs: 140, kind: 'first-message', count: 1 },
+    ]);
+    expect(clientCount(result())).toBe(3);
   });
 });

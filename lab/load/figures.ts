@@ -1,11 +1,17 @@
 import type { Metric, ScenarioResult } from '../../loadtests/runner/result.js';
-import type { CdfPoint, LatencySummary, MessageCounts } from '../report/schema.js';
+import type {
+  ClientEvent,
+  ClientEventKind,
+  LatencySummary,
+  MessageCounts,
+  PercentilePoint,
+} from '../report/schema.js';
 
 /** What the lab keeps from a load run for its report. */
 export interface LoadFigures {
   latency: LatencySummary | undefined;
-  /** CDF through the histogram's quantiles (min, p50, p90, p95, p99, p99.9, max). */
-  latencyCdf: CdfPoint[];
+  /** Latency at p50 … p99.99 and the max, from the merged HDR histogram of every shard. */
+  latencyPercentiles: PercentilePoint[];
   publishedPerS: number | undefined;
   deliveredPerS: number | undefined;
   messages: MessageCounts;
@@ -26,7 +32,7 @@ export function figuresFrom(result: ScenarioResult): LoadFigures {
   const metrics = result.metrics;
   const latencyMetric = metrics.delivery_latency_ms;
   let latency: LatencySummary | undefined;
-  let latencyCdf: CdfPoint[] = [];
+  let latencyPercentiles: PercentilePoint[] = [];
   if (latencyMetric?.kind === 'distribution' && latencyMetric.count > 0) {
     latency = {
       count: latencyMetric.count,
@@ -36,15 +42,10 @@ export function figuresFrom(result: ScenarioResult): LoadFigures {
       p99: latencyMetric.p99,
       max: latencyMetric.max,
     };
-    latencyCdf = [
-      { latencyMs: latencyMetric.min, fraction: 0 },
-      { latencyMs: latencyMetric.p50, fraction: 0.5 },
-      { latencyMs: latencyMetric.p90, fraction: 0.9 },
-      { latencyMs: latencyMetric.p95, fraction: 0.95 },
-      { latencyMs: latencyMetric.p99, fraction: 0.99 },
-      { latencyMs: latencyMetric.p999, fraction: 0.999 },
-      { latencyMs: latencyMetric.max, fraction: 1 },
-    ];
+    latencyPercentiles = (latencyMetric.percentiles ?? []).map((point) => ({
+      percentile: point.percentile,
+      latencyMs: Math.max(0, point.ms),
+    }));
   }
   const count = (name: string) => Math.max(0, Math.round(scalarValue(metrics, name) ?? 0));
   const published = count('messages_published');
@@ -73,7 +74,7 @@ export function figuresFrom(result: ScenarioResult): LoadFigures {
   if (serverCores !== undefined) scalars.server_cpu_cores = serverCores;
   return {
     latency,
-    latencyCdf,
+    latencyPercentiles,
     publishedPerS: windowS > 0 ? published / windowS : undefined,
     deliveredPerS: scalarValue(metrics, 'delivered_per_s'),
     messages: {
@@ -87,4 +88,35 @@ export function figuresFrom(result: ScenarioResult): LoadFigures {
     reconnectMs,
     scalars,
   };
+}
+
+/**
+ * The load clients' outage records as events per millisecond, relative to `startedAtMs` (the
+ * run's start, epoch ms like the records): when sockets closed, reopened, re-joined, and
+ * received again. Their ms resolution shows a failover that polling every 500 ms misses.
+ */
+export function clientEventsFrom(result: ScenarioResult, startedAtMs: number): ClientEvent[] {
+  const counts = new Map<string, { tMs: number; kind: ClientEventKind; count: number }>();
+  const add = (kind: ClientEventKind, atMs: number | null) => {
+    if (atMs === null) return;
+    const tMs = Math.max(0, Math.floor(atMs - startedAtMs));
+    const key = `${tMs}:${kind}`;
+    const entry = counts.get(key);
+    if (entry) entry.count += 1;
+    else counts.set(key, { tMs, kind, count: 1 });
+  };
+  for (const outage of result.outages.records) {
+    add('disconnect', outage.downAtMs);
+    add('reconnect', outage.reopenedAtMs);
+    add('resume', outage.role === 'subscriber' ? outage.rejoinedAtMs : null);
+    add('first-message', outage.firstMessageAtMs);
+  }
+  return [...counts.values()].sort((a, b) => a.tMs - b.tMs || a.kind.localeCompare(b.kind));
+}
+
+/** Load clients of a streaming run (publishers + subscribers), when its parameters say. */
+export function clientCount(result: ScenarioResult): number | undefined {
+  const publishers = Number(result.parameters.publishers);
+  const subscribers = Number(result.parameters.subscribers);
+  return Number.isInteger(publishers) && Number.isInteger(subscribers) ? publishers + subscribers : undefined;
 }

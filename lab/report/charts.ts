@@ -1,17 +1,15 @@
 import type { TopLevelSpec } from 'vega-lite';
+import {
+  type ChartSpec,
+  CHART_HEIGHT_PX as HEIGHT,
+  VEGA_LITE_SCHEMA as SCHEMA,
+  CHART_WIDTH_PX as WIDTH,
+} from './chart-spec.js';
+import { latencyPercentileChart } from './percentiles.js';
 import type { ExperimentResult } from './schema.js';
-import { runName } from './tables.js';
+import { clientTimelineChart, connectedChart, faultZoomChart } from './timeline.js';
 
-/** A chart of a report: the SVG file it is written to, its caption and its Vega-Lite spec. */
-export interface ChartSpec {
-  file: string;
-  title: string;
-  spec: TopLevelSpec;
-}
-
-const WIDTH = 560;
-const HEIGHT = 260;
-const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+export type { ChartSpec } from './chart-spec.js';
 
 /** A single-view (one mark, no layers or facets) top-level spec. */
 type SingleViewSpec = Extract<TopLevelSpec, { mark: unknown }>;
@@ -52,29 +50,13 @@ function cdfChart(
   );
 }
 
-/** Latency CDF, one line per run (proxy, replica count…): how the whole distribution shifts, not just p99. */
-function latencyCdfChart(result: ExperimentResult): ChartSpec | undefined {
-  const values = result.runs.flatMap((run) =>
-    run.latencyCdf.map((point) => ({
-      // An invalid run's curve is labelled so in the legend: its latency includes the runner's delay.
-      run: runName(run),
-      // a log scale cannot show 0 ms (same-millisecond delivery)
-      latencyMs: Math.max(point.latencyMs, 0.01),
-      fraction: point.fraction,
-    })),
-  );
-  if (values.length === 0) return undefined;
-  return cdfChart(
-    'latency-cdf.svg',
-    'Fan-out latency CDF per run (publish → delivery)',
-    values,
-    { field: 'latencyMs', type: 'quantitative', title: 'latency (ms, log)', scale: { type: 'log' } },
-    'fraction of deliveries',
-  );
-}
-
-/** Connected clients over time with the faults as vertical rules: how deep the dip and how long. */
+/**
+ * Connected clients over time as the connections poller saw them, with the faults as vertical
+ * rules: only for results without the clients' own events (a poll every 500 ms misses a dip that
+ * is over in 100 ms; `clientTimelineChart` does not).
+ */
 function reconnectTimelineChart(result: ExperimentResult): ChartSpec | undefined {
+  if (result.runs.some((run) => run.clientEvents.length > 0)) return undefined;
   const points = result.runs.flatMap((run) =>
     run.connectedTimeline.map((point) => ({
       run: run.label,
@@ -86,31 +68,12 @@ function reconnectTimelineChart(result: ExperimentResult): ChartSpec | undefined
   const events = result.runs.flatMap((run) =>
     run.events.map((event) => ({ run: run.label, tS: event.tMs / 1000, kind: event.kind })),
   );
-  return {
-    file: 'reconnect-timeline.svg',
-    title: 'Connected clients over time (rules: faults and lab actions)',
-    spec: {
-      $schema: SCHEMA,
-      width: WIDTH,
-      height: HEIGHT,
-      layer: [
-        {
-          data: { values: points },
-          mark: { type: 'line', interpolate: 'step-after' },
-          encoding: {
-            x: { field: 'tS', type: 'quantitative', title: 'time (s)' },
-            y: { field: 'connected', type: 'quantitative', title: 'connected clients' },
-            color: { field: 'run', type: 'nominal', title: 'run' },
-          },
-        },
-        {
-          data: { values: events },
-          mark: { type: 'rule', strokeDash: [4, 3], color: '#888' },
-          encoding: { x: { field: 'tS', type: 'quantitative' }, tooltip: { field: 'kind' } },
-        },
-      ],
-    },
-  };
+  return connectedChart(
+    'reconnect-timeline.svg',
+    'Connected clients over time, polled every 500 ms (rules: faults and lab actions)',
+    points,
+    events,
+  );
 }
 
 /** Open connections per replica over time, one panel per run: spread and where reconnects land. */
@@ -198,11 +161,13 @@ function reconnectCdfChart(result: ExperimentResult): ChartSpec | undefined {
   );
 }
 
-/** Every chart the result has data for, in report order. */
+/** Every detail chart the result has data for, in report order (the headline chart comes before them). */
 export function chartsFor(result: ExperimentResult): ChartSpec[] {
   return [
-    latencyCdfChart(result),
+    latencyPercentileChart(result),
     throughputVsReplicasChart(result),
+    clientTimelineChart(result),
+    faultZoomChart(result),
     reconnectTimelineChart(result),
     reconnectCdfChart(result),
     connectionsPerReplicaChart(result),

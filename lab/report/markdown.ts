@@ -1,10 +1,14 @@
-import type { ChartSpec } from './charts.js';
+import type { ReportContent } from './content.js';
 import { formatMiB, markdownTable } from './format.js';
 import type { ExperimentResult } from './schema.js';
-import { invalidRunLines, type ReportTable } from './tables.js';
+import { invalidRunLines } from './tables.js';
 
-/** report.md: what was asked, the conclusion in words, the tables, the charts, the machine. */
-export function renderMarkdown(result: ExperimentResult, tables: ReportTable[], charts: ChartSpec[]): string {
+/**
+ * report.md: what was asked, the chart that answers it and the verdict table, the conclusion in
+ * words, then the details (tables, charts, machine).
+ */
+export function renderMarkdown(result: ExperimentResult, content: ReportContent): string {
+  const { tables, charts, headlineChart, verdict } = content;
   const { machine } = result;
   const parts: string[] = [
     `# ${result.title}`,
@@ -25,14 +29,18 @@ export function renderMarkdown(result: ExperimentResult, tables: ReportTable[], 
     );
     for (const line of invalid) parts.push(`- **INVALID** ${line}`);
   }
+  if (headlineChart)
+    parts.push('', `![${headlineChart.title}](${headlineChart.file})`, '', `*${headlineChart.title}*`);
+  if (verdict) parts.push('', `## ${verdict.title}`, '', markdownTable(verdict.header, verdict.rows));
   parts.push('', '## Conclusion', '');
   if (result.conclusions.length === 0) parts.push('No conclusion was drawn from this run.');
   for (const conclusion of result.conclusions) parts.push(`- ${conclusion}`);
+  parts.push('', '## Details');
   for (const table of tables)
-    parts.push('', `## ${table.title}`, '', markdownTable(table.header, table.rows));
+    parts.push('', `### ${table.title}`, '', markdownTable(table.header, table.rows));
   if (charts.length > 0) {
-    parts.push('', '## Charts');
-    for (const chart of charts) parts.push('', `### ${chart.title}`, '', `![${chart.title}](${chart.file})`);
+    parts.push('', '### Charts');
+    for (const chart of charts) parts.push('', `#### ${chart.title}`, '', `![${chart.title}](${chart.file})`);
   }
   if (result.notes.length > 0) {
     parts.push('', '## Notes', '');

@@ -52,9 +52,12 @@ describe('report', () => {
   it('renders each chart as an SVG with drawn marks', async () => {
     const files = written.chartPaths.map((path) => path.split('/').at(-1));
     expect(files).toEqual([
-      'latency-cdf.svg',
+      // the headline chart first (the synthetic experiment has none of its own: the default one)
+      'latency-percentiles.svg',
+      'latency-percentiles.svg',
       'throughput-vs-replicas.svg',
-      'reconnect-timeline.svg',
+      'client-timeline.svg',
+      'fault-zoom.svg',
       'reconnect-cdf.svg',
       'connections-per-replica.svg',
       'cpu-per-component.svg',
@@ -64,10 +67,14 @@ describe('report', () => {
       expect(svg.startsWith('<svg')).toBe(true);
       expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
     }
-    const cdf = await readFile(join(dir, 'latency-cdf.svg'), 'utf8');
+    const percentiles = await readFile(join(dir, 'latency-percentiles.svg'), 'utf8');
     // one line per run, and the legend names each run
-    expect(markCount(cdf, 'line')).toBe(3);
-    for (const label of ['direct', 'haproxy', 'nginx']) expect(cdf).toContain(`>${label}</text>`);
+    expect(markCount(percentiles, 'line')).toBe(3);
+    for (const label of ['direct', 'haproxy', 'nginx']) expect(percentiles).toContain(`>${label}</text>`);
+    // the axis runs from p50 to p99.99 and the max, every point of each run drawn
+    for (const tick of ['p50', 'p90', 'p99', 'p99.9', 'p99.99', 'max'])
+      expect(percentiles).toContain(`>${tick}</text>`);
+    expect(percentiles.split('aria-roledescription="point"').length - 1).toBe(3 * 21);
     const throughput = await readFile(join(dir, 'throughput-vs-replicas.svg'), 'utf8');
     expect(markCount(throughput, 'symbol')).toBe(1);
     expect(markCount(throughput, 'line')).toBe(1);
@@ -82,7 +89,8 @@ describe('report', () => {
     const markdown = await readFile(written.markdownPath, 'utf8');
     const result = parseResult(syntheticResult());
     const haproxy = result.runs[1]!;
-    const row = markdown.split('\n').find((line) => line.startsWith('| haproxy |'));
+    const runsTable = markdown.split('### Runs')[1] ?? '';
+    const row = runsTable.split('\n').find((line) => line.startsWith('| haproxy |'));
     expect(row).toBeDefined();
     expect(row).toContain(`| ${haproxy.latencyMs!.p50.toFixed(2)} |`);
     expect(row).toContain('| 49990 |'); // delivered
@@ -90,8 +98,44 @@ describe('report', () => {
     expect(markdown).toContain('| p50 (ms) | p95 (ms) | p99 (ms) |');
     expect(markdown).toContain('| publishResumeMs |');
     expect(markdown).toContain('| haproxy | replica-1 | 4242 | 2.50 |');
-    expect(markdown).toContain('![Fan-out latency CDF per run (publish → delivery)](latency-cdf.svg)');
+    expect(markdown).toContain('](latency-percentiles.svg)');
     expect(markdown).toContain('2 × Test CPU');
+  });
+
+  it('opens with the headline chart and the verdict, then the conclusion, then the details', async () => {
+    const markdown = await readFile(written.markdownPath, 'utf8');
+    const order = [
+      '**Question.**',
+      '](latency-percentiles.svg)',
+      '## Verdict',
+      '## Conclusion',
+      '## Details',
+    ];
+    const positions = order.map((marker) => markdown.indexOf(marker));
+    expect(positions.every((position) => position > 0)).toBe(true);
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+    expect(markdown).toContain('| run | p50 (ms) | p99 (ms) | delivered/s | lost |');
+    const html = await readFile(written.htmlPath, 'utf8');
+    expect(html.indexOf('<figure class="headline">')).toBeLessThan(html.indexOf('<h2>Verdict</h2>'));
+    expect(html.indexOf('<h2>Verdict</h2>')).toBeLessThan(html.indexOf('<h2>Conclusion</h2>'));
+    // every table sits in a box that scrolls sideways instead of widening the page
+    expect(html.split('<table>').length).toBe(html.split('<div class="table-scroll"><table>').length);
+  });
+
+  it('leaves out verdict columns no run has, and the verdict when none is left', async () => {
+    const result = syntheticResult();
+    const noLatency = result.runs.map((run) => {
+      const { latencyMs: _latency, latencyPercentiles: _percentiles, deliveredPerS: _rate, ...rest } = run;
+      return rest;
+    });
+    const partial = await writeReport(join(dir, 'partial'), { ...result, runs: noLatency });
+    const markdown = await readFile(partial.markdownPath, 'utf8');
+    expect(markdown).toContain('| run | lost |');
+    const none = await writeReport(join(dir, 'none'), {
+      ...result,
+      runs: noLatency.map(({ messages: _messages, ...rest }) => rest),
+    });
+    expect(await readFile(none.markdownPath, 'utf8')).not.toContain('## Verdict');
   });
 
   it('writes an index.html that embeds every chart and escapes text', async () => {
@@ -130,6 +174,10 @@ describe('report', () => {
     expect(markdown).toContain(`- **INVALID** nginx: ${reason}`);
     expect(markdown).not.toContain('**INVALID** haproxy');
     expect(markdown.split('\n').some((line) => line.startsWith('| nginx (INVALID) |'))).toBe(true);
+    // the verdict names it too
+    expect((markdown.split('## Verdict')[1] ?? '').split('## Conclusion')[0]).toContain(
+      '| nginx (INVALID) |',
+    );
     expect(markdown).toContain(
       '| arrivals | load lag p99 (ms) | load lag max (ms) | lag bound p99 (ms) | valid |',
     );
@@ -138,7 +186,9 @@ describe('report', () => {
     const html = await readFile(report.htmlPath, 'utf8');
     expect(html).toContain('<div class="invalid"><h2>⚠ Invalid runs</h2>');
     expect(html).toContain('<td>nginx (INVALID)</td>');
-    expect(await readFile(join(invalidDir, 'latency-cdf.svg'), 'utf8')).toContain('>nginx (INVALID)</text>');
+    expect(await readFile(join(invalidDir, 'latency-percentiles.svg'), 'utf8')).toContain(
+      '>nginx (INVALID)</text>',
+    );
     // A run without a schedule (or an older result) shows no mark.
     expect(markdown).not.toContain('direct (INVALID)');
   });

@@ -24,6 +24,23 @@ export const latencySummarySchema = z.object({
 /** One point of an empirical CDF: `fraction` of samples were at most `latencyMs`. */
 export const cdfPointSchema = z.object({ latencyMs: nonNegative, fraction: finite.min(0).max(1) });
 
+/** One point of a percentile plot: `percentile` % of deliveries took at most `latencyMs` (100: the max). */
+export const percentilePointSchema = z.object({ percentile: finite.min(0).max(100), latencyMs: nonNegative });
+
+/**
+ * What a load client saw during an outage, at millisecond resolution: its socket closed
+ * (`disconnect`), a new one opened (`reconnect`), every room re-joined with `since` (`resume`),
+ * the first message after that (`first-message`).
+ */
+export const CLIENT_EVENT_KINDS = ['disconnect', 'reconnect', 'resume', 'first-message'] as const;
+
+/** `count` clients had a `kind` event in the millisecond starting at `tMs` (ms from the run's start). */
+export const clientEventSchema = z.object({
+  tMs: nonNegative,
+  kind: z.enum(CLIENT_EVENT_KINDS),
+  count: z.number().int().positive(),
+});
+
 /** Message accounting over a run (counted by the load clients). */
 export const messageCountsSchema = z.object({
   published: z.number().int().min(0),
@@ -96,13 +113,20 @@ export const runResultSchema = z.object({
   parameters: z.record(z.string(), parameterValue).default({}),
   durationMs: nonNegative.default(0),
   latencyMs: latencySummarySchema.optional(),
+  /** Older results only (a CDF through six quantiles); newer ones carry `latencyPercentiles`. */
   latencyCdf: z.array(cdfPointSchema).default([]),
+  /** Latency from the full HDR distribution at p50 … p99.99 and the max. */
+  latencyPercentiles: z.array(percentilePointSchema).default([]),
   publishedPerS: nonNegative.optional(),
   deliveredPerS: nonNegative.optional(),
   messages: messageCountsSchema.optional(),
   /** Per-client time from losing the connection to being back in every room, ms. */
   reconnectMs: z.array(nonNegative).default([]),
   connectedTimeline: z.array(connectedPointSchema).default([]),
+  /** Load clients in the run (publishers + subscribers): the baseline of the client-event timeline. */
+  clients: z.number().int().min(0).optional(),
+  /** The load clients' outage events, counted per millisecond (the timeline between two polls). */
+  clientEvents: z.array(clientEventSchema).default([]),
   connectionsPerReplica: z.array(replicaConnectionsPointSchema).default([]),
   events: z.array(runEventSchema).default([]),
   /** Experiment-specific figures (time until publishing resumed, Redis publishes/s…), named with units. */
@@ -148,6 +172,9 @@ export const experimentResultSchema = z.object({
 
 export type LatencySummary = z.infer<typeof latencySummarySchema>;
 export type CdfPoint = z.infer<typeof cdfPointSchema>;
+export type PercentilePoint = z.infer<typeof percentilePointSchema>;
+export type ClientEventKind = (typeof CLIENT_EVENT_KINDS)[number];
+export type ClientEvent = z.infer<typeof clientEventSchema>;
 export type MessageCounts = z.infer<typeof messageCountsSchema>;
 export type RunEvent = z.infer<typeof runEventSchema>;
 export type ComponentUsage = z.infer<typeof componentUsageSchema>;

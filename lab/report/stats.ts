@@ -1,4 +1,5 @@
-import type { CdfPoint, LatencySummary } from './schema.js';
+import { PLOT_PERCENTILES } from '../../loadtests/runner/histogram.js';
+import type { CdfPoint, LatencySummary, PercentilePoint } from './schema.js';
 
 /** Value at quantile `q` (0..1) of ascending `sorted`, nearest-rank. */
 export function quantile(sorted: readonly number[], q: number): number {
@@ -36,4 +37,14 @@ export function empiricalCdf(samples: readonly number[], maxPoints = 200): CdfPo
   }
   if (points.at(-1)?.fraction !== 1) points.push({ latencyMs: sorted[n - 1]!, fraction: 1 });
   return points;
+}
+
+/** Raw samples at the percentile plot's percentiles (nearest-rank; 100 is the max). */
+export function percentilePoints(samples: readonly number[]): PercentilePoint[] {
+  const sorted = [...samples].sort((a, b) => a - b);
+  if (sorted.length === 0) return [];
+  return PLOT_PERCENTILES.map((percentile) => ({
+    percentile,
+    latencyMs: quantile(sorted, percentile / 100),
+  }));
 }

@@ -1,6 +1,20 @@
 import { mulberry32 } from '../../loadtests/scenarios/prng.js';
-import type { ExperimentResultInput, RunResultInput } from './schema.js';
-import { empiricalCdf, summarize } from './stats.js';
+import type { ClientEvent, ExperimentResultInput, RunResultInput } from './schema.js';
+import { percentilePoints, summarize } from './stats.js';
+
+/** 30 of 100 clients lose their socket at the kill (4 s) and come back within ~200 ms. */
+function syntheticClientEvents(random: () => number): ClientEvent[] {
+  const events: ClientEvent[] = [];
+  for (let client = 0; client < 30; client += 1) {
+    const downMs = 4_000 + Math.floor(random() * 5);
+    const backMs = downMs + 50 + Math.floor(random() * 150);
+    events.push({ tMs: downMs, kind: 'disconnect', count: 1 });
+    events.push({ tMs: backMs, kind: 'reconnect', count: 1 });
+    events.push({ tMs: backMs + 20, kind: 'resume', count: 1 });
+    events.push({ tMs: backMs + 45, kind: 'first-message', count: 1 });
+  }
+  return events.sort((a, b) => a.tMs - b.tMs);
+}
 
 function syntheticRun(label: string, replicas: number, baseMs: number, seed: number): RunResultInput {
   // Deterministic, so synthetic reports are stable.
@@ -19,15 +33,24 @@ function syntheticRun(label: string, replicas: number, baseMs: number, seed: num
   ).flat();
   return {
     label,
-    parameters: { proxy: label, replicas, load: '50 msg/s' },
+    parameters: {
+      proxy: label,
+      stickiness: 'none',
+      replicas,
+      load: '50 msg/s',
+      publishers: 5,
+      ratePerPublisher: 10,
+    },
     durationMs: 10_000,
     latencyMs: summarize(latencies),
-    latencyCdf: empiricalCdf(latencies),
+    latencyPercentiles: percentilePoints(latencies),
     publishedPerS: 50,
     deliveredPerS: 4_990 * replicas ** 0.8,
     messages: { published: 500, expected: 50_000, delivered: 49_990, lost: 10, duplicated: 2, recovered: 40 },
     reconnectMs: Array.from({ length: 30 }, () => 100 + random() * 900),
     connectedTimeline: timeline,
+    clients: 100,
+    clientEvents: syntheticClientEvents(random),
     connectionsPerReplica,
     events: [{ tMs: 4_000, kind: 'kill-replica', detail: 'SIGKILL r1 (pid 4242)' }],
     metrics: { publishResumeMs: 1234.5 },

@@ -1,11 +1,10 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { chartsFor } from './charts.js';
+import { reportContent } from './content.js';
 import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
 import { type ExperimentResult, type ExperimentResultInput, parseResult } from './schema.js';
 import { renderSvg } from './svg.js';
-import { tablesFor } from './tables.js';
 
 /** The files a report directory holds after `writeReport`. */
 export interface WrittenReport {
@@ -18,9 +17,9 @@ export interface WrittenReport {
 
 /** Writes report.md, every SVG chart and index.html from an already validated result. */
 export async function renderReport(dir: string, result: ExperimentResult): Promise<WrittenReport> {
-  const tables = tablesFor(result);
-  const charts = chartsFor(result);
+  const content = reportContent(result);
   const chartPaths: string[] = [];
+  const charts = content.headlineChart ? [content.headlineChart, ...content.charts] : content.charts;
   for (const chart of charts) {
     const path = join(dir, chart.file);
     await writeFile(path, await renderSvg(chart.spec));
@@ -28,8 +27,8 @@ export async function renderReport(dir: string, result: ExperimentResult): Promi
   }
   const markdownPath = join(dir, 'report.md');
   const htmlPath = join(dir, 'index.html');
-  await writeFile(markdownPath, renderMarkdown(result, tables, charts));
-  await writeFile(htmlPath, renderHtml(result, tables, charts));
+  await writeFile(markdownPath, renderMarkdown(result, content));
+  await writeFile(htmlPath, renderHtml(result, content));
   return { dir, resultPath: join(dir, 'result.json'), markdownPath, htmlPath, chartPaths };
 }
 

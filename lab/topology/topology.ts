@@ -123,7 +123,11 @@ export class Topology {
         caps: this.plan.resources.redis,
       });
     } else {
-      this.redisSingle = await startRedis({ dir: redisDir, password: this.redisPassword, caps: this.plan.resources.redis });
+      this.redisSingle = await startRedis({
+        dir: redisDir,
+        password: this.redisPassword,
+        caps: this.plan.resources.redis,
+      });
     }
     // Replicas start one after another: two cores, and each one compiles TypeScript on start.
     for (let index = 0; index < this.plan.replicas; index += 1) await this.addReplicaProcess();

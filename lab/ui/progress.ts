@@ -10,6 +10,8 @@ export interface Progress {
   update(detail: string): void;
   /** Ends the display (clears the status line). */
   close(): void;
+  /** A fault or lab action happened (the live view shows it; the terminal leaves it to the report). */
+  event?(kind: string, detail: string): void;
 }
 
 export interface ProgressOptions {

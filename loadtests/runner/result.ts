@@ -31,6 +31,8 @@ export const distributionMetricSchema = z.object({
   p99: z.number(),
   p999: z.number(),
   max: z.number(),
+  /** The full distribution at PLOT_PERCENTILES (p50 … p99.99, max), for percentile plots. */
+  percentiles: z.array(z.object({ percentile: z.number().min(0).max(100), ms: z.number() })).optional(),
 });
 
 export const metricSchema = z.discriminatedUnion('kind', [scalarMetricSchema, distributionMetricSchema]);

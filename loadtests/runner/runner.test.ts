@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { STREAM_DEFAULTS } from '../scenarios/definition.js';
 import { backoffDelayMs } from './backoff.js';
-import { encodeHistogram, mergeEncoded, newHistogram, recordMs, summarise } from './histogram.js';
+import {
+  encodeHistogram,
+  mergeEncoded,
+  newHistogram,
+  PLOT_PERCENTILES,
+  recordMs,
+  summarise,
+} from './histogram.js';
 import { resolveParams } from './index.js';
 import { readStat } from './metric-values.js';
 import { PUBLISHER_SHARD_MIN_DELIVERIES_PER_S, shardLayout, targetUrls } from './options.js';
@@ -57,6 +64,25 @@ describe('histograms', () => {
     expect(merged.p50).toBeCloseTo(100, 0);
     expect(merged.p99).toBeCloseTo(198, 0);
     expect(merged.max).toBeCloseTo(200, 0);
+  });
+
+  it('keeps the tail of the distribution for percentile plots (p50 … p99.99, max)', () => {
+    const h = newHistogram();
+    // 10 000 samples: 1 ms … 10 000 ms, so percentile p sits near p × 100 ms
+    for (let i = 1; i <= 10_000; i += 1) recordMs(h, i);
+    const series = summarise(h, true).percentiles ?? [];
+    expect(series.map((point) => point.percentile)).toEqual([...PLOT_PERCENTILES]);
+    const at = (percentile: number) => series.find((point) => point.percentile === percentile)?.ms ?? 0;
+    expect(at(50)).toBeCloseTo(5_000, -1);
+    expect(at(99.9)).toBeCloseTo(9_990, -1);
+    expect(at(99.99)).toBeCloseTo(9_999, -1);
+    expect(at(100)).toBeCloseTo(10_000, -1);
+    // monotone, and distinct above p99 (not a staircase through six quantiles)
+    for (let i = 1; i < series.length; i += 1)
+      expect(series[i]!.ms).toBeGreaterThanOrEqual(series[i - 1]!.ms);
+    expect(new Set([99, 99.5, 99.9, 99.99].map(at)).size).toBe(4);
+    expect(summarise(h).percentiles).toBeUndefined();
+    expect(summarise(newHistogram(), true).percentiles).toEqual([]);
   });
 
   it('keeps sub-millisecond resolution and clamps clock skew to zero', () => {

@@ -185,10 +185,13 @@ export async function runStream(
   });
 }
 
-/** Merges encoded histograms (missing ones skipped) and summarises them in ms. */
-function summariseEncoded(encoded: ReadonlyArray<string | undefined>): DistributionSummary {
+/** Merges encoded histograms (missing ones skipped) and summarises them in ms (`withSeries`: plot series too). */
+function summariseEncoded(
+  encoded: ReadonlyArray<string | undefined>,
+  withSeries = false,
+): DistributionSummary {
   const merged = mergeEncoded(encoded.filter((h): h is string => h !== undefined));
-  const summary = summarise(merged);
+  const summary = summarise(merged, withSeries);
   merged.destroy();
   return summary;
 }
@@ -206,7 +209,15 @@ function buildMetrics(
     'handshake_ms',
     'scheduling_lag_ms',
   ] as const) {
-    metrics[name] = distribution(name, summariseEncoded(reports.map((r) => r.histograms[name])));
+    // delivery latency keeps its whole distribution: the report plots p50 … p99.99 from it
+    const withSeries = name === 'delivery_latency_ms';
+    metrics[name] = distribution(
+      name,
+      summariseEncoded(
+        reports.map((r) => r.histograms[name]),
+        withSeries,
+      ),
+    );
   }
   const counterNames: MetricName[] = [
     'messages_published',

@@ -1,7 +1,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'vitest';
+import { HEADLINES } from '../../lab/report/headline/index.js';
 import { parseResult } from '../../lab/report/schema.js';
+import { connectedSteps } from '../../lab/report/timeline.js';
 import { cgroupSupport } from '../../runtime/cgroup.js';
 
 /** Checks a report directory: valid result.json, report.md with the figures, SVG charts with marks. */
@@ -16,6 +18,16 @@ export async function expectValidReport(
   expect(result.conclusions.length).toBeGreaterThan(0);
   const markdown = await readFile(join(dir, 'report.md'), 'utf8');
   expect(markdown).toContain('## Conclusion');
+  // it opens with the chart that answers the question and the verdict, before the conclusion
+  const firstImage = /!\[[^\]]*\]\(([^)]+\.svg)\)/.exec(markdown)?.[1];
+  // (experiments without a headline of their own get the latency percentile plot when they measured latency)
+  if (experiment in HEADLINES) {
+    expect(firstImage).toMatch(/^headline-/);
+    expect(markdown.indexOf(`(${firstImage})`)).toBeLessThan(markdown.indexOf('## Verdict'));
+    expect(markdown.indexOf('## Verdict')).toBeGreaterThan(0);
+  }
+  if (markdown.includes('## Verdict'))
+    expect(markdown.indexOf('## Verdict')).toBeLessThan(markdown.indexOf('## Conclusion'));
   for (const run of result.runs) expect(markdown).toContain(`| ${run.label} |`);
   const charts = (await readdir(dir)).filter((file) => file.endsWith('.svg'));
   expect(charts.length).toBeGreaterThan(0);
@@ -39,4 +51,24 @@ function expectCapacity(result: ReturnType<typeof parseResult>, markdown: string
   for (const count of counts) expect(capacity!.steps.some((step) => step.replicas === count)).toBe(true);
   expect(capacity!.idleConnections?.points.length).toBeGreaterThan(1);
   expect(markdown).toContain('## Max sustainable delivered rate per replica count');
+}
+
+/**
+ * A fault report's timeline comes from the clients' own events: each run with a kill shows the
+ * clients that lost their socket at it, the dip in the connected line, and a zoomed panel.
+ */
+export async function expectFaultTimeline(dir: string, faultKind: string): Promise<void> {
+  const result = parseResult(JSON.parse(await readFile(join(dir, 'result.json'), 'utf8')));
+  for (const run of result.runs) {
+    const fault = run.events.find((event) => event.kind === faultKind);
+    expect(fault, `${run.label}: ${faultKind} event`).toBeDefined();
+    const disconnects = run.clientEvents.filter((event) => event.kind === 'disconnect');
+    expect(disconnects.length, `${run.label}: disconnect events`).toBeGreaterThan(0);
+    // the first socket closed right after the fault, to the millisecond (not at the next poll)
+    expect(disconnects[0]!.tMs - fault!.tMs).toBeGreaterThanOrEqual(0);
+    expect(disconnects[0]!.tMs - fault!.tMs).toBeLessThan(1_000);
+    const steps = connectedSteps(run);
+    expect(Math.min(...steps.map((step) => step.connected))).toBeLessThan(run.clients ?? 0);
+  }
+  expect((await readdir(dir)).includes('fault-zoom.svg')).toBe(true);
 }

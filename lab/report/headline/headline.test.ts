@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { parseResult } from '../schema.js';
+import { renderSvg } from '../svg.js';
+import { syntheticResult } from '../synthetic.js';
+import { defaultHeadline } from './default.js';
+import { HEADLINES, headlineFor } from './index.js';
+
+function resultOf(experiment: string) {
+  return parseResult({ ...syntheticResult(), experiment });
+}
+
+describe('headline registry', () => {
+  it('gives the three headline experiments their own chart and the others the default', () => {
+    expect(headlineFor({ experiment: 'failover-replica' })).toBe(HEADLINES['failover-replica']);
+    expect(headlineFor({ experiment: 'proxy-compare' })).toBe(HEADLINES['proxy-compare']);
+    expect(headlineFor({ experiment: 'scale' })).toBe(HEADLINES.scale);
+    expect(headlineFor({ experiment: 'timeouts' })).toBe(defaultHeadline);
+  });
+});
+
+describe('failover-replica headline', () => {
+  it('draws reconnect p99 bars and p50 ticks per proxy × stickiness, with lost and duplicated above', async () => {
+    const result = resultOf('failover-replica');
+    const chart = HEADLINES['failover-replica']!.chart(result)!;
+    const svg = await renderSvg(chart.spec);
+    expect(svg.split('aria-roledescription="bar"').length - 1).toBe(3);
+    expect(svg.split('aria-roledescription="tick"').length - 1).toBe(3);
+    expect(svg.split('>lost 10 · dup 2</text>').length - 1).toBe(3);
+    for (const proxy of ['direct', 'haproxy', 'nginx']) expect(svg).toContain(`>${proxy}</text>`);
+    const verdict = HEADLINES['failover-replica']!.verdict(result);
+    const haproxy = verdict.rows.find((row) => row.key === 'haproxy')!;
+    const sorted = [...result.runs[1]!.reconnectMs].sort((a, b) => a - b);
+    expect(haproxy.figures['reconnect p99 (ms)']).toBe(sorted[Math.ceil(0.99 * sorted.length) - 1]);
+    expect(haproxy.figures).toMatchObject({ reconnected: 30, lost: 10, duplicated: 2, recovered: 40 });
+  });
+});
+
+describe('proxy-compare headline', () => {
+  it('plots p99 against offered load per path and gives each proxy its p99 over direct', async () => {
+    const result = resultOf('proxy-compare');
+    const faster = structuredClone(result.runs);
+    // a second offered load: the same three paths at twice the rate
+    for (const run of faster) {
+      run.label = `${run.label} ×2`;
+      run.parameters.ratePerPublisher = 20;
+      run.latencyMs!.p99 *= 2;
+    }
+    const both = { ...result, runs: [...result.runs, ...faster] };
+    const svg = await renderSvg(HEADLINES['proxy-compare']!.chart(both)!.spec);
+    // one line per path (3), a point per path and load (6)
+    expect(svg.split('class="mark-line role-mark').length - 1).toBe(3);
+    expect(svg.split('aria-roledescription="point"').length - 1).toBe(6);
+    const verdict = HEADLINES['proxy-compare']!.verdict(both);
+    const nginx = verdict.rows.find((row) => row.key === 'nginx ×2')!;
+    const direct = faster[0]!.latencyMs!.p99;
+    expect(nginx.figures['offered msg/s']).toBe(100);
+    expect(nginx.figures['p99 vs direct (ms)']).toBeCloseTo(faster[2]!.latencyMs!.p99 - direct, 9);
+    expect(verdict.rows.find((row) => row.key === 'direct')!.figures['p99 vs direct (ms)']).toBeUndefined();
+  });
+});
+
+describe('scale headline', () => {
+  it('plots deliveries/s against replicas with the efficiency relative to one replica', async () => {
+    const result = resultOf('scale');
+    const verdict = HEADLINES.scale!.verdict(result);
+    const one = result.runs[0]!.deliveredPerS!;
+    const three = result.runs[2]!.deliveredPerS!;
+    expect(verdict.rows.map((row) => row.figures.replicas)).toEqual([1, 2, 3]);
+    expect(verdict.rows[0]!.figures['efficiency (%)']).toBe(100);
+    expect(verdict.rows[2]!.figures['efficiency (%)']).toBeCloseTo((three / (3 * one)) * 100, 9);
+    const svg = await renderSvg(HEADLINES.scale!.chart(result)!.spec);
+    // the delivered line and the dashed efficiency line (one offered load)
+    expect(svg.split('class="mark-line role-mark').length - 1).toBe(2);
+    expect(svg).toContain('>efficiency</text>');
+    expect(svg).toContain('>100%</text>');
+  });
+});
