@@ -75,3 +75,44 @@ describe('scale headline', () => {
     expect(svg).toContain('>100%</text>');
   });
 });
+
+describe('scale headline of a capped run', () => {
+  it("plots each count's max sustainable rate, its efficiency and the held-out prediction", async () => {
+    const limits = { replicaCpuCores: 0.25, redisCpuCores: 1, proxyCpuCores: 1, machineCores: 2 };
+    const result = parseResult({
+      ...syntheticResult(),
+      experiment: 'scale',
+      capacity: {
+        capped: true,
+        limits,
+        boundP99Ms: 250,
+        steps: [],
+        perReplicaCount: [
+          { replicas: 1, maxSustainedDeliveriesPerS: 2_000, efficiency: 1, limiting: 'replica' },
+          { replicas: 2, maxSustainedDeliveriesPerS: 3_600, efficiency: 0.9, limiting: 'replica' },
+          {
+            replicas: 3,
+            maxSustainedDeliveriesPerS: 4_800,
+            efficiency: 0.8,
+            limiting: 'machine',
+            predictedDeliveriesPerS: 5_100,
+          },
+        ],
+      },
+    });
+    const verdict = HEADLINES.scale!.verdict(result);
+    // the capacity section, not the individual load runs
+    expect(verdict.rows.map((row) => row.key)).toEqual([
+      '1 replica (limit: replica)',
+      '2 replicas (limit: replica)',
+      '3 replicas (limit: machine)',
+    ]);
+    expect(verdict.rows.map((row) => row.figures['delivered/s'])).toEqual([2_000, 3_600, 4_800]);
+    expect(verdict.rows.map((row) => row.figures['efficiency (%)'])).toEqual([100, 90, 80]);
+    expect(verdict.rows[2]!.figures['predicted/s']).toBe(5_100);
+    const svg = await renderSvg(HEADLINES.scale!.chart(result)!.spec);
+    expect(svg.split('class="mark-line role-mark').length - 1).toBe(2);
+    // a point per count on each line, plus one square: the prediction held out for 3 replicas
+    expect(svg.split('aria-roledescription="point"').length - 1).toBe(3 + 3 + 1);
+  });
+});

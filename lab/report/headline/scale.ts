@@ -11,10 +11,34 @@ interface ScalePoint {
   /** delivered(N) / (N × delivered(1)) at the same offered load: 1 = linear scaling. */
   efficiency: number | undefined;
   p99: number | undefined;
+  /** The capacity model's prediction for this count, fitted on the other counts (held out). */
+  predictedPerS?: number | undefined;
+}
+
+/**
+ * A capped scale run (result.capacity): each replica count's maximum sustainable rate, found by
+ * stepping the offered load, with its efficiency, limiting component and the model's prediction
+ * where it was held out. Older results (fixed offered loads, no caps) fall back to their runs.
+ */
+function capacityPoints(result: ExperimentResult): ScalePoint[] | undefined {
+  const capacity = result.capacity;
+  if (!capacity || capacity.perReplicaCount.length === 0) return undefined;
+  const cap = `${capacity.limits.replicaCpuCores} CPU each${capacity.capped ? '' : ' (UNCAPPED)'}`;
+  return capacity.perReplicaCount.map((count) => ({
+    run: `${count.replicas} replica${count.replicas === 1 ? '' : 's'} (limit: ${count.limiting})`,
+    load: `max sustainable, ${cap}`,
+    replicas: count.replicas,
+    deliveredPerS: count.maxSustainedDeliveriesPerS,
+    efficiency: count.efficiency ?? undefined,
+    p99: undefined,
+    predictedPerS: count.predictedDeliveriesPerS,
+  }));
 }
 
 /** Runs with a replica count and a delivered rate, with their scaling efficiency per offered load. */
 export function scalePoints(result: ExperimentResult): ScalePoint[] {
+  const capped = capacityPoints(result);
+  if (capped) return capped;
   const points = result.runs.flatMap((run) => {
     const replicas = run.parameters.replicas;
     if (typeof replicas !== 'number' || run.deliveredPerS === undefined) return [];
@@ -51,7 +75,8 @@ function chart(result: ExperimentResult): ChartSpec | undefined {
   } as const;
   return {
     file: 'headline-scaling.svg',
-    title: 'Delivered messages/s against replicas (solid) and scaling efficiency (dashed: 100% = linear)',
+    title:
+      'Delivered messages/s against replicas (solid), scaling efficiency (dashed: 100% = linear), the model’s held-out prediction (square)',
     spec: {
       $schema: VEGA_LITE_SCHEMA,
       width: CHART_WIDTH_PX,
@@ -65,6 +90,17 @@ function chart(result: ExperimentResult): ChartSpec | undefined {
             y: { field: 'deliveredPerS', type: 'quantitative', title: 'delivered / s' },
             color,
             tooltip: [{ field: 'run' }, { field: 'deliveredPerS' }, { field: 'p99' }],
+          },
+        },
+        {
+          // the model's held-out prediction: a hollow square where it was made
+          transform: [{ filter: 'isValid(datum.predictedPerS)' }],
+          mark: { type: 'point', shape: 'square', filled: false, size: 120 },
+          encoding: {
+            x,
+            y: { field: 'predictedPerS', type: 'quantitative' },
+            color,
+            tooltip: [{ field: 'run' }, { field: 'predictedPerS', title: 'predicted / s' }],
           },
         },
         {
@@ -100,6 +136,7 @@ export const scaleHeadline: Headline = {
       { name: 'delivered/s', better: 'higher' },
       { name: 'efficiency (%)', better: 'higher' },
       { name: 'p99 (ms)', better: 'lower' },
+      { name: 'predicted/s', better: 'higher' },
     ],
     rows: scalePoints(result).map((point) => ({
       key: point.run,
@@ -108,6 +145,7 @@ export const scaleHeadline: Headline = {
         'delivered/s': point.deliveredPerS,
         'efficiency (%)': point.efficiency === undefined ? undefined : point.efficiency * 100,
         'p99 (ms)': point.p99,
+        'predicted/s': point.predictedPerS,
       },
     })),
   }),
