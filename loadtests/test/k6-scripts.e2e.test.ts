@@ -108,7 +108,13 @@ describe('k6 scripts on the Node shims', () => {
     expect(sum(samples, 'disconnects')).toBeGreaterThan(0);
     expect(samples.get('reconnect_ms')?.length).toBe(sum(samples, 'disconnects'));
     expect(sum(samples, 'messages_recovered')).toBeGreaterThan(0);
-    expect(sum(samples, 'messages_lost')).toBe(0);
+    // k6 VUs share no memory, so subscribers count loss as gaps in each publisher's numbers. A
+    // publish written just as its replica was killed is never acked and never published: a gap at
+    // every subscriber of its room (10 here), but no acked message lost. Anything beyond that is.
+    const subscribersPerRoom = Number(env.SUBSCRIBERS) / Number(env.ROOMS);
+    expect(sum(samples, 'messages_lost')).toBeLessThanOrEqual(
+      sum(samples, 'messages_unacked') * subscribersPerRoom,
+    );
     expect(sum(samples, 'messages_duplicated')).toBe(0);
     expect(sum(samples, 'clients_not_back')).toBe(0);
   }, 60_000);

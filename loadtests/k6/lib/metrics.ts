@@ -18,6 +18,7 @@ export const resumeDelivery = trend('resume_delivery_ms');
 export const published = counter('messages_published');
 export const publishErrors = counter('publish_errors');
 export const publishSkipped = counter('publish_skipped');
+export const unacked = counter('messages_unacked');
 export const delivered = counter('messages_delivered');
 export const lost = counter('messages_lost');
 export const duplicated = counter('messages_duplicated');

@@ -93,7 +93,12 @@ export function publisherFlow(params: StreamParams): void {
         m.publishErrors.add(1);
       }
     },
-    onOpen: () => pending.clear(),
+    // Acks of frames sent on a lost connection never come: count them, as the Node runner does. A
+    // subscriber's gap accounting sees such a publish as lost if it never reached the replica.
+    onOpen: () => {
+      m.unacked.add(pending.size);
+      pending.clear();
+    },
   });
   client.start();
   const send = (intendedAtMs: number): void => {
