@@ -74,11 +74,15 @@ export class ManagedProcess {
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
         const oomKilled = signal === 'SIGKILL' && (this.cgroup?.oomKills() ?? 0) > 0;
-        if (oomKilled)
-          log.write(`wslab: ${this.name} ${describeExit({ code, signal, oomKilled }, options.caps)}\n`);
         this.exitInfo = { code, signal, ...(oomKilled ? { oomKilled } : {}) };
         live.delete(this);
-        this.removeCgroupThen(resolve);
+        if (!oomKilled) {
+          this.removeCgroupThen(resolve);
+          return;
+        }
+        // `exited` resolves once the line is in the log: whoever reads the log next must see why.
+        const line = `wslab: ${this.name} ${describeExit({ code, signal, oomKilled }, options.caps)}\n`;
+        log.write(line, () => this.removeCgroupThen(resolve));
       });
       this.child.once('error', (error) => {
         log.write(`spawn error: ${error.message}\n`);
