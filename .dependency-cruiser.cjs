@@ -35,13 +35,13 @@ module.exports = {
     layer(
       'contracts-import-nothing',
       '^app/src/contracts/',
-      '^(app/src/(?!contracts/)|proxy|haproxy|nginx|spec|runtime|loadtests|lab|infra|bench)/',
+      '^(app/src/(?!contracts/)|proxy|haproxy|nginx|topology|runtime|loadtests|lab|infra|bench)/',
       'Contracts (wire protocol, Redis key names) are the floor: every layer may import them.',
     ),
     layer(
       'service-imports-only-itself',
       '^app/',
-      '^(proxy|haproxy|nginx|spec|runtime|loadtests|lab|infra|bench)/',
+      '^(proxy|haproxy|nginx|topology|runtime|loadtests|lab|infra|bench)/',
       'The service is its own package (the Docker image holds app/ only).',
     ),
     {
@@ -55,12 +55,12 @@ module.exports = {
     layer(
       'renderers-below-spec',
       '^(proxy|haproxy|nginx)/',
-      '^(app|spec|runtime|loadtests|lab|infra|bench)/',
+      '^(app|topology|runtime|loadtests|lab|infra|bench)/',
       'Proxy options and renderers are pure: no processes, no service.',
     ),
     layer(
-      'spec-below-runtimes',
-      '^spec/',
+      'topology-below-runtimes',
+      '^topology/',
       '^(runtime|loadtests|lab|infra|bench)/',
       'The topology spec is consumed by the runtimes, never the other way round.',
     ),

@@ -1,4 +1,4 @@
-import type { ComponentResources } from '../spec/topology.js';
+import type { ComponentResources } from '../topology/spec.js';
 
 /** Docker container inputs that cap CPU and memory (`docker run --cpus --memory --memory-swap`). */
 export interface ContainerLimits {

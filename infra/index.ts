@@ -9,10 +9,15 @@ import { fileURLToPath } from 'node:url';
 import * as docker from '@pulumi/docker';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
-import { proxyInput } from '../spec/proxy-input.js';
-import { replicaEnv } from '../spec/replica-env.js';
-import { checkSecret, resolveStackConfig, type SecretKey, STACK_CONFIG_KEYS } from '../spec/stack-config.js';
-import { resourcesOf } from '../spec/topology.js';
+import { proxyInput } from '../topology/proxy-input.js';
+import { replicaEnv } from '../topology/replica-env.js';
+import { resourcesOf } from '../topology/spec.js';
+import {
+  checkSecret,
+  resolveStackConfig,
+  type SecretKey,
+  STACK_CONFIG_KEYS,
+} from '../topology/stack-config.js';
 import { stackAddressPlan } from './components/addresses.js';
 import { LoadBalancer } from './components/load-balancer.js';
 import { RedisCluster } from './components/redis-cluster.js';
@@ -138,7 +143,7 @@ export const metricsUrl =
   stack.proxy === 'haproxy'
     ? `http://${host}:${stack.statsPort}/metrics`
     : `http://${host}:${stack.statsPort}/stub_status`;
-/** The resolved topology spec this stack deploys (spec/README.md): every key, defaults merged. */
+/** The resolved topology spec this stack deploys (topology/README.md): every key, defaults merged. */
 export const deployedSpec = stack;
 export const proxyKind = stack.proxy;
 export const stickiness = stack.stickiness;

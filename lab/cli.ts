@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ARRIVAL_MODELS, type ArrivalModel } from '../loadtests/scenarios/arrivals.js';
 import { STREAM_DEFAULTS } from '../loadtests/scenarios/definition.js';
-import type { TopologySpec } from '../spec/topology.js';
+import type { TopologySpec } from '../topology/spec.js';
 import { DEFAULT_HEADROOM, PLACEMENTS } from './capacity/plan.js';
 import { down } from './cli/down.js';
 import { parseDuration } from './cli/duration.js';
@@ -68,7 +68,7 @@ export function buildProgram(): Command {
   const up = program
     .command('up')
     .description('start Redis, the replicas and the proxies on 127.0.0.1 (foreground: Ctrl-C stops all)');
-  // One flag per spec key the lab reads (spec/README.md lists them with default and range).
+  // One flag per spec key the lab reads (topology/README.md lists them with default and range).
   for (const option of specOptions()) up.addOption(option);
   up.option('--stack <name>', 'read the settings from Pulumi.<name>.yaml (what `pulumi up` deploys)')
     .option('-d, --detach', 'start in the background and return; stop with `wslab down`')

@@ -61,7 +61,7 @@ export interface IntegerSetting {
 
 /**
  * Every integer setting of the service by env name: the one place its default and range live.
- * The topology spec (spec/) imports these rather than copying them.
+ * The topology spec (topology/) imports these rather than copying them.
  */
 export const SERVICE_INTEGER_SETTINGS = {
   /** 0 = any free port. */

@@ -3,7 +3,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { renderHaproxyConfig } from '../../haproxy/render.js';
 import { renderNginxConfig } from '../../nginx/render.js';
 import { type ProxyOptionsInput, resolveProxyOptions } from '../../proxy/options.js';
-import type { ComponentResources, ProxyKind } from '../../spec/topology.js';
+import type { ComponentResources, ProxyKind } from '../../topology/spec.js';
 import { containerLimits } from '../container-limits.js';
 import { CONTAINER_PROXY } from '../container-proxy.js';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as docker from '@pulumi/docker';
 import * as pulumi from '@pulumi/pulumi';
-import type { ComponentResources, RedisMode } from '../../spec/topology.js';
+import type { ComponentResources, RedisMode } from '../../topology/spec.js';
 import { containerLimits } from '../container-limits.js';
 
 export interface RedisClusterArgs {

@@ -1,7 +1,7 @@
 import * as docker from '@pulumi/docker';
 import * as pulumi from '@pulumi/pulumi';
 import type { ProxyBackend } from '../../proxy/options.js';
-import type { ComponentResources } from '../../spec/topology.js';
+import type { ComponentResources } from '../../topology/spec.js';
 import { containerLimits } from '../container-limits.js';
 
 export interface WsServiceArgs {
@@ -19,7 +19,7 @@ export interface WsServiceArgs {
   /** Container names are `${containerPrefix}-app-<i>` (1-based); they are the proxy's backend hosts. */
   containerPrefix: string;
   /**
-   * The service environment of one replica (spec/replica-env.ts, given the backend's host and
+   * The service environment of one replica (topology/replica-env.ts, given the backend's host and
    * SERVICE_PORT); may hold secrets.
    */
   envOf: (backend: ProxyBackend) => Record<string, pulumi.Input<string>>;

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SPEC_DEFAULTS } from '../../spec/fields.js';
+import { SPEC_DEFAULTS } from '../../topology/fields.js';
 import { HEALTHCHECK_COMMAND, HEALTHCHECK_TIMING } from '../components/ws-service.js';
 import { execForm, type Instruction, parseDockerfile } from './dockerfile.js';
 import { REPO_ROOT } from './harness.js';

@@ -7,9 +7,9 @@ import { renderHaproxyConfig } from '../../haproxy/render.js';
 import { stackSpec } from '../../lab/cli/up.js';
 import { planTopology } from '../../lab/topology/plan.js';
 import { renderNginxConfig } from '../../nginx/render.js';
-import { specField } from '../../spec/fields.js';
-import { proxyInput } from '../../spec/proxy-input.js';
-import { STACK_CONFIG_KEYS, type StackConfigKey } from '../../spec/stack-config.js';
+import { specField } from '../../topology/fields.js';
+import { proxyInput } from '../../topology/proxy-input.js';
+import { STACK_CONFIG_KEYS, type StackConfigKey } from '../../topology/stack-config.js';
 import { runProgram, stackFileConfig, TYPES } from './harness.js';
 
 /**

@@ -9,8 +9,8 @@ import { labProxyOptions } from '../../lab/topology/proxies.js';
 import { renderNginxConfig } from '../../nginx/render.js';
 import type { ProxyOptions } from '../../proxy/options.js';
 import { prepareProxyOptions } from '../../runtime/proxy-launch.js';
-import { proxySettings } from '../../spec/proxy-input.js';
-import type { StackConfig } from '../../spec/stack-config.js';
+import { proxySettings } from '../../topology/proxy-input.js';
+import type { StackConfig } from '../../topology/stack-config.js';
 import { CONTAINER_PROXY } from '../container-proxy.js';
 import { REPO_ROOT, runProgram, stackFileConfig, TYPES } from './harness.js';
 

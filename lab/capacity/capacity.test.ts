@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readStackFile } from '../../spec/stack-config.js';
+import { readStackFile } from '../../topology/stack-config.js';
 import { runPlan } from '../cli/plan.js';
 import { capacityTables } from '../report/capacity-tables.js';
 import { MachineCpuMeter } from '../sampler/machine-cpu.js';

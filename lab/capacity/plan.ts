@@ -2,7 +2,7 @@
  * `wslab plan`: replicas, Redis shards, proxy cores and memory for a load, from the unit costs a
  * scale report measured. Every figure comes with the arithmetic that produced it.
  */
-import { SPEC_FIELDS } from '../../spec/fields.js';
+import { SPEC_FIELDS } from '../../topology/fields.js';
 import { receiptsPerPublish } from './model.js';
 import type { UnitCosts } from './schema.js';
 

@@ -5,7 +5,7 @@ import {
   parseConfigMap,
   type StackConfig,
   stackFilePath,
-} from '../../spec/stack-config.js';
+} from '../../topology/stack-config.js';
 import type { CapacityPlan, Demand } from './plan.js';
 
 /** The stack keys a plan sets (every other key keeps the spec's default). */

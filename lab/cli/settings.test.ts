@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
-import { resolveTopologySpec } from '../../spec/topology.js';
+import { resolveTopologySpec } from '../../topology/spec.js';
 import { planTopology } from '../topology/plan.js';
 import { specFromFlags, specOptions } from './spec-flags.js';
 import { type LabState, readLabState, removeLabState, statePath, writeLabState } from './state.js';

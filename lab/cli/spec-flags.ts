@@ -1,11 +1,11 @@
 import { InvalidArgumentError, Option } from 'commander';
-import { type FieldInfo, parseTextValues, SPEC_FIELDS } from '../../spec/fields.js';
+import { type FieldInfo, parseTextValues, SPEC_FIELDS } from '../../topology/fields.js';
 import {
   resolveTopologySpec,
   type TopologySpec,
   type TopologySpecInput,
   type TopologySpecKey,
-} from '../../spec/topology.js';
+} from '../../topology/spec.js';
 
 /**
  * `wslab up` flags, one per spec key the lab reads, generated from the spec's schema: the

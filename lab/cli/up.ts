@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { waitFor } from '../../runtime/wait-for.js';
-import { readStackFile, type StackConfig, stackFilePath } from '../../spec/stack-config.js';
-import type { TopologySpec } from '../../spec/topology.js';
+import type { TopologySpec } from '../../topology/spec.js';
+import { readStackFile, type StackConfig, stackFilePath } from '../../topology/stack-config.js';
 import { topologySource } from '../live/collector.js';
 import { type LiveView, startLiveView } from '../live/live-view.js';
 import { Topology } from '../topology/topology.js';
@@ -13,7 +13,7 @@ import { type LabState, readLabState, removeLabState, writeLabState } from './st
 
 /**
  * The spec of a Pulumi stack file, through the same parser the Pulumi program uses, so
- * `up --stack <name>` runs locally what Pulumi deploys (Docker-only keys aside: spec/README.md).
+ * `up --stack <name>` runs locally what Pulumi deploys (Docker-only keys aside: topology/README.md).
  */
 export function stackSpec(projectDir: string, stack: string): StackConfig {
   return readStackFile(stackFilePath(projectDir, stack));

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ArrivalModel } from '../../loadtests/scenarios/arrivals.js';
 import { STREAM_DEFAULTS } from '../../loadtests/scenarios/definition.js';
-import type { TopologySpecInput } from '../../spec/topology.js';
+import type { TopologySpecInput } from '../../topology/spec.js';
 import type { Capacity } from '../capacity/schema.js';
 import { labDir } from '../cli/state.js';
 import { type LiveCollector, topologySource } from '../live/collector.js';

@@ -1,5 +1,5 @@
 import type { Stickiness } from '../../proxy/options.js';
-import type { ProxyKind } from '../../spec/topology.js';
+import type { ProxyKind } from '../../topology/spec.js';
 import { busiestReplica, killReplica } from '../faults/faults.js';
 import type { RunResultInput } from '../report/schema.js';
 import {

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { StreamParams } from '../../loadtests/scenarios/definition.js';
 import { cgroupSupport } from '../../runtime/cgroup.js';
-import type { TopologySpecInput } from '../../spec/topology.js';
+import type { TopologySpecInput } from '../../topology/spec.js';
 import { fitUnitCosts, predictMaxRate } from '../capacity/model.js';
 import type { Capacity, CapacityLimits, LoadStep, UnitCosts } from '../capacity/schema.js';
 import { type StepCriteria, stepOf } from '../capacity/steps.js';

@@ -1,4 +1,4 @@
-import type { ProxyKind } from '../../spec/topology.js';
+import type { ProxyKind } from '../../topology/spec.js';
 import { holdIdleConnections } from '../load/idle-clients.js';
 import type { RunResultInput } from '../report/schema.js';
 import { summarize } from '../report/stats.js';

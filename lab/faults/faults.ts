@@ -1,6 +1,6 @@
 import { roomKeys } from '../../app/src/contracts/redis-keys.js';
 import { waitFor } from '../../runtime/wait-for.js';
-import type { ProxyKind } from '../../spec/topology.js';
+import type { ProxyKind } from '../../topology/spec.js';
 import { fetchText, metricValue } from '../collect/prometheus.js';
 import type { Topology } from '../topology/topology.js';
 

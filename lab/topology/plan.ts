@@ -1,5 +1,5 @@
-import { type ProxySettings, proxySettings } from '../../spec/proxy-input.js';
-import { replicaEnv } from '../../spec/replica-env.js';
+import { type ProxySettings, proxySettings } from '../../topology/proxy-input.js';
+import { replicaEnv } from '../../topology/replica-env.js';
 import {
   type Component,
   type ComponentResources,
@@ -8,7 +8,7 @@ import {
   type RedisMode,
   resourcesOf,
   type TopologySpec,
-} from '../../spec/topology.js';
+} from '../../topology/spec.js';
 
 /** Redis Cluster shape the lab starts (as the Pulumi program: 3 masters, 1 replica each). */
 export const LAB_CLUSTER = { masters: 3, replicasPerMaster: 1 } as const;

@@ -7,8 +7,8 @@ import { startHaproxy } from '../../runtime/haproxy.js';
 import type { ManagedProcess } from '../../runtime/managed-process.js';
 import { startNginx } from '../../runtime/nginx.js';
 import type { LabProxyOptions, RunningProxy as ProcessProxy } from '../../runtime/running-proxy.js';
-import type { ProxySettings } from '../../spec/proxy-input.js';
-import type { ProxyKind } from '../../spec/topology.js';
+import type { ProxySettings } from '../../topology/proxy-input.js';
+import type { ProxyKind } from '../../topology/spec.js';
 
 /** A running HAProxy or Nginx in front of the replicas. */
 export interface RunningProxy {
@@ -29,7 +29,7 @@ export interface RunningProxy {
 }
 
 /**
- * The launcher's options: the spec's proxy settings (spec/proxy-input.ts) plus the lab's placement.
+ * The launcher's options: the spec's proxy settings (topology/proxy-input.ts) plus the lab's placement.
  * Listen and stats ports are free ones picked at start, the run dir is `<dir>/<kind>`.
  */
 export function labProxyOptions(

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { liveProcessCount, stopAll } from '../../runtime/managed-process.js';
 import { redisCli } from '../../runtime/redis.js';
-import type { TopologySpecInput } from '../../spec/topology.js';
 import {
   alivePids,
   closeSocket,
@@ -13,6 +12,7 @@ import {
   topologyPids,
   topologyPorts,
 } from '../../test-support/lab/helpers.js';
+import type { TopologySpecInput } from '../../topology/spec.js';
 import { Topology } from './topology.js';
 
 const root = mkdtempSync(join(tmpdir(), 'wslab-topology-'));

@@ -17,7 +17,7 @@ import {
   type Stickiness,
   type TopologySpec,
   type TopologySpecInput,
-} from '../../spec/topology.js';
+} from '../../topology/spec.js';
 import type { SampledComponent } from '../sampler/sampler.js';
 import { LAB_CLUSTER, type LabPlan, planTopology } from './plan.js';
 import { type RunningProxy, startProxy } from './proxies.js';
@@ -97,7 +97,7 @@ export class Topology {
     return this.currentPlan.spec;
   }
 
-  /** What this topology starts for its spec (spec/ mappings; placement added here). */
+  /** What this topology starts for its spec (topology/ mappings; placement added here). */
   get plan(): LabPlan {
     return this.currentPlan;
   }

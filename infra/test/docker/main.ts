@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import type Docker from 'dockerode';
-import { parseConfigMap } from '../../../spec/stack-config.js';
+import { parseConfigMap } from '../../../topology/stack-config.js';
 import { REPO_ROOT, stackFileConfig } from '../harness.js';
 import { closeAll, connect, crossReplicaPublish, reachReplicas } from './client.js';
 import type { DeployRequest, DeployResult } from './deploy.js';

@@ -12,7 +12,7 @@ import {
   TOPOLOGY_SPEC_KEYS,
   type TopologySpec,
   type TopologySpecKey,
-} from './topology.js';
+} from './spec.js';
 
 /**
  * A Pulumi stack's wslab configuration: the topology spec with the one proxy Pulumi deploys.

@@ -190,8 +190,8 @@ describe('resolveStackConfig (what the Pulumi program calls with config.get valu
   });
 });
 
-describe('spec/README.md key table', () => {
-  it('is the table generated from the schema (regenerate: npx tsx spec/readme-table.ts)', () => {
+describe('topology/README.md key table', () => {
+  it('is the table generated from the schema (regenerate: npx tsx topology/readme-table.ts)', () => {
     const cells = tableCells(readFileSync(README_PATH, 'utf8'));
     expect(cells).toEqual(tableCells(specTable()));
     expect(cells.length).toBeGreaterThan(30);

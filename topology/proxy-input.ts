@@ -5,7 +5,7 @@ import {
   type ProxyOptionsInput,
   type ProxyPaths,
 } from '../proxy/options.js';
-import type { TopologySpec } from './topology.js';
+import type { TopologySpec } from './spec.js';
 
 /** Where a proxy runs: the parts of its options that differ between Docker and the local lab. */
 export interface ProxyPlacement {

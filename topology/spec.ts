@@ -9,11 +9,11 @@ import { PROXY_DEFAULTS, PROXY_RANGES, STICKINESS_MODES, type Stickiness } from 
 
 /**
  * The topology spec: every setting of a deployment, each with exactly one default and one
- * range, in this one zod schema. A Pulumi stack file (spec/stack-config.ts), `wslab up` flags and
+ * range, in this one zod schema. A Pulumi stack file (topology/stack-config.ts), `wslab up` flags and
  * each experiment produce it; the lab's local runtime and the Pulumi program consume it.
  * Service settings take their default and range from app/src/config.ts, proxy settings from
  * proxy/options.ts: imported, never copied. Keys are flat and are the stack file's keys
- * (`wslab:<key>`), so an error names the key a user typed. spec/README.md lists every key.
+ * (`wslab:<key>`), so an error names the key a user typed. topology/README.md lists every key.
  */
 
 /** Which proxies front the replicas. `both` and `none` exist in the lab only (Pulumi deploys one). */
@@ -33,7 +33,7 @@ export { LOG_LEVELS, STICKINESS_MODES, type Stickiness };
 
 /** Who reads a setting: both runtimes unless it says otherwise. */
 export interface FieldMeta {
-  /** One line for spec/README.md. */
+  /** One line for topology/README.md. */
   description: string;
   /**
    * `lab`: only the local runtime reads it; a stack file may not set it.
@@ -88,7 +88,7 @@ const memoryMiB = (component: string, scope?: 'lab') =>
       scope,
     } satisfies FieldMeta);
 
-/** The schema without the cross-field rules (spec/stack-config.ts checks fields one by one). */
+/** The schema without the cross-field rules (topology/stack-config.ts checks fields one by one). */
 export const topologySpecFields = z.object({
   proxy: z
     .enum(PROXY_CHOICES)

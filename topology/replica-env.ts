@@ -1,4 +1,4 @@
-import { busModeOf, type TopologySpec } from './topology.js';
+import { busModeOf, type TopologySpec } from './spec.js';
 
 /** Where one replica runs: what differs between the local lab and Docker. */
 export interface ReplicaPlacement<Secret = string> {

@@ -6,12 +6,12 @@ import {
   type TopologySpecKey,
   topologySpecFields,
   topologySpecSchema,
-} from './topology.js';
+} from './spec.js';
 
 /**
  * Reads the topology spec's schema (kind, range, default, description of each key) so that
  * text sources — stack files, command-line flags — are checked against the schema itself, and
- * spec/README.md is generated from it. Nothing here repeats a default or a range.
+ * topology/README.md is generated from it. Nothing here repeats a default or a range.
  */
 
 export type FieldKind = 'integer' | 'number' | 'enum' | 'switch' | 'text';
