@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Topology } from '../lab/topology/topology.js';
 import { cgroupSupport } from './cgroup.js';
+import { Topology } from './local/local-topology.js';
 import { ManagedProcess, stopAll } from './managed-process.js';
 
 // Real cgroups: the lab runs as root on a host with the v1 cpu/cpuacct/memory controllers (or

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchText } from '../../lab/collect/prometheus.js';
-import { Topology } from '../../lab/topology/topology.js';
+import { Topology } from '../../runtime/local/local-topology.js';
 import { stopAll } from '../../runtime/managed-process.js';
 import { closeSocket, connectHello } from '../../test-support/lab/helpers.js';
 import { exportedMetricNames, stubStatusAsExporterMetrics } from '../../test-support/nginx-exporter.js';

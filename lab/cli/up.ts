@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { Topology } from '../../runtime/local/local-topology.js';
 import { waitFor } from '../../runtime/wait-for.js';
 import type { TopologySpec } from '../../topology/spec.js';
 import { readStackFile, type StackConfig, stackFilePath } from '../../topology/stack-config.js';
 import { topologySource } from '../live/collector.js';
 import { type LiveView, startLiveView } from '../live/live-view.js';
-import { Topology } from '../topology/topology.js';
 import { down } from './down.js';
 import { isAlive } from './pids.js';
 import { type LabState, readLabState, removeLabState, writeLabState } from './state.js';

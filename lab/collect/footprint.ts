@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
+import type { Topology } from '../../runtime/local/local-topology.js';
 import { redisCli } from '../../runtime/redis.js';
 import { processTree, readAllProcStats } from '../sampler/proc.js';
-import type { Topology } from '../topology/topology.js';
 import { fetchText, metricValue } from './prometheus.js';
 
 /** What one component holds at one moment: memory and descriptors (the leak suspects). */

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ArrivalModel } from '../../loadtests/scenarios/arrivals.js';
 import { STREAM_DEFAULTS } from '../../loadtests/scenarios/definition.js';
+import { Topology } from '../../runtime/local/local-topology.js';
 import type { TopologySpecInput } from '../../topology/spec.js';
 import type { Capacity } from '../capacity/schema.js';
 import { labDir } from '../cli/state.js';
@@ -9,7 +10,6 @@ import { type LiveCollector, topologySource } from '../live/collector.js';
 import { describeMachine } from '../report/machine.js';
 import type { ExperimentResultInput, RunResultInput } from '../report/schema.js';
 import { reportDirName, type WrittenReport, writeReport } from '../report/write.js';
-import { Topology } from '../topology/topology.js';
 import { createProgress, type Progress } from '../ui/progress.js';
 
 export type ExperimentMode = 'short' | 'full';

@@ -1,13 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type RunOptions, runScenario, type ScenarioResult } from '../../loadtests/runner/index.js';
 import type { StreamParams } from '../../loadtests/scenarios/definition.js';
+import type { Topology } from '../../runtime/local/local-topology.js';
 import { ConnectionsPoller, connectedTimeline } from '../collect/connections.js';
 import { readRedisTraffic, redisTrafficMetrics } from '../collect/redis-traffic.js';
 import type { FaultOutcome } from '../faults/faults.js';
 import { clientCount, clientEventsFrom, figuresFrom } from '../load/figures.js';
 import type { RunEvent, RunResultInput } from '../report/schema.js';
 import { ResourceSampler } from '../sampler/sampler.js';
-import type { Topology } from '../topology/topology.js';
 import type { Progress } from '../ui/progress.js';
 
 /** A fault at a time after publishing started. */

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { StreamParams } from '../../loadtests/scenarios/definition.js';
 import { cgroupSupport } from '../../runtime/cgroup.js';
+import type { Topology } from '../../runtime/local/local-topology.js';
 import type { TopologySpecInput } from '../../topology/spec.js';
 import { fitUnitCosts, predictMaxRate } from '../capacity/model.js';
 import type { Capacity, CapacityLimits, LoadStep, UnitCosts } from '../capacity/schema.js';
@@ -11,7 +12,6 @@ import { memoryLine, rampIdleConnections } from '../load/idle-ramp.js';
 import type { RunResultInput } from '../report/schema.js';
 import { MachineCpuMeter } from '../sampler/machine-cpu.js';
 import { CLOCK_TICKS_PER_S, processTree, readAllProcStats } from '../sampler/proc.js';
-import type { Topology } from '../topology/topology.js';
 import { ms } from './conclude.js';
 import type { Experiment, ExperimentContext } from './experiment.js';
 import { withTopology } from './experiment.js';

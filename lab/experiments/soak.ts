@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Topology } from '../../runtime/local/local-topology.js';
 import { type ComponentFootprint, readFootprint, restartedComponents } from '../collect/footprint.js';
 import { type FlatThreshold, judgeTrend } from '../collect/trend.js';
 import type { RunResultInput } from '../report/schema.js';
-import type { Topology } from '../topology/topology.js';
 import { type Experiment, type ExperimentContext, withTopology } from './experiment.js';
 import { describeLoad, streamLoad } from './load-sizes.js';
 import { LOAD_SOURCE_ADDRESSES, measureRun } from './measure.js';

@@ -1,7 +1,7 @@
 import { roomKeys, roomOfChannel } from '../../app/src/contracts/redis-keys.js';
+import type { Topology } from '../../runtime/local/local-topology.js';
 import { redisCli } from '../../runtime/redis.js';
 import { waitFor } from '../../runtime/wait-for.js';
-import type { Topology } from '../topology/topology.js';
 
 /**
  * A room that has live subscribers right now (a sharded channel on some

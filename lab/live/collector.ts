@@ -1,7 +1,7 @@
+import type { Topology } from '../../runtime/local/local-topology.js';
 import { fetchText, metricValue } from '../collect/prometheus.js';
 import { CLOCK_TICKS_PER_S, processTree, readAllProcStats } from '../sampler/proc.js';
 import type { SampledComponent } from '../sampler/sampler.js';
-import type { Topology } from '../topology/topology.js';
 import { addBuckets, type Buckets, parseBuckets, quantileBetween } from './latency-buckets.js';
 import { LIVE_VIEW_DEFAULTS, type LiveViewOptions } from './options.js';
 

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runScenario } from '../../loadtests/runner/index.js';
+import { Topology } from '../../runtime/local/local-topology.js';
 import { stopAll } from '../../runtime/managed-process.js';
 import { launchChromium } from '../../test-support/browser.js';
 import { busiestReplica, killReplica } from '../faults/faults.js';
-import { Topology } from '../topology/topology.js';
 import { topologySource } from './collector.js';
 import { type LiveView, startLiveView } from './live-view.js';
 

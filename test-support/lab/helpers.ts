@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import { isAlive } from '../../lab/cli/pids.js';
-import type { Topology } from '../../lab/topology/topology.js';
+import type { Topology } from '../../runtime/local/local-topology.js';
 import { isPortOpen } from '../../runtime/ports.js';
 
 /** Every pid a topology runs right now, proxy workers included. */

@@ -2,13 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ProxyBackend } from '../../proxy/options.js';
-import type { ResourceCaps } from '../../runtime/cgroup.js';
-import { startHaproxy } from '../../runtime/haproxy.js';
-import type { ManagedProcess } from '../../runtime/managed-process.js';
-import { startNginx } from '../../runtime/nginx.js';
-import type { LabProxyOptions, RunningProxy as ProcessProxy } from '../../runtime/running-proxy.js';
 import type { ProxySettings } from '../../topology/proxy-input.js';
 import type { ProxyKind } from '../../topology/spec.js';
+import type { ResourceCaps } from '../cgroup.js';
+import { startHaproxy } from '../haproxy.js';
+import type { ManagedProcess } from '../managed-process.js';
+import { startNginx } from '../nginx.js';
+import type { LabProxyOptions, RunningProxy as ProcessProxy } from '../running-proxy.js';
 
 /** A running HAProxy or Nginx in front of the replicas. */
 export interface RunningProxy {

@@ -2,15 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ProxyBackend } from '../../proxy/options.js';
-import type { ManagedProcess } from '../../runtime/managed-process.js';
-import { freePort } from '../../runtime/ports.js';
-import {
-  type RedisClusterHandle,
-  type RedisServerHandle,
-  startRedis,
-  startRedisCluster,
-} from '../../runtime/redis.js';
-import { startReplica } from '../../runtime/replica.js';
 import {
   type ProxyKind,
   resolveTopologySpec,
@@ -18,9 +9,12 @@ import {
   type TopologySpec,
   type TopologySpecInput,
 } from '../../topology/spec.js';
-import type { SampledComponent } from '../sampler/sampler.js';
-import { LAB_CLUSTER, type LabPlan, planTopology } from './plan.js';
+import type { ManagedProcess } from '../managed-process.js';
+import { freePort } from '../ports.js';
+import { type RedisClusterHandle, type RedisServerHandle, startRedis, startRedisCluster } from '../redis.js';
+import { startReplica } from '../replica.js';
 import { type RunningProxy, startProxy } from './proxies.js';
+import { LAB_CLUSTER, type LabPlan, planTopology } from './start-plan.js';
 
 /** What starts a topology: a spec (any subset of keys; the rest take their defaults) and where it lives. */
 export type TopologyInput = TopologySpecInput & {
@@ -290,7 +284,7 @@ export class Topology {
   }
 
   /** The components as the sampler tracks them. */
-  sampledComponents(): SampledComponent[] {
+  sampledComponents(): { component: string; kind: ComponentInfo['kind']; pid: number }[] {
     return this.components().map((component) => ({
       component: component.name,
       kind: component.kind,

@@ -2,8 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { liveProcessCount, stopAll } from '../../runtime/managed-process.js';
-import { redisCli } from '../../runtime/redis.js';
 import {
   alivePids,
   closeSocket,
@@ -13,7 +11,9 @@ import {
   topologyPorts,
 } from '../../test-support/lab/helpers.js';
 import type { TopologySpecInput } from '../../topology/spec.js';
-import { Topology } from './topology.js';
+import { liveProcessCount, stopAll } from '../managed-process.js';
+import { redisCli } from '../redis.js';
+import { Topology } from './local-topology.js';
 
 const root = mkdtempSync(join(tmpdir(), 'wslab-topology-'));
 
