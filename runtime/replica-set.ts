@@ -1,62 +1,59 @@
 import { join } from 'node:path';
 import type { ProxyBackend } from '../proxy/options.js';
-import { type RedisServerHandle, startRedis } from './redis.js';
-import { type ReplicaHandle, startReplica } from './replica.js';
+import { resolveTopologySpec, type TopologySpecInput } from '../topology/spec.js';
+import { LocalRedis } from './local/local-redis.js';
+import { LocalWsService } from './local/local-ws-service.js';
+import type { RedisServerHandle } from './redis.js';
+import type { ReplicaHandle } from './replica.js';
 
 export type Replica = ReplicaHandle;
 
 export interface ReplicaSet {
   redis: RedisServerHandle;
   replicas: Replica[];
-  /** Starts one more replica on the same Redis (for example with pings off). */
-  add(id: string, env?: Record<string, string>): Promise<Replica>;
+  /** Starts one more replica on the same Redis, optionally with settings of its own (pings off). */
+  add(id: string, specChanges?: TopologySpecInput): Promise<Replica>;
   stop(): Promise<void>;
 }
 
-/** Redis plus `count` real replicas (ids r1..rN), as child processes under `dir`. */
+/**
+ * One Redis (no AUTH) plus `count` real replicas (ids r1..rN, started together) under `dir`, with
+ * no proxy: proxy tests start their own around `backendsOf(set.replicas)`. `spec` changes the
+ * replicas' settings (quiet logs by default).
+ */
 export async function startReplicaSet(
   dir: string,
   count: number,
-  env: Record<string, string>,
+  spec: TopologySpecInput = {},
 ): Promise<ReplicaSet> {
-  const redis = await startRedis({ dir: join(dir, 'redis') });
+  const resolved = resolveTopologySpec({ logLevel: 'warn', ...spec, redisMode: 'single' });
+  const redis = await LocalRedis.start({ dir: join(dir, 'redis'), mode: 'single' });
+  const service = new LocalWsService({
+    spec: resolved,
+    logDir: join(dir, 'replicas'),
+    placement: redis.placement(),
+  });
   const replicas: Replica[] = [];
-  const startOne = (id: string, extra: Record<string, string>) =>
-    startReplica({
-      logDir: join(dir, 'replicas'),
-      name: id,
-      // HAProxy's active checks probe /readyz: start only once the replica is ready.
-      waitReady: true,
-      env: { BUS_MODE: 'single', REDIS_URL: redis.url, INSTANCE_ID: id, LOG_LEVEL: 'warn', ...env, ...extra },
-    });
-  const add = async (id: string, extra: Record<string, string> = {}): Promise<Replica> => {
-    let replica: Replica;
-    try {
-      replica = await startOne(id, extra);
-    } catch {
-      // The free port can be taken by another process between pick and bind
-      // (EADDRINUSE on a shared machine): one more try on a fresh port.
-      replica = await startOne(id, extra);
-    }
-    replicas.push(replica);
-    return replica;
-  };
   const stopAll = async () => {
-    await Promise.all(replicas.map((replica) => replica.stop()));
+    await service.stop();
     await redis.stop();
   };
-  const started = await Promise.allSettled(Array.from({ length: count }, (_, index) => add(`r${index + 1}`)));
-  const failed = started.find((outcome) => outcome.status === 'rejected');
-  if (failed !== undefined) {
+  try {
+    await service.start(count, { parallel: true });
+  } catch (error) {
     // Leave nothing running when the set cannot start (the caller never gets a handle to stop).
     await stopAll();
-    throw (failed as PromiseRejectedResult).reason;
+    throw error;
   }
-  replicas.sort((a, b) => a.instanceId.localeCompare(b.instanceId));
+  replicas.push(...service.handles());
   return {
-    redis,
+    redis: redis.single!,
     replicas,
-    add,
+    async add(id, specChanges) {
+      const slot = await service.add({ id, ...(specChanges ? { specChanges } : {}) });
+      replicas.push(slot.handle!);
+      return slot.handle!;
+    },
     stop: stopAll,
   };
 }

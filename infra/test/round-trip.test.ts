@@ -6,7 +6,7 @@ import { stringify as toYaml } from 'yaml';
 import { renderHaproxyConfig } from '../../haproxy/render.js';
 import { stackSpec } from '../../lab/cli/up.js';
 import { renderNginxConfig } from '../../nginx/render.js';
-import { planTopology } from '../../runtime/local/start-plan.js';
+import { planLocalStart } from '../../runtime/local/start-plan.js';
 import { specField } from '../../topology/fields.js';
 import { proxyInput } from '../../topology/proxy-input.js';
 import { STACK_CONFIG_KEYS, type StackConfigKey } from '../../topology/stack-config.js';
@@ -83,7 +83,7 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 /** `wslab up --stack <name>` on a stack file with `config`: what the lab would start. */
 function labPlanOf(name: string, config: Record<string, string>): string {
   writeFileSync(join(scratch, `Pulumi.${name}.yaml`), toYaml({ config }));
-  const plan = planTopology(stackSpec(scratch, name));
+  const plan = planLocalStart(stackSpec(scratch, name));
   const backends = Array.from({ length: plan.replicas }, (_, i) => ({
     id: `r${i + 1}`,
     host: '127.0.0.1',
