@@ -7,7 +7,7 @@ import { LocalRedis } from '../runtime/local/local-redis.js';
 import { LocalWsService } from '../runtime/local/local-ws-service.js';
 import { ManagedProcess, stopAll } from '../runtime/managed-process.js';
 import { freePort, isPortOpen } from '../runtime/ports.js';
-import type { RedisServerHandle } from '../runtime/redis.js';
+import type { RedisClusterHandle, RedisServerHandle } from '../runtime/redis.js';
 import type { ReplicaHandle } from '../runtime/replica.js';
 import { waitFor } from '../runtime/wait-for.js';
 import { resolveTopologySpec, type TopologySpecInput } from '../topology/spec.js';
@@ -40,6 +40,12 @@ export async function benchRedis(logDir: string): Promise<RedisServerHandle> {
   const redis = await LocalRedis.start({ dir: logDir, mode: 'single' });
   // single mode always has its server
   return redis.single as RedisServerHandle;
+}
+
+/** A 6-node Redis Cluster without AUTH (the Socket.IO sharded adapter's). */
+export async function benchRedisCluster(dir: string): Promise<RedisClusterHandle> {
+  const redis = await LocalRedis.start({ dir, mode: 'cluster' });
+  return redis.cluster as RedisClusterHandle;
 }
 
 /** `count` replicas on `redis`, started together; `spec` changes BENCH_SPEC for this run. */

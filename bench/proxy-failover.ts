@@ -6,8 +6,8 @@ import { ProbeClient } from '../loadtests/probe/probe-client.js';
 import { reconnectWithBackoff } from '../loadtests/probe/reconnect.js';
 import type { Stickiness } from '../proxy/options.js';
 import { startHaproxy } from '../runtime/haproxy.js';
+import { backendsOf, startReplicaSet } from '../runtime/local/replica-set.js';
 import { startNginx } from '../runtime/nginx.js';
-import { backendsOf, startReplicaSet } from '../runtime/replica-set.js';
 import { waitFor } from '../runtime/wait-for.js';
 import { parseProxies, saveBench } from './save.js';
 

@@ -4,8 +4,8 @@ import type { MsgFrame } from '../app/src/contracts/protocol.js';
 import { summarize } from '../lab/report/stats.js';
 import { ProbeClient } from '../loadtests/probe/probe-client.js';
 import { startHaproxy } from '../runtime/haproxy.js';
+import { startReplicaSet } from '../runtime/local/replica-set.js';
 import { startNginx } from '../runtime/nginx.js';
-import { startReplicaSet } from '../runtime/replica-set.js';
 import { saveBench } from './save.js';
 
 // npx tsx bench/proxy-latency.ts [--samples 2000]

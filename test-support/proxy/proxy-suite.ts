@@ -8,7 +8,7 @@ import type { MsgFrame, ServerFrame } from '../../app/src/contracts/protocol.js'
 import { proxyRefusals } from '../../lab/collect/proxy-refusals.js';
 import { CookieJar, ProbeClient } from '../../loadtests/probe/probe-client.js';
 import { reconnectWithBackoff } from '../../loadtests/probe/reconnect.js';
-import { backendsOf, type ReplicaSet, startReplicaSet } from '../../runtime/replica-set.js';
+import { backendsOf, type ReplicaSet, startReplicaSet } from '../../runtime/local/replica-set.js';
 import type { LocalProxyOptions, RunningProxy, StartProxyOptions } from '../../runtime/running-proxy.js';
 import { waitFor } from '../../runtime/wait-for.js';
 import type { ProxyKind } from '../../topology/spec.js';

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
-import type { ProxyBackend } from '../proxy/options.js';
-import { resolveTopologySpec, type TopologySpecInput } from '../topology/spec.js';
-import { LocalRedis } from './local/local-redis.js';
-import { LocalWsService } from './local/local-ws-service.js';
-import type { RedisServerHandle } from './redis.js';
-import type { ReplicaHandle } from './replica.js';
+import type { ProxyBackend } from '../../proxy/options.js';
+import { resolveTopologySpec, type TopologySpecInput } from '../../topology/spec.js';
+import type { RedisServerHandle } from '../redis.js';
+import type { ReplicaHandle } from '../replica.js';
+import { LocalRedis } from './local-redis.js';
+import { LocalWsService } from './local-ws-service.js';
 
 export type Replica = ReplicaHandle;
 
