@@ -9,7 +9,7 @@ import { resolveTopologySpec } from '../topology/spec.js';
 
 export interface FailoverRunOptions {
   logDir: string;
-  /** cluster-node-timeout. Default 2000 ms. */
+  /** cluster-node-timeout. Default the spec's redisNodeTimeoutMs (2000 ms). */
   nodeTimeoutMs?: number;
   /** One publish this often. Default 20 ms. */
   publishIntervalMs?: number;
@@ -71,7 +71,14 @@ async function nextFrame(frames: Frame[], predicate: (frame: Frame) => boolean, 
  * it saw in sequence, and every acknowledged message is looked for.
  */
 export async function runClusterFailover(options: FailoverRunOptions): Promise<FailoverRunResult> {
-  const nodeTimeoutMs = options.nodeTimeoutMs ?? 2000;
+  const spec = resolveTopologySpec({
+    redisMode: 'cluster',
+    ...(options.nodeTimeoutMs === undefined ? {} : { redisNodeTimeoutMs: options.nodeTimeoutMs }),
+    publishRatePerS: 100_000,
+    publishBurst: 100_000,
+    logLevel: 'warn',
+  });
+  const nodeTimeoutMs = spec.redisNodeTimeoutMs;
   const publishIntervalMs = options.publishIntervalMs ?? 20;
   const room = options.room ?? 'failover';
   let redis: LocalRedis | undefined;
@@ -82,17 +89,12 @@ export async function runClusterFailover(options: FailoverRunOptions): Promise<F
     // Absolute: redis-server chdirs to its --dir, so a relative nodes.conf path would not resolve.
     redis = await LocalRedis.start({
       dir: resolve(options.logDir, 'cluster'),
-      mode: 'cluster',
+      mode: spec.redisMode,
       nodeTimeoutMs,
     });
     const cluster = redis.cluster as RedisClusterHandle;
     service = new LocalWsService({
-      spec: resolveTopologySpec({
-        redisMode: 'cluster',
-        publishRatePerS: 100_000,
-        publishBurst: 100_000,
-        logLevel: 'warn',
-      }),
+      spec,
       logDir: options.logDir,
       placement: redis.placement(),
     });

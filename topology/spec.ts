@@ -109,6 +109,11 @@ export const topologySpecFields = z.object({
     description:
       'one Redis server, a 6-node Redis Cluster (sharded pub/sub), or none (in-process bus, one replica; lab only)',
   }),
+  redisNodeTimeoutMs: integer(100, 60_000)
+    .default(2_000)
+    .meta({
+      description: 'Redis Cluster: how long a master may be unreachable before its replica is promoted',
+    } satisfies FieldMeta),
   fanout: z
     .enum(FANOUT_MODES)
     .default('per-room')

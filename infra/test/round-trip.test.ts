@@ -28,6 +28,7 @@ const CHANGED: Partial<Record<StackConfigKey, string>> = {
   stickiness: 'room',
   replicas: '20',
   redisMode: 'cluster',
+  redisNodeTimeoutMs: '1500',
   fanout: 'broadcast',
   history: 'off',
   historySize: '501',
@@ -72,6 +73,8 @@ const CHANGED: Partial<Record<StackConfigKey, string>> = {
 const CONTEXT: Partial<Record<StackConfigKey, Record<string, string>>> = {
   // the base stack runs HAProxy; the Nginx image matters once the proxy is Nginx
   nginxImage: { 'wslab:proxy': 'nginx' },
+  // single Redis has no cluster-node-timeout
+  redisNodeTimeoutMs: { 'wslab:redisMode': 'cluster' },
 };
 
 /** A bad value per field kind that has no range to go outside of. */

@@ -111,6 +111,7 @@ export class Topology {
     this.redis = await LocalRedis.start({
       dir: join(this.dir, 'redis'),
       mode: this.plan.redis.mode,
+      nodeTimeoutMs: this.plan.redis.nodeTimeoutMs,
       password: this.redisPassword,
       caps: this.plan.resources.redis,
     });

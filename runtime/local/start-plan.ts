@@ -18,7 +18,8 @@ import { redisNodeCount } from './local-redis.js';
  */
 export interface LocalStartPlan {
   spec: TopologySpec;
-  redis: { mode: RedisMode; nodes: number };
+  /** nodeTimeoutMs: cluster-node-timeout (cluster mode). */
+  redis: { mode: RedisMode; nodes: number; nodeTimeoutMs: number };
   replicas: number;
   proxies: ProxyKind[];
   /** The placement-free renderer input every proxy gets (backends, ports, paths are added at start). */
@@ -32,7 +33,11 @@ export interface LocalStartPlan {
 export function planLocalStart(spec: TopologySpec): LocalStartPlan {
   return {
     spec,
-    redis: { mode: spec.redisMode, nodes: redisNodeCount(spec.redisMode) },
+    redis: {
+      mode: spec.redisMode,
+      nodes: redisNodeCount(spec.redisMode),
+      nodeTimeoutMs: spec.redisNodeTimeoutMs,
+    },
     replicas: spec.replicas,
     proxies: proxyKinds(spec.proxy),
     proxy: proxySettings(spec),
