@@ -29,6 +29,7 @@ import type { DeployRequest, DeployResult } from './deploy.js';
 import { ENGINE, engineBlocker, ensureTools, type RunningEngine, startEngine } from './engine.js';
 import { ensureBaseImages } from './images.js';
 import { demux } from './provider.js';
+import { CAPS, STACKS } from './stacks.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -38,20 +39,6 @@ const { values: flags } = parseArgs({
   },
 });
 const WORK = '/tmp/wslab-docker/runs';
-/** The example stacks, deployed in this order (single-redis last: it also takes the capped re-deploy). */
-const STACKS = ['haproxy', 'nginx', 'single-redis'] as const;
-/**
- * The capped re-deploy of single-redis: a different cap per component, so a cap landing on the
- * wrong container shows. Enough for the service to start and serve under them.
- */
-const CAPS: Record<string, string> = {
-  'wslab:replicaCpuCores': '0.5',
-  'wslab:replicaMemoryMiB': '192',
-  'wslab:redisCpuCores': '0.25',
-  'wslab:redisMemoryMiB': '96',
-  'wslab:proxyCpuCores': '0.75',
-  'wslab:proxyMemoryMiB': '128',
-};
 const timings: { phase: string; seconds: number; ok: boolean; note?: string }[] = [];
 const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
 

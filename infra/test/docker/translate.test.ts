@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it, vi } from 'vitest';
 import { runProgram, stackFileConfig, TYPES } from '../harness.js';
+import { CAPS, STACKS } from './stacks.js';
 import {
   type ContainerInputs,
   checkKnownFields,
@@ -12,21 +13,15 @@ import {
   networkCreateOptions,
 } from './translate.js';
 
-/** Every config test:docker deploys, plus each input the program sets only on request. */
+/** Every config test:docker deploys, the capped one with each input the program sets only on request. */
 const PROGRAM_CONFIGS: [string, Record<string, string>, string[]][] = [
-  ['haproxy', stackFileConfig('haproxy'), []],
-  ['nginx', stackFileConfig('nginx'), []],
+  ...STACKS.map((stack): [string, Record<string, string>, string[]] => [stack, stackFileConfig(stack), []]),
   [
     'single-redis',
     {
       ...stackFileConfig('single-redis'),
+      ...CAPS,
       'wslab:redisHostPort': '6381',
-      'wslab:replicaCpuCores': '0.5',
-      'wslab:replicaMemoryMiB': '192',
-      'wslab:redisCpuCores': '0.25',
-      'wslab:redisMemoryMiB': '96',
-      'wslab:proxyCpuCores': '0.75',
-      'wslab:proxyMemoryMiB': '128',
       'wslab:redisPassword': 'a-password-set-by-the-user-0123',
       'wslab:publishApiKey': 'publish-key-0123456789',
       'wslab:authJwtSecret': 'jwt-secret-0123456789-0123456789-0123',
@@ -37,7 +32,7 @@ const PROGRAM_CONFIGS: [string, Record<string, string>, string[]][] = [
 
 describe('real-engine translation: one table of every input field', () => {
   it.each(PROGRAM_CONFIGS)(
-    'every input the program sets for %s is applied or listed as ignored (a new field fails here first)',
+    'every input the program sets for %s (#%#) is applied or listed as ignored (a new field fails here first)',
     async (stack, config, secretKeys) => {
       vi.resetModules();
       const run = await runProgram(stack, config, secretKeys);
