@@ -27,7 +27,7 @@ export interface RedisClusterArgs {
   publishAddress?: string;
   /**
    * Redis Cluster node timeout: how long a master may be unreachable before its replica is
-   * promoted. Default 2000 ms, as in the local lab (runtime/redis.ts).
+   * promoted. The spec's redisNodeTimeoutMs; default 2000 ms, as in the local lab (runtime/redis.ts).
    */
   nodeTimeoutMs?: number;
   /** CPU and memory caps of each Redis node container; unset = uncapped. */
