@@ -4,6 +4,7 @@ import { type RedisServerHandle, startRedis } from '../../runtime/redis.js';
 import { type ReplicaHandle, startReplica } from '../../runtime/replica.js';
 import { startTcpRelay, type TcpRelay } from '../../runtime/tcp-relay.js';
 import { waitFor } from '../../runtime/wait-for.js';
+import { resolveTopologySpec } from '../../topology/spec.js';
 import { CLOSE_CODES } from '../src/contracts/protocol.js';
 import { ProbeClient } from './helpers/ws-client.js';
 
@@ -42,26 +43,16 @@ async function timeUntil(replica: ReplicaHandle, status: number, since: number, 
 beforeAll(async () => {
   redis = await startRedis({ dir: join(dir, 'redis') });
   relay = await startTcpRelay(redis.port);
-  const env = (id: string, port: number) => ({
-    BUS_MODE: 'single',
-    REDIS_URL: `redis://127.0.0.1:${port}`,
-    INSTANCE_ID: id,
-    LOG_LEVEL: 'warn',
-  });
-  [direct, relayed] = await Promise.all([
+  const spec = resolveTopologySpec({ redisMode: 'single', logLevel: 'warn' });
+  const start = (name: string, port: number) =>
     startReplica({
       logDir: join(dir, 'replicas'),
-      name: 'direct',
+      spec,
+      placement: { redisUrl: `redis://127.0.0.1:${port}` },
+      name,
       waitReady: true,
-      env: env('direct', redis.port),
-    }),
-    startReplica({
-      logDir: join(dir, 'replicas'),
-      name: 'relayed',
-      waitReady: true,
-      env: env('relayed', relay.port),
-    }),
-  ]);
+    });
+  [direct, relayed] = await Promise.all([start('direct', redis.port), start('relayed', relay.port)]);
 });
 
 afterAll(async () => {

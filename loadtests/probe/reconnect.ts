@@ -4,7 +4,7 @@ import { type ConnectOptions, ProbeClient } from './probe-client.js';
 
 /** Same policy as the load runner's clients: full jitter, doubling from 100 ms up to 2 s. */
 /** Hello within this, or the attempt failed. */
-export const HANDSHAKE_TIMEOUT_MS = 6_000;
+export const HELLO_TIMEOUT_MS = 6_000;
 
 export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 100, maxMs: 2_000 };
 
@@ -28,7 +28,7 @@ export async function reconnectWithBackoff(
       // it count the failure, and comes back to the frozen replica again and again.
       const client = await ProbeClient.connect(url, {
         ...options,
-        timeoutMs: options.timeoutMs ?? HANDSHAKE_TIMEOUT_MS,
+        timeoutMs: options.timeoutMs ?? HELLO_TIMEOUT_MS,
       });
       try {
         await client.join(room);
