@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type RunOptions, runScenario, type ScenarioResult } from '../../../loadtests/runner/index.js';
+import { type RunOptions, runScenario } from '../../../loadtests/runner/index.js';
 import type { StreamParams } from '../../../loadtests/scenarios/definition.js';
 import type { Topology } from '../../../runtime/local/local-topology.js';
 import { ConnectionsPoller, connectedTimeline } from '../../collect/connections.js';
@@ -8,7 +8,7 @@ import type { FaultOutcome } from '../../faults/faults.js';
 import type { RunEvent, RunResultInput } from '../../report/schema.js';
 import { ResourceSampler } from '../../sampler/sampler.js';
 import type { Progress } from '../../ui/progress.js';
-import { clientCount, clientEventsFrom, figuresFrom } from './run-figures.js';
+import { runFiguresFrom } from './run-figures.js';
 
 /**
  * A fault of a run's schedule (Jepsen's nemesis op): what it does, what it hits, when after
@@ -134,8 +134,6 @@ export async function measureRun(options: MeasureOptions): Promise<RunResultInpu
     );
     await faultsDone;
     if (faultError !== undefined) throw faultError;
-    const figures = figuresFrom(result);
-    const clients = clientCount(result);
     const durationMs = Date.now() - startedAtMs;
     const redisMetrics =
       redisBefore === undefined
@@ -151,28 +149,16 @@ export async function measureRun(options: MeasureOptions): Promise<RunResultInpu
         parameters[key] = value;
       }
     }
+    const figures = runFiguresFrom(result, startedAtMs);
     return {
       label: options.label,
       parameters,
       durationMs,
-      ...(figures.latency ? { latencyMs: figures.latency } : {}),
-      latencyPercentiles: figures.latencyPercentiles,
-      ...(figures.publishedPerS === undefined ? {} : { publishedPerS: figures.publishedPerS }),
-      ...(figures.deliveredPerS === undefined ? {} : { deliveredPerS: figures.deliveredPerS }),
-      messages: figures.messages,
-      reconnectMs: figures.reconnectMs,
+      ...figures,
       connectedTimeline: connectedTimeline(points),
-      ...(clients === undefined ? {} : { clients }),
-      clientEvents: clientEventsFrom(result, startedAtMs),
       connectionsPerReplica: points,
       events,
-      ...validityOf(result),
-      metrics: finiteOnly({
-        ...figures.scalars,
-        ...faultFigures,
-        ...redisMetrics,
-        ...reconnectPlacement(result),
-      }),
+      metrics: finiteOnly({ ...figures.metrics, ...faultFigures, ...redisMetrics }),
       resources,
     };
   } finally {
@@ -180,37 +166,6 @@ export async function measureRun(options: MeasureOptions): Promise<RunResultInpu
     await poller.stop();
     await sampler.stop().catch(() => []);
   }
-}
-
-/** The runner's verdict on its own schedule (lag, and why a run is invalid), for the report. */
-function validityOf(result: ScenarioResult): Pick<RunResultInput, 'validity'> {
-  const validity = result.validity;
-  if (!validity) return {};
-  const lag = validity.schedulingLag;
-  return {
-    validity: {
-      valid: validity.valid,
-      reasons: validity.reasons,
-      schedulingLagP99Ms: lag?.p99Ms ?? null,
-      schedulingLagMaxMs: lag?.maxMs ?? null,
-      boundP99Ms: lag?.boundP99Ms ?? null,
-    },
-  };
-}
-
-/**
- * Where reconnecting clients landed, from the replica (`hello.instance`) each outage left and came
- * back on: `reconnectsSameReplica` / `reconnectsOtherReplica`. Empty when no client came back.
- */
-export function reconnectPlacement(result: ScenarioResult): Record<string, number> {
-  let same = 0;
-  let other = 0;
-  for (const outage of result.outages.records) {
-    if (outage.replica == null || outage.replicaBefore == null) continue;
-    if (outage.replica === outage.replicaBefore) same += 1;
-    else other += 1;
-  }
-  return same + other === 0 ? {} : { reconnectsSameReplica: same, reconnectsOtherReplica: other };
 }
 
 function finiteOnly(values: Record<string, number>): Record<string, number> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ScenarioResult } from '../../../loadtests/runner/result.js';
-import { clientCount, clientEventsFrom, figuresFrom } from './run-figures.js';
+import { clientCount, clientEventsFrom, runFiguresFrom } from './run-figures.js';
 
 const distribution = (p50: number) => ({
   kind: 'distribution' as const,
@@ -109,10 +109,10 @@ function result(): ScenarioResult {
   };
 }
 
-describe('figuresFrom', () => {
+describe('runFiguresFrom', () => {
   it('keeps latency, its percentile series, rates, exact message counts and per-client reconnect times', () => {
-    const figures = figuresFrom(result());
-    expect(figures.latency).toEqual({ count: 100, mean: 2, p50: 2, p95: 6, p99: 8, max: 12 });
+    const figures = runFiguresFrom(result(), 0);
+    expect(figures.latencyMs).toEqual({ count: 100, mean: 2, p50: 2, p95: 6, p99: 8, max: 12 });
     expect(figures.latencyPercentiles).toEqual([
       { percentile: 50, latencyMs: 2 },
       { percentile: 99.99, latencyMs: 9.5 },
@@ -131,7 +131,16 @@ describe('figuresFrom', () => {
     // subscribers are back when re-joined, publishers when reopened; one never came back
     expect(figures.reconnectMs).toEqual([80, 40]);
     // an unmeasured figure (null) is left out rather than reported as 0
-    expect(figures.scalars).not.toHaveProperty('all_back_ms');
+    expect(figures.metrics).not.toHaveProperty('all_back_ms');
+    // counts with a typed field are not repeated among the metrics
+    expect(figures.metrics).not.toHaveProperty('messages_lost');
+  });
+
+  it('puts every other measured scalar of the runner into metrics under its runner name', () => {
+    const withNew = result();
+    // a figure the runner gained: nothing in the lab names it, yet result.json has it
+    withNew.metrics.messages_out_of_order = scalar(3);
+    expect(runFiguresFrom(withNew, 0).metrics).toEqual({ messages_out_of_order: 3 });
   });
 });
 

@@ -1,25 +1,35 @@
 import type { Metric, ScenarioResult } from '../../../loadtests/runner/result.js';
-import type {
-  ClientEvent,
-  ClientEventKind,
-  LatencySummary,
-  MessageCounts,
-  PercentilePoint,
-} from '../../report/schema.js';
+import type { ClientEvent, ClientEventKind, RunResultInput } from '../../report/schema.js';
 
-/** What the lab keeps from a load run for its report. */
-export interface LoadFigures {
-  latency: LatencySummary | undefined;
-  /** Latency at p50 … p99.99 and the max, from the merged HDR histogram of every shard. */
-  latencyPercentiles: PercentilePoint[];
-  publishedPerS: number | undefined;
-  deliveredPerS: number | undefined;
-  messages: MessageCounts;
-  /** Per outage: time from losing the connection to being back (re-joined), ms. */
-  reconnectMs: number[];
-  /** Named scalar figures worth a column (all_back_ms, clients_not_back…). */
-  scalars: Record<string, number>;
-}
+/**
+ * The figures of a run's result.json entry, taken straight from the load runner's result: one
+ * step from the runner's shape to the result's, so a figure the runner adds reaches result.json
+ * (`metrics`, by its runner name) without touching the lab.
+ */
+export type RunFigures = Pick<
+  RunResultInput,
+  | 'latencyMs'
+  | 'latencyPercentiles'
+  | 'publishedPerS'
+  | 'deliveredPerS'
+  | 'messages'
+  | 'reconnectMs'
+  | 'clients'
+  | 'clientEvents'
+  | 'validity'
+  | 'metrics'
+>;
+
+/** Runner scalars that have a typed field of their own in result.json (kept out of `metrics`). */
+const TYPED_SCALARS = new Set([
+  'messages_published',
+  'messages_expected',
+  'messages_delivered',
+  'messages_lost',
+  'messages_duplicated',
+  'messages_recovered',
+  'delivered_per_s',
+]);
 
 function scalarValue(metrics: Record<string, Metric>, name: string): number | undefined {
   const metric = metrics[name];
@@ -27,56 +37,82 @@ function scalarValue(metrics: Record<string, Metric>, name: string): number | un
   return metric.value;
 }
 
-/** The lab's figures from a load runner result (versioned JSON of loadtests/runner). */
-export function figuresFrom(result: ScenarioResult): LoadFigures {
-  const metrics = result.metrics;
-  const latencyMetric = metrics.delivery_latency_ms;
-  let latency: LatencySummary | undefined;
-  let latencyPercentiles: PercentilePoint[] = [];
-  if (latencyMetric?.kind === 'distribution' && latencyMetric.count > 0) {
-    latency = {
-      count: latencyMetric.count,
-      mean: latencyMetric.mean,
-      p50: latencyMetric.p50,
-      p95: latencyMetric.p95,
-      p99: latencyMetric.p99,
-      max: latencyMetric.max,
-    };
-    latencyPercentiles = (latencyMetric.percentiles ?? []).map((point) => ({
+function latencyOf(result: ScenarioResult): Pick<RunFigures, 'latencyMs' | 'latencyPercentiles'> {
+  const metric = result.metrics.delivery_latency_ms;
+  if (metric?.kind !== 'distribution' || metric.count === 0) return { latencyPercentiles: [] };
+  const { count, mean, p50, p95, p99, max } = metric;
+  return {
+    latencyMs: { count, mean, p50, p95, p99, max },
+    latencyPercentiles: (metric.percentiles ?? []).map((point) => ({
       percentile: point.percentile,
       latencyMs: Math.max(0, point.ms),
-    }));
-  }
-  const count = (name: string) => Math.max(0, Math.round(scalarValue(metrics, name) ?? 0));
-  const published = count('messages_published');
-  const windowS = Number(result.parameters.durationMs ?? 0) / 1000;
-  const reconnectMs = result.outages.records
+    })),
+  };
+}
+
+/** Per outage: time from losing the connection to being back (subscribers re-joined, publishers reopened), ms. */
+function reconnectTimes(result: ScenarioResult): number[] {
+  return result.outages.records
     .map((outage) => {
       const back = outage.role === 'subscriber' ? outage.rejoinedAtMs : outage.reopenedAtMs;
       return back === null ? undefined : Math.max(0, back - outage.downAtMs);
     })
     .filter((ms): ms is number => ms !== undefined);
-  const scalars: Record<string, number> = {};
-  for (const name of [
-    'all_back_ms',
-    'clients_disconnected',
-    'clients_not_back',
-    'resume_missed',
-    'connect_failures',
-    'publish_errors',
-    'messages_unacked',
-    'reconnects',
-  ]) {
-    const value = scalarValue(metrics, name);
-    if (value !== undefined) scalars[name] = value;
-  }
-  const serverCores = scalarValue(metrics, 'server_cpu_cores');
-  if (serverCores !== undefined) scalars.server_cpu_cores = serverCores;
+}
+
+/** The runner's verdict on its own schedule (lag, and why a run is invalid). */
+function validityOf(result: ScenarioResult): Pick<RunFigures, 'validity'> {
+  const validity = result.validity;
+  if (!validity) return {};
+  const lag = validity.schedulingLag;
   return {
-    latency,
-    latencyPercentiles,
-    publishedPerS: windowS > 0 ? published / windowS : undefined,
-    deliveredPerS: scalarValue(metrics, 'delivered_per_s'),
+    validity: {
+      valid: validity.valid,
+      reasons: validity.reasons,
+      schedulingLagP99Ms: lag?.p99Ms ?? null,
+      schedulingLagMaxMs: lag?.maxMs ?? null,
+      boundP99Ms: lag?.boundP99Ms ?? null,
+    },
+  };
+}
+
+/**
+ * Where reconnecting clients landed, from the replica (`hello.instance`) each outage left and came
+ * back on: `reconnectsSameReplica` / `reconnectsOtherReplica`. Empty when no client came back.
+ */
+export function reconnectPlacement(result: ScenarioResult): Record<string, number> {
+  let same = 0;
+  let other = 0;
+  for (const outage of result.outages.records) {
+    if (outage.replica == null || outage.replicaBefore == null) continue;
+    if (outage.replica === outage.replicaBefore) same += 1;
+    else other += 1;
+  }
+  return same + other === 0 ? {} : { reconnectsSameReplica: same, reconnectsOtherReplica: other };
+}
+
+/**
+ * A run's figures from the runner's result (versioned JSON of loadtests/runner); `startedAtMs`
+ * (epoch ms) is the run's start, the zero of its client events. Every measured scalar of the
+ * runner without a typed field lands in `metrics` under its runner name; unmeasured ones (null)
+ * are left out rather than reported as 0.
+ */
+export function runFiguresFrom(result: ScenarioResult, startedAtMs: number): RunFigures {
+  const metrics = result.metrics;
+  const count = (name: string) => Math.max(0, Math.round(scalarValue(metrics, name) ?? 0));
+  const published = count('messages_published');
+  const windowS = Number(result.parameters.durationMs ?? 0) / 1000;
+  const scalars: Record<string, number> = {};
+  for (const name of Object.keys(metrics)) {
+    const value = scalarValue(metrics, name);
+    if (value !== undefined && Number.isFinite(value) && !TYPED_SCALARS.has(name)) scalars[name] = value;
+  }
+  const clients = clientCount(result);
+  const deliveredPerS = scalarValue(metrics, 'delivered_per_s');
+  return {
+    ...latencyOf(result),
+    ...(windowS > 0 ? { publishedPerS: published / windowS } : {}),
+    ...(deliveredPerS === undefined ? {} : { deliveredPerS }),
     messages: {
       published,
       expected: count('messages_expected'),
@@ -85,8 +121,11 @@ export function figuresFrom(result: ScenarioResult): LoadFigures {
       duplicated: count('messages_duplicated'),
       recovered: count('messages_recovered'),
     },
-    reconnectMs,
-    scalars,
+    reconnectMs: reconnectTimes(result),
+    ...(clients === undefined ? {} : { clients }),
+    clientEvents: clientEventsFrom(result, startedAtMs),
+    ...validityOf(result),
+    metrics: { ...scalars, ...reconnectPlacement(result) },
   };
 }
 
