@@ -48,7 +48,7 @@ export function capacityCounts(result: ExperimentResult): InvalidRun[] {
       );
     if (count.efficiency !== null && count.efficiency > MAX_PLAUSIBLE_EFFICIENCY)
       reasons.push(
-        `impossible: efficiency ${Math.round(count.efficiency * 100)}% > ${MAX_PLAUSIBLE_EFFICIENCY * 100}% (N replicas cannot beat N × one)`,
+        `impossible: efficiency ${Math.round(count.efficiency * 100)}% > ${Math.round(MAX_PLAUSIBLE_EFFICIENCY * 100)}% (N replicas cannot beat N × one)`,
       );
     const name = `${count.replicas} replica${count.replicas === 1 ? '' : 's'}`;
     return reasons.length === 0 ? [] : [{ run: name, reasons }];
