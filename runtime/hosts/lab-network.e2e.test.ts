@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { logOf, startTool } from '../../test-support/hosts/tools.js';
 import { LAB_HOST_BLOCK, labSubnet } from '../../topology/subnets.js';
 import { cgroupSupport } from '../cgroup.js';
 import { ManagedProcess, stopAll } from '../managed-process.js';
@@ -12,28 +13,13 @@ import { runNetworkCommand } from './command.js';
 import { LabNetwork } from './lab-network.js';
 import { listNamespaces, listRootLinks, removeStaleLabNetworks } from './sweep.js';
 
-const TCP_TOOL = fileURLToPath(new URL('../../test-support/hosts/tcp-tool.ts', import.meta.url));
 const HOLDER = fileURLToPath(new URL('../../test-support/hosts/network-holder.ts', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'wslab-hosts-'));
 const CAP_MBIT_PER_S = 4;
 const TRANSFER_BYTES = 1_000_000;
 
-function logOf(process: ManagedProcess): string {
-  try {
-    return readFileSync(process.logPath, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
 function tcpTool(name: string, args: string[], host?: LabNetwork['hosts'][number]): ManagedProcess {
-  return new ManagedProcess({
-    name,
-    command: process.execPath,
-    args: ['--import', 'tsx', TCP_TOOL, ...args],
-    logDir: join(root, 'logs'),
-    ...(host ? { host } : {}),
-  });
+  return startTool(name, args, join(root, 'logs'), host);
 }
 
 /** Receives everything a `send` server on `host:port` sends; resolves with the Mbit/s it took. */
