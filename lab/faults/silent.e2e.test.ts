@@ -171,7 +171,8 @@ describe('silent faults on lab hosts: each one stalls without RST or FIN, and it
       socket.close();
       return 1 - echoed / datagrams;
     };
-    expect(await probe(200)).toBe(0);
+    // a busy machine may lose a datagram in a socket buffer; the link itself loses none
+    expect(await probe(200)).toBeLessThanOrEqual(0.01);
     const nemesis = lossyLink(network, network.host('c'), 5);
     await inject(nemesis);
     const lossy = await probe(2_000);
@@ -181,7 +182,7 @@ describe('silent faults on lab hosts: each one stalls without RST or FIN, and it
     expect(lossy).toBeGreaterThan(0.05);
     expect(lossy).toBeLessThan(0.15);
     await nemesis.undo();
-    expect(await probe(200)).toBe(0);
+    expect(await probe(200)).toBeLessThanOrEqual(0.01);
   });
 
   it('bandwidth: a tbf cap slows a transfer to about the cap; healed, it is fast again', async () => {

@@ -64,6 +64,12 @@ describe('lab hosts: namespaces on a lab bridge', () => {
     }
   });
 
+  it('refuses a second network of the same name in one process (names must stay unique)', async () => {
+    await expect(LabNetwork.create({ name: 'hoststest', hosts: [{ name: 'z' }] })).rejects.toThrow(
+      'lab network "hoststest" already exists in this process',
+    );
+  });
+
   it('carries TCP between two hosts, and the server sees the client host address', async () => {
     const server = tcpTool('echo-b', ['echo', '7000'], network.host('b'));
     await waitFor(() => logOf(server).includes('listening'), {
