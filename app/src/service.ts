@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tokenRulesOf } from './auth.js';
 import type { Bus } from './bus/bus.js';
 import { BusLossGuard } from './bus-loss.js';
 import type { Client } from './client.js';
@@ -76,7 +77,7 @@ export function createService(options: ServiceOptions): Service {
     logger,
     isDraining,
     isBusLost: () => busLoss.isLost,
-    jwtSecret: config.authJwtSecret === undefined ? null : new TextEncoder().encode(config.authJwtSecret),
+    tokenRules: tokenRulesOf(config),
   };
   const wss = createWebSocketServer(context);
   const rebalance = (fraction: number, windowMs: number): number => {

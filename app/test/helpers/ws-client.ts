@@ -18,8 +18,8 @@ export class ProbeClient {
   heartbeats = 0;
   upgradeHeaders: Record<string, string | string[] | undefined> = {};
 
-  constructor(url: string, options: WebSocket.ClientOptions = {}) {
-    this.socket = new WebSocket(url, options);
+  constructor(url: string, options: WebSocket.ClientOptions = {}, protocols: string[] = []) {
+    this.socket = new WebSocket(url, protocols, options);
     this.socket.on('upgrade', (response) => {
       this.upgradeHeaders = response.headers;
     });
