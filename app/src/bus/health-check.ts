@@ -5,8 +5,14 @@ export interface PingTarget {
 }
 
 export interface HealthCheckOptions {
-  /** The connections to PING this round (re-read every round: a cluster's masters change). */
-  targets: () => PingTarget[];
+  /**
+   * The connections to PING this round, in groups (re-read every round: a cluster's masters
+   * change). A group passes when any of its connections answers; a round when every group passes.
+   * Single Redis: `pub` and `sub` are a group each. Cluster: the masters are one group, so one
+   * frozen master (the cluster fails it over; the other shards work) does not make the bus
+   * unready, while a replica cut off from every node does.
+   */
+  targets: () => PingTarget[][];
   /** Pause between rounds while healthy. */
   intervalMs: number;
   /** A PING not answered within this fails the round. */
@@ -58,8 +64,15 @@ export class BusHealthCheck {
 
   private async round(): Promise<void> {
     // Only connections that are up: one that is down already makes the bus unready by itself.
-    const targets = this.options.targets().filter((target) => target.status === 'ready');
-    const results = await Promise.all(targets.map((target) => pingWithin(target, this.options.timeoutMs)));
+    const groups = this.options
+      .targets()
+      .map((group) => group.filter((target) => target.status === 'ready'))
+      .filter((group) => group.length > 0);
+    const results = await Promise.all(
+      groups.map(async (group) =>
+        (await Promise.all(group.map((target) => pingWithin(target, this.options.timeoutMs)))).some(Boolean),
+      ),
+    );
     if (this.stopped) return;
     if (results.every(Boolean)) {
       this.failedRounds = 0;

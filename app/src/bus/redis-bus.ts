@@ -32,7 +32,7 @@ export interface RedisBusParts {
   healthCheck?: Partial<typeof HEALTH_CHECK_DEFAULTS>;
 }
 
-/** A Redis connection PINGs itself; a Cluster is checked through each of its masters. */
+/** A Redis connection PINGs itself; a Cluster is checked through its masters (any one answering will do). */
 function pingTargetsOf(client: Redis | Cluster): PingTarget[] {
   return 'nodes' in client && typeof client.nodes === 'function' ? client.nodes('master') : [client as Redis];
 }
@@ -84,7 +84,7 @@ export class RedisBus implements Bus {
     this.health = new BusHealthCheck({
       ...HEALTH_CHECK_DEFAULTS,
       ...parts.healthCheck,
-      targets: () => parts.watched.flatMap(pingTargetsOf),
+      targets: () => parts.watched.map(pingTargetsOf),
       onChange: () => this.connection.refresh(),
     });
     this.connection = new ConnectionState({

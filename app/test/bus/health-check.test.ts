@@ -24,9 +24,9 @@ afterEach(() => {
   for (const check of checks.splice(0)) check.stop();
 });
 
-function start(targets: FakeTarget[], changes: boolean[]): BusHealthCheck {
+function start(targets: FakeTarget[], changes: boolean[], groups?: FakeTarget[][]): BusHealthCheck {
   const check = new BusHealthCheck({
-    targets: () => targets,
+    targets: () => groups ?? targets.map((target) => [target]),
     intervalMs: 50,
     timeoutMs: 100,
     fall: 2,
@@ -54,6 +54,21 @@ describe('BusHealthCheck', () => {
     expect(changes).toEqual([false]);
 
     frozen.thaw();
+    await waitFor(() => check.isHealthy, { description: 'healthy again' });
+    expect(changes).toEqual([false, true]);
+  });
+
+  it("a group (a cluster's masters) passes while any member answers; fails when none does", async () => {
+    const masters = [new FakeTarget(), new FakeTarget(), new FakeTarget()];
+    const changes: boolean[] = [];
+    const check = start([], changes, [masters]);
+    masters[0]!.frozen = true;
+    await waitFor(() => masters[1]!.pings >= 4, { description: 'rounds with one frozen master' });
+    expect(check.isHealthy).toBe(true);
+    masters[1]!.frozen = true;
+    masters[2]!.frozen = true;
+    await waitFor(() => !check.isHealthy, { description: 'every master frozen' });
+    for (const master of masters) master.thaw();
     await waitFor(() => check.isHealthy, { description: 'healthy again' });
     expect(changes).toEqual([false, true]);
   });
