@@ -11,6 +11,8 @@ export const BUS_LOSS_SHED_WINDOW_MS = 1_000;
 
 export interface BusLossOptions {
   clients: ReadonlySet<Client>;
+  /** Whether the bus is unready because Redis fell silent (Bus.silentFailure), read on each state change. */
+  isSilentFailure: () => boolean;
   sender: Sender;
   onShed: (clients: number) => void;
   shedAfterMs?: number;
@@ -18,8 +20,9 @@ export interface BusLossOptions {
 }
 
 /**
- * What a replica does when it loses Redis after having had it (it cannot fan out: its clients
- * would sit on open sockets and receive nothing). `/readyz` already answers 503, which HAProxy's
+ * What a replica does when Redis falls silent after having answered — frozen, cut off, a dead
+ * host: the health check's verdict (it cannot fan out: its clients would sit on open sockets and
+ * receive nothing). `/readyz` already answers 503, which HAProxy's
  * active checks read; Nginx OSS has no active checks, so the replica also
  *  - refuses new upgrades with 503 (Nginx's `proxy_next_upstream http_503` then tries the next
  *    replica and counts a failure, so it skips this one for `fail_timeout`), and
@@ -54,6 +57,11 @@ export class BusLossGuard {
       return;
     }
     if (state === 'closed' || !this.hadBeenReady || this.lost) return;
+    // A Redis that closed its connections (stopped, restarted) is gone for every replica alike:
+    // shedding would only move clients between replicas that all wait for it (and, if it comes
+    // back empty, make them miss what is published before they rejoin). Cut off silently, this
+    // replica may be the only one without Redis.
+    if (!this.options.isSilentFailure()) return;
     this.lost = true;
     this.timer = setTimeout(() => this.shed(), this.shedAfterMs);
     this.timer.unref();

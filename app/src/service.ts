@@ -51,6 +51,7 @@ export function createService(options: ServiceOptions): Service {
   const isDraining = () => draining;
   const busLoss = new BusLossGuard({
     clients,
+    isSilentFailure: () => bus.silentFailure === true,
     sender,
     onShed: (count) => logger.warn({ clients: count }, 'redis unreachable: closing clients (1013)'),
   });

@@ -57,7 +57,20 @@ describe('application heartbeat', () => {
   });
 });
 
-describe('a replica that lost its bus', () => {
+describe('a replica whose Redis fell silent', () => {
+  it('keeps its clients and takes new ones when Redis closed its connections (gone for every replica alike)', async () => {
+    const broker = new MemoryBroker();
+    const replica = await startInProcess({}, broker);
+    replicas.push(replica);
+    const member = await connect(replica);
+    broker.setAvailable(false);
+    expect((await fetch(`${replica.httpUrl}/readyz`)).status).toBe(503);
+    expect(await upgradeStatus(replica)).toBe(101);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(member.closeCode).toBeUndefined();
+    broker.setAvailable(true);
+  });
+
   it('refuses upgrades with 503 and closes its clients with 1013; takes clients again once the bus is back', async () => {
     const broker = new MemoryBroker();
     const replica = await startInProcess({}, broker);
@@ -67,7 +80,7 @@ describe('a replica that lost its bus', () => {
     await member.next('joined');
 
     const lostAt = Date.now();
-    broker.setAvailable(false);
+    broker.setAvailable(false, { silent: true });
     expect((await fetch(`${replica.httpUrl}/readyz`)).status).toBe(503);
     expect(await upgradeStatus(replica)).toBe(503);
     const closed = await member.closed;
@@ -93,7 +106,7 @@ describe('a replica that lost its bus', () => {
     const replica = await startInProcess({}, broker);
     replicas.push(replica);
     const member = await connect(replica);
-    broker.setAvailable(false);
+    broker.setAvailable(false, { silent: true });
     broker.setAvailable(true);
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(member.closeCode).toBeUndefined();

@@ -104,6 +104,10 @@ export class RedisBus implements Bus {
     return this.events.state;
   }
 
+  get silentFailure(): boolean {
+    return !this.health.isHealthy && this.events.state !== 'ready' && this.events.state !== 'closed';
+  }
+
   async publish(request: PublishRequest): Promise<PublishResult> {
     this.ensureReady();
     return this.bounded(this.history.publish(request), 'publish');
