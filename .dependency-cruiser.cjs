@@ -32,6 +32,15 @@ module.exports = {
       from: { pathNot: TEST_FILE },
       to: { path: TEST_FILE },
     },
+    {
+      name: 'websocket-clients-in-loadtests',
+      severity: 'error',
+      comment:
+        'Every WebSocket client the project opens lives in loadtests/ (traffic is made in one room): ' +
+        'outside it only the service and the raw benchmark server (a WebSocketServer) use ws.',
+      from: { path: '^(?!app/|loadtests/)', pathNot: `${TEST_FILE}|^bench/raw-server\\.ts$` },
+      to: { path: '(^|/)node_modules/ws/' },
+    },
     layer(
       'contracts-import-nothing',
       '^app/src/contracts/',
@@ -91,7 +100,7 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '(^|/)(node_modules|\\.lab|reports)/' },
+    exclude: { path: '(^|/)(\\.lab|reports)/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: {

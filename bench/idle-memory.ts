@@ -50,7 +50,14 @@ try {
   clients = new ManagedProcess({
     name: 'idle-clients',
     command: process.execPath,
-    args: ['--import', 'tsx', 'bench/idle-clients.ts', replica.wsUrl, String(connections), options.rooms],
+    args: [
+      '--import',
+      'tsx',
+      'loadtests/idle/hold-main.ts',
+      replica.wsUrl,
+      String(connections),
+      options.rooms,
+    ],
     logDir,
   });
   const clientLog = join(logDir, 'idle-clients.log');

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { memoryLine, rampIdleConnections } from '../../loadtests/idle/ramp.js';
 import type { StreamParams } from '../../loadtests/scenarios/definition.js';
 import { cgroupSupport } from '../../runtime/cgroup.js';
 import type { Topology } from '../../runtime/local/local-topology.js';
@@ -8,7 +9,6 @@ import type { Capacity, CapacityLimits, LoadStep, UnitCosts } from '../capacity/
 import { type StepCriteria, stepOf } from '../capacity/steps.js';
 import { ConnectionsPoller } from '../collect/connections.js';
 import { scaleOut } from '../faults/scale-out.js';
-import { memoryLine, rampIdleConnections } from '../load/idle-ramp.js';
 import type { RunResultInput } from '../report/schema.js';
 import { MachineCpuMeter } from '../sampler/machine-cpu.js';
 import { CLOCK_TICKS_PER_S, processTree, readAllProcStats } from '../sampler/proc.js';

@@ -1,5 +1,5 @@
+import { holdIdleConnections } from '../../loadtests/idle/hold.js';
 import type { ProxyKind } from '../../topology/spec.js';
-import { holdIdleConnections } from '../load/idle-clients.js';
 import type { RunResultInput } from '../report/schema.js';
 import { summarize } from '../report/stats.js';
 import { ResourceSampler } from '../sampler/sampler.js';
