@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Command } from 'commander';
+import { readProcStat } from '../observe/proc.js';
 import { ManagedProcess } from '../runtime/managed-process.js';
 import { startReplica } from '../runtime/replica.js';
 import { waitFor } from '../runtime/wait-for.js';
@@ -27,12 +27,11 @@ interface Reading {
 
 /** RSS from /proc (the replica's own process), heap and open connections from its /metrics. */
 async function read(pid: number, httpUrl: string): Promise<Reading> {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const rssKiB = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
+  const rssBytes = (await readProcStat(pid))?.rssBytes ?? Number.NaN;
   const metrics = await (await fetch(`${httpUrl}/metrics`)).text();
   const sample = (name: string) => Number(new RegExp(`^${name}\\{[^}]*\\} (\\S+)$`, 'm').exec(metrics)?.[1]);
   return {
-    rssBytes: rssKiB * 1024,
+    rssBytes,
     heapUsedBytes: sample('nodejs_heap_size_used_bytes'),
     openConnections: sample('wslab_connections_open'),
   };

@@ -1,8 +1,8 @@
 import { connectProbe } from '../../loadtests/abuse/connect-probe.js';
+import { footprintMetrics, readFootprint, restartedComponents } from '../../observe/footprint.js';
+import { proxyRefusals } from '../../observe/proxy-refusals.js';
 import { PROXY_DEFAULTS } from '../../proxy/options.js';
 import type { Topology } from '../../runtime/local/local-topology.js';
-import { footprintMetrics, readFootprint, restartedComponents } from '../collect/footprint.js';
-import { proxyRefusals } from '../collect/proxy-refusals.js';
 import { runAttackerProcess } from '../faults/abuse.js';
 import type { RunResultInput } from '../report/schema.js';
 import { ms } from './conclude.js';
@@ -163,7 +163,7 @@ export const abuse: Experiment = {
       notes: [
         `Attacker: ${STORM_ADDRESS}; normal load clients: ${CLIENT_ADDRESSES[0]} … ${CLIENT_ADDRESSES.at(-1)}; connect probe: ${PROBE_ADDRESS} (one WebSocket every 100 ms, opened and closed).`,
         'Storm attempts are raw upgrade requests closed as soon as the answer arrives; slowloris connections send one more header line per second and never finish the request.',
-        'Proxy refusals: HAProxy haproxy_frontend_requests_denied_total, Nginx error-log "limiting …" lines (lab/collect/proxy-refusals.ts).',
+        'Proxy refusals: HAProxy haproxy_frontend_requests_denied_total, Nginx error-log "limiting …" lines (observe/proxy-refusals.ts).',
         'The attacker runs as its own process (loadtests/abuse/attacker-main.ts, scheduled by lab/faults/abuse.ts); it, the probe and the load share the 2 cores with the topology, so the storm also costs the measuring side CPU.',
         'Short mode lowers the per-address connect rate to 100/s: the short storm on a busy 2-core machine stays under the default 500/s.',
       ],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ComponentFootprint } from '../collect/footprint.js';
+import type { ComponentFootprint } from '../../observe/footprint.js';
 import type { RunResultInput } from '../report/schema.js';
 import { abuseConclusions } from './abuse.js';
 import { outageConclusions } from './redis-outage.js';

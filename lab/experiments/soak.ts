@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type ComponentFootprint, readFootprint, restartedComponents } from '../../observe/footprint.js';
 import type { Topology } from '../../runtime/local/local-topology.js';
-import { type ComponentFootprint, readFootprint, restartedComponents } from '../collect/footprint.js';
 import { type FlatThreshold, judgeTrend } from '../collect/trend.js';
 import type { RunResultInput } from '../report/schema.js';
 import { type Experiment, type ExperimentContext, withTopology } from './experiment.js';

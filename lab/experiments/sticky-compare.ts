@@ -1,5 +1,5 @@
+import { spreadOf } from '../../observe/connections.js';
 import type { Stickiness } from '../../proxy/options.js';
-import { spreadOf } from '../collect/connections.js';
 import { restartReplica } from '../faults/faults.js';
 import type { RunResultInput } from '../report/schema.js';
 import { describeCounts, describePlacement, eventTime, ms, peakConnections } from './conclude.js';

@@ -5,9 +5,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { MsgFrame, ServerFrame } from '../../app/src/contracts/protocol.js';
-import { proxyRefusals } from '../../lab/collect/proxy-refusals.js';
 import { CookieJar, ProbeClient } from '../../loadtests/probe/probe-client.js';
 import { reconnectWithBackoff } from '../../loadtests/probe/reconnect.js';
+import { proxyRefusals } from '../../observe/proxy-refusals.js';
 import { backendsOf, type ReplicaSet, startReplicaSet } from '../../runtime/replica-set.js';
 import type {
   LabProxyOptions,

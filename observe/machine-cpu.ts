@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readMachineStat } from './proc.js';
 
 /** Busy and total CPU time of the whole machine (all cores, every process), in clock ticks. */
 export interface MachineTicks {
@@ -28,7 +28,7 @@ export class MachineCpuMeter {
 
   constructor(
     private readonly intervalMs = 250,
-    private readonly read: () => string = () => readFileSync('/proc/stat', 'utf8'),
+    private readonly read: () => string = readMachineStat,
   ) {}
 
   sampleNow(): void {
