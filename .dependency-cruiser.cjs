@@ -1,7 +1,8 @@
 /**
  * The layer order of ARCHITECTURE.md, enforced by `npm run lint:imports` (part of `npm test`).
- * Lowest first: contracts → service (app) → proxy renderers → topology spec → process runtime →
- * observation (the one sampler) → load runner (every WebSocket client) → lab, infra and benchmarks. A layer imports only from layers below it; test
+ * Lowest first: contracts → service (app) → proxy renderers → topology spec → process runtime
+ * (runtime/) → the spec's local components (runtime/local/) → observation (observe/, the one
+ * sampler) → load runner (loadtests/, every WebSocket client) → lab, infra and benchmarks. A layer imports only from layers below it; test
  * helpers (test-support/ and the test/ folders) are imported by tests only; app/ is reached from outside only
  * through its contracts and its config module (the spec takes the service's defaults from it).
  */
@@ -78,6 +79,12 @@ module.exports = {
       '^runtime/',
       '^(observe|loadtests|lab|infra|bench)/',
       'The process runtime is the floor the lab, tests and benchmarks share.',
+    ),
+    layer(
+      'processes-below-local-components',
+      '^runtime/(?!local/)',
+      '^runtime/local/',
+      'Process starters (redis, replica, haproxy, nginx) know no spec composition; runtime/local/ composes them.',
     ),
     layer(
       'observation-below-load-and-lab',

@@ -3,21 +3,24 @@
  * 127.0.0.1 through the lab's process helpers, stopped by their own pids at the end.
  */
 import { fileURLToPath } from 'node:url';
+import { LocalRedis } from '../runtime/local/local-redis.js';
+import { LocalWsService } from '../runtime/local/local-ws-service.js';
 import { ManagedProcess, stopAll } from '../runtime/managed-process.js';
 import { freePort, isPortOpen } from '../runtime/ports.js';
-import { type RedisServerHandle, startRedis } from '../runtime/redis.js';
-import { type ReplicaHandle, type ServiceEnv, startReplica } from '../runtime/replica.js';
+import type { RedisClusterHandle, RedisServerHandle } from '../runtime/redis.js';
+import type { ReplicaHandle } from '../runtime/replica.js';
 import { waitFor } from '../runtime/wait-for.js';
+import { resolveTopologySpec, type TopologySpecInput } from '../topology/spec.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 /** Service settings for benchmarks: no publish rate cap (the runner sets the rate), quiet logs. */
-export const BENCH_SERVICE_ENV: ServiceEnv = {
-  BUS_MODE: 'single',
-  PUBLISH_RATE_PER_S: '1000000',
-  PUBLISH_BURST: '1000000',
-  LOG_LEVEL: 'warn',
-};
+export const BENCH_SPEC = {
+  redisMode: 'single',
+  publishRatePerS: 1_000_000,
+  publishBurst: 1_000_000,
+  logLevel: 'warn',
+} as const satisfies TopologySpecInput;
 
 /**
  * Proxy health checks for the benchmarks: the defaults (500 ms check timeout, fall 2) mark a
@@ -32,15 +35,25 @@ export const PROXY_BENCH_OPTIONS = {
   health: { timeoutMs: 2_000, intervalMs: 2_000, fall: 3 },
 } as const;
 
+/** One Redis server without AUTH (the peers' Socket.IO adapters connect to it too). */
 export async function benchRedis(logDir: string): Promise<RedisServerHandle> {
-  return startRedis({ dir: logDir });
+  const redis = await LocalRedis.start({ dir: logDir, mode: 'single' });
+  // single mode always has its server
+  return redis.single as RedisServerHandle;
 }
 
+/** A 6-node Redis Cluster without AUTH (the Socket.IO sharded adapter's). */
+export async function benchRedisCluster(dir: string): Promise<RedisClusterHandle> {
+  const redis = await LocalRedis.start({ dir, mode: 'cluster' });
+  return redis.cluster as RedisClusterHandle;
+}
+
+/** `count` replicas on `redis`, started together; `spec` changes BENCH_SPEC for this run. */
 export async function benchReplicas(
   logDir: string,
   redis: RedisServerHandle,
   count: number,
-  env: ServiceEnv = {},
+  spec: TopologySpecInput = {},
   more: {
     /** Another copy of the service (e.g. an older commit's `app/src/main.ts`); default this tree's. */
     entry?: string;
@@ -49,18 +62,17 @@ export async function benchReplicas(
   } = {},
 ): Promise<ReplicaHandle[]> {
   const { entry, nodeArgs, namePrefix = 'bench-replica' } = more;
-  return Promise.all(
-    Array.from({ length: count }, (_, i) =>
-      startReplica({
-        logDir,
-        name: `${namePrefix}-${i}`,
-        ...(entry === undefined ? {} : { entry }),
-        ...(nodeArgs === undefined ? {} : { nodeArgs }),
-        waitReady: true,
-        env: { ...BENCH_SERVICE_ENV, REDIS_URL: redis.url, ...env },
-      }),
-    ),
-  );
+  const service = new LocalWsService({
+    spec: resolveTopologySpec({ ...BENCH_SPEC, ...spec }),
+    logDir,
+    placement: { redisUrl: redis.url },
+    idPrefix: `${namePrefix}-`,
+    firstNumber: 0,
+    ...(entry === undefined ? {} : { entry }),
+    ...(nodeArgs === undefined ? {} : { nodeArgs }),
+  });
+  await service.start(count, { parallel: true });
+  return service.handles();
 }
 
 /** The raw ceiling server in its own process, so its CPU is measured apart from the runner's. */

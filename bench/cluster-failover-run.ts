@@ -1,12 +1,15 @@
 import { resolve } from 'node:path';
 import { ProbeClient } from '../loadtests/probe/probe-client.js';
-import { type RedisClusterHandle, startRedisCluster } from '../runtime/redis.js';
-import { type ReplicaHandle, startReplica } from '../runtime/replica.js';
+import { LocalRedis } from '../runtime/local/local-redis.js';
+import { LocalWsService } from '../runtime/local/local-ws-service.js';
+import type { RedisClusterHandle } from '../runtime/redis.js';
+import type { ReplicaHandle } from '../runtime/replica.js';
 import { waitFor } from '../runtime/wait-for.js';
+import { resolveTopologySpec } from '../topology/spec.js';
 
 export interface FailoverRunOptions {
   logDir: string;
-  /** cluster-node-timeout. Default 2000 ms. */
+  /** cluster-node-timeout. Default the spec's redisNodeTimeoutMs (2000 ms). */
   nodeTimeoutMs?: number;
   /** One publish this often. Default 20 ms. */
   publishIntervalMs?: number;
@@ -66,24 +69,36 @@ async function nextFrame(frames: Frame[], predicate: (frame: Frame) => boolean, 
  * it saw in sequence, and every acknowledged message is looked for.
  */
 export async function runClusterFailover(options: FailoverRunOptions): Promise<FailoverRunResult> {
-  const nodeTimeoutMs = options.nodeTimeoutMs ?? 2000;
+  const spec = resolveTopologySpec({
+    redisMode: 'cluster',
+    ...(options.nodeTimeoutMs === undefined ? {} : { redisNodeTimeoutMs: options.nodeTimeoutMs }),
+    publishRatePerS: 100_000,
+    publishBurst: 100_000,
+    logLevel: 'warn',
+  });
+  const nodeTimeoutMs = spec.redisNodeTimeoutMs;
   const publishIntervalMs = options.publishIntervalMs ?? 20;
   const room = options.room ?? 'failover';
-  let cluster: RedisClusterHandle | undefined;
+  let redis: LocalRedis | undefined;
+  let service: LocalWsService | undefined;
   const replicas: ReplicaHandle[] = [];
   const clients: ProbeClient[] = [];
   try {
     // Absolute: redis-server chdirs to its --dir, so a relative nodes.conf path would not resolve.
-    cluster = await startRedisCluster({ dir: resolve(options.logDir, 'cluster'), nodeTimeoutMs });
-    const env = {
-      BUS_MODE: 'cluster',
-      REDIS_CLUSTER_NODES: cluster.seeds.join(','),
-      PUBLISH_RATE_PER_S: '100000',
-      PUBLISH_BURST: '100000',
-      LOG_LEVEL: 'warn',
-    };
-    for (const name of ['failover-a', 'failover-b']) {
-      replicas.push(await startReplica({ logDir: options.logDir, env, name, waitReady: true }));
+    redis = await LocalRedis.start({
+      dir: resolve(options.logDir, 'cluster'),
+      mode: spec.redisMode,
+      nodeTimeoutMs,
+    });
+    const cluster = redis.cluster as RedisClusterHandle;
+    service = new LocalWsService({
+      spec,
+      logDir: options.logDir,
+      placement: redis.placement(),
+    });
+    for (const id of ['failover-a', 'failover-b']) {
+      const slot = await service.add({ id });
+      if (slot.handle) replicas.push(slot.handle);
     }
     const publisher = await open(replicas[0]!.wsUrl);
     const subscriber = await open(replicas[1]!.wsUrl);
@@ -186,7 +201,7 @@ export async function runClusterFailover(options: FailoverRunOptions): Promise<F
     };
   } finally {
     for (const client of clients) client.terminate();
-    await Promise.all(replicas.map((replica) => replica.stop('SIGKILL')));
-    await cluster?.stop();
+    await service?.stop({ signal: 'SIGKILL' });
+    await redis?.stop();
   }
 }

@@ -89,9 +89,7 @@ const percentile = (result: ScenarioResult, name: string, p: 'p50' | 'p99'): num
 const runs: Run[] = [];
 try {
   const redis = await benchRedis(logDir);
-  const [replica] = await benchReplicas(logDir, redis, 1, {
-    HISTORY: values.history === 'off' ? 'off' : 'on',
-  });
+  const [replica] = await benchReplicas(logDir, redis, 1, { history: values.history !== 'off' });
   const backends = [{ id: 'r0', host: '127.0.0.1', port: replica!.port }];
   if (only.has('raw')) {
     const raw = await benchRawServer(logDir);

@@ -1,10 +1,13 @@
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Command } from 'commander';
 import { readProcStat } from '../observe/proc.js';
+import { LocalWsService } from '../runtime/local/local-ws-service.js';
 import { ManagedProcess } from '../runtime/managed-process.js';
-import { startReplica } from '../runtime/replica.js';
+import type { ReplicaHandle } from '../runtime/replica.js';
 import { waitFor } from '../runtime/wait-for.js';
+import { resolveTopologySpec } from '../topology/spec.js';
 import { saveBench } from './save.js';
 
 // npx tsx bench/idle-memory.ts --connections 10000 [--rooms 100] [--settle-ms 5000]
@@ -37,11 +40,13 @@ async function read(pid: number, httpUrl: string): Promise<Reading> {
   };
 }
 
-const replica = await startReplica({
+// One replica on the in-process bus (no Redis): its memory is the connections' alone.
+const service = new LocalWsService({
+  spec: resolveTopologySpec({ redisMode: 'none', replicas: 1, logLevel: 'warn', handshakeTimeoutMs: 60_000 }),
   logDir,
-  name: 'idle-replica',
-  env: { BUS_MODE: 'memory', LOG_LEVEL: 'warn', HANDSHAKE_TIMEOUT_MS: '60000' },
+  placement: {},
 });
+const replica = (await service.add({ id: 'idle-replica' })).handle as ReplicaHandle;
 let clients: ManagedProcess | undefined;
 try {
   await sleep(settleMs);
@@ -88,5 +93,5 @@ try {
   });
 } finally {
   await clients?.stop('SIGTERM', 5_000);
-  await replica.stop('SIGKILL');
+  await service.stop({ signal: 'SIGKILL' });
 }

@@ -6,8 +6,8 @@ import { ProbeClient } from '../loadtests/probe/probe-client.js';
 import { reconnectWithBackoff } from '../loadtests/probe/reconnect.js';
 import type { Stickiness } from '../proxy/options.js';
 import { startHaproxy } from '../runtime/haproxy.js';
+import { backendsOf, startReplicaSet } from '../runtime/local/replica-set.js';
 import { startNginx } from '../runtime/nginx.js';
-import { backendsOf, startReplicaSet } from '../runtime/replica-set.js';
 import { waitFor } from '../runtime/wait-for.js';
 import { parseProxies, saveBench } from './save.js';
 
@@ -52,11 +52,7 @@ const TARGET_MS = { haproxy: 2_000, nginx: 3_000 } as const;
 
 async function measure(kind: 'haproxy' | 'nginx') {
   const dir = resolve('.lab', 'bench', `proxy-failover-${kind}-${Date.now()}`);
-  const set = await startReplicaSet(dir, 3, {
-    PUBLISH_RATE_PER_S: '1000',
-    PUBLISH_BURST: '1000',
-    PING_INTERVAL_MS: String(pingIntervalMs),
-  });
+  const set = await startReplicaSet(dir, 3, { publishRatePerS: 1000, publishBurst: 1000, pingIntervalMs });
   const start = kind === 'haproxy' ? startHaproxy : startNginx;
   const proxy = await start({
     dir: join(dir, kind),

@@ -4,8 +4,8 @@ import type { MsgFrame } from '../app/src/contracts/protocol.js';
 import { summarize } from '../lab/report/stats.js';
 import { ProbeClient } from '../loadtests/probe/probe-client.js';
 import { startHaproxy } from '../runtime/haproxy.js';
+import { startReplicaSet } from '../runtime/local/replica-set.js';
 import { startNginx } from '../runtime/nginx.js';
-import { startReplicaSet } from '../runtime/replica-set.js';
 import { saveBench } from './save.js';
 
 // npx tsx bench/proxy-latency.ts [--samples 2000]
@@ -41,9 +41,9 @@ async function pubSubRoundTrip(client: ProbeClient, room: string, n: number): Pr
 
 const dir = resolve('.lab', 'bench', `proxy-latency-${Date.now()}`);
 const set = await startReplicaSet(dir, 1, {
-  PUBLISH_RATE_PER_S: '100000',
-  PUBLISH_BURST: '100000',
-  HISTORY: 'off',
+  publishRatePerS: 100_000,
+  publishBurst: 100_000,
+  history: false,
 });
 const replica = set.replicas[0]!;
 const backends = [{ id: replica.instanceId, host: '127.0.0.1', port: replica.port }];

@@ -62,6 +62,7 @@ const network = new docker.Network(
 
 const redis = new RedisCluster('redis', {
   mode: stack.redisMode,
+  nodeTimeoutMs: stack.redisNodeTimeoutMs,
   image: stack.redisImage,
   networkName: network.name,
   containerPrefix: prefix,

@@ -1,8 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { ProbeClient } from '../loadtests/probe/probe-client.js';
-import { startRedis } from '../runtime/redis.js';
-import { type ReplicaHandle, startReplica } from '../runtime/replica.js';
+import { type ReplicaSlot, Topology } from '../runtime/local/local-topology.js';
 
 // A one-second tour (`npm run demo`): one Redis, two replicas, a short scripted exchange
 // between clients on different replicas, printed as it happens; everything stopped at the end.
@@ -16,7 +14,7 @@ class DemoClient {
     private readonly probe: ProbeClient,
   ) {}
 
-  static async connect(name: string, replica: ReplicaHandle): Promise<DemoClient> {
+  static async connect(name: string, replica: ReplicaSlot): Promise<DemoClient> {
     const probe = await ProbeClient.connect(replica.wsUrl, { timeoutMs: 10_000 });
     say(`${name} connected to ${probe.instance}`);
     return new DemoClient(name, probe);
@@ -41,27 +39,24 @@ function say(line: string): void {
   process.stdout.write(`[${((Date.now() - startedAt) / 1000).toFixed(2).padStart(6)}s] ${line}\n`);
 }
 
-const apiKey = 'demo-api-key-0123456789';
 const dir = resolve('.lab', 'demo', String(Date.now()));
-// Password on, like every lab and Pulumi Redis; the URL carries it to the replicas.
-const redis = await startRedis({ dir, password: randomBytes(16).toString('hex') });
-say(`redis-server on 127.0.0.1:${redis.port}`);
-const replicas: ReplicaHandle[] = [];
+// The lab's topology layer, without a proxy: Redis with a password (like every lab and Pulumi
+// Redis), two replicas with the publish API on, short drains so the demo ends quickly.
+const topology = await Topology.start({
+  dir,
+  proxy: 'none',
+  replicas: 2,
+  drainWindowMs: 1000,
+  logLevel: 'warn',
+});
 const clients: DemoClient[] = [];
 try {
-  for (const name of ['r1', 'r2']) {
-    const env = {
-      BUS_MODE: 'single',
-      REDIS_URL: redis.url,
-      PUBLISH_API_KEY: apiKey,
-      DRAIN_WINDOW_MS: '1000',
-      LOG_LEVEL: 'warn',
-    };
-    const replica = await startReplica({ logDir: dir, name, env, waitReady: true });
-    replicas.push(replica);
-    say(`replica ${name} on ${replica.httpUrl} (pid ${replica.process.pid})`);
+  say(`redis-server on 127.0.0.1:${topology.redisPorts().join(', ')}`);
+  const replicas = topology.replicas;
+  for (const replica of replicas) {
+    say(`replica ${replica.id} on ${replica.httpUrl} (pid ${replica.handle?.process.pid})`);
   }
-  const [r1, r2] = replicas as [ReplicaHandle, ReplicaHandle];
+  const [r1, r2] = replicas as [ReplicaSlot, ReplicaSlot];
 
   const alice = await DemoClient.connect('alice', r1);
   const bob = await DemoClient.connect('bob', r2);
@@ -104,7 +99,7 @@ try {
 
   const response = await fetch(`${r2.httpUrl}/api/publish`, {
     method: 'POST',
-    headers: { 'x-api-key': apiKey, 'content-type': 'application/json' },
+    headers: { 'x-api-key': topology.publishApiKey, 'content-type': 'application/json' },
     body: JSON.stringify({ room: 'lobby', data: { from: 'backup-job', progress: 100 } }),
   });
   say(`a backend job POSTs /api/publish on r2: ${response.status} ${await response.text()}`);
@@ -116,11 +111,10 @@ try {
   for (const replica of replicas) {
     const metrics = await (await fetch(`${replica.httpUrl}/metrics`)).text();
     const delivered = /^wslab_messages_delivered_total\{[^}]*\} (\S+)$/m.exec(metrics)?.[1];
-    say(`${replica.instanceId}: ${delivered} messages delivered to its clients (GET /metrics)`);
+    say(`${replica.id}: ${delivered} messages delivered to its clients (GET /metrics)`);
   }
   say('done; stopping everything');
 } finally {
   for (const client of clients) client.close();
-  await Promise.all(replicas.map((replica) => replica.stop('SIGTERM')));
-  await redis.stop();
+  await topology.stop();
 }

@@ -7,7 +7,7 @@ import { checkHaproxyConfig } from './config-check.js';
 import { ManagedProcess } from './managed-process.js';
 import { isPortOpen } from './ports.js';
 import { mergeReloadChanges, prepareProxyOptions, proxyUrls, writeCheckedConfig } from './proxy-launch.js';
-import type { LabProxyOptions, RunningProxy, StartProxyOptions } from './running-proxy.js';
+import type { LocalProxyOptions, RunningProxy, StartProxyOptions } from './running-proxy.js';
 import { waitFor } from './wait-for.js';
 
 /** Count of successful (re)loads the master has logged. */
@@ -75,7 +75,7 @@ async function startHaproxyOnce(start: StartProxyOptions): Promise<RunningProxy>
     pid: process.pid,
     process,
     workerPids: async () => (await showProc()).workers,
-    async reload(changes: Partial<LabProxyOptions> = {}) {
+    async reload(changes: Partial<LocalProxyOptions> = {}) {
       const nextOptions = resolveProxyOptions(mergeReloadChanges(options, changes));
       await writeCheckedConfig('haproxy', configPath, renderHaproxyConfig(nextOptions), checkHaproxyConfig);
       options = nextOptions;

@@ -7,7 +7,7 @@ import { checkNginxConfig } from './config-check.js';
 import { ManagedProcess } from './managed-process.js';
 import { isPortOpen } from './ports.js';
 import { mergeReloadChanges, prepareProxyOptions, proxyUrls, writeCheckedConfig } from './proxy-launch.js';
-import type { LabProxyOptions, RunningProxy, StartProxyOptions } from './running-proxy.js';
+import type { LocalProxyOptions, RunningProxy, StartProxyOptions } from './running-proxy.js';
 import { waitFor } from './wait-for.js';
 
 /** Child pids of `pid` (Linux /proc; the nginx master is single-threaded). */
@@ -118,7 +118,7 @@ async function startNginxOnce(start: StartProxyOptions): Promise<RunningProxy> {
       const alive = new Set(await workers());
       return currentWorkers.filter((pid) => alive.has(pid));
     },
-    async reload(changes: Partial<LabProxyOptions> = {}) {
+    async reload(changes: Partial<LocalProxyOptions> = {}) {
       const nextOptions = resolveProxyOptions(mergeReloadChanges(options, changes));
       await writeCheckedConfig('nginx', configPath, renderNginxConfig(nextOptions), check);
       options = nextOptions;

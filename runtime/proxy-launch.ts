@@ -1,9 +1,10 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type ProxyOptions, type ProxyOptionsInput, resolveProxyOptions } from '../proxy/options.js';
+import type { ProxyKind } from '../topology/spec.js';
 import type { ConfigCheck } from './config-check.js';
 import { freePort } from './ports.js';
-import type { LabProxyOptions, ProxyKind } from './running-proxy.js';
+import type { LocalProxyOptions } from './running-proxy.js';
 import { generateSelfSignedCert } from './tls.js';
 
 /**
@@ -11,7 +12,7 @@ import { generateSelfSignedCert } from './tls.js';
  * paths under the run dir, a run-time certificate when asked, rendered and
  * checked config on disk.
  */
-export async function prepareProxyOptions(dir: string, lab: LabProxyOptions): Promise<ProxyOptions> {
+export async function prepareProxyOptions(dir: string, lab: LocalProxyOptions): Promise<ProxyOptions> {
   const runDir = resolve(dir);
   await mkdir(runDir, { recursive: true });
   const { tls: tlsOption, ...rest } = lab;
@@ -32,7 +33,7 @@ export async function prepareProxyOptions(dir: string, lab: LabProxyOptions): Pr
 /** Merges reload changes into the options a proxy is running with (ports and paths stay). */
 export function mergeReloadChanges(
   current: ProxyOptions,
-  changes: Partial<LabProxyOptions>,
+  changes: Partial<LocalProxyOptions>,
 ): ProxyOptionsInput {
   const { tls, ...rest } = changes;
   return {

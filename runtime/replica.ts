@@ -1,45 +1,28 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { type ReplicaPlacement, replicaEnv } from '../topology/replica-env.js';
+import type { TopologySpec } from '../topology/spec.js';
 import type { ResourceCaps } from './cgroup.js';
 import { ManagedProcess } from './managed-process.js';
 import { freePort } from './ports.js';
 import { waitFor } from './wait-for.js';
 
-/** The service's environment variables (app/README.md has the table). */
-export type ServiceEnvName =
-  | 'HOST'
-  | 'PORT'
-  | 'INSTANCE_ID'
-  | 'BUS_MODE'
-  | 'REDIS_URL'
-  | 'REDIS_CLUSTER_NODES'
-  | 'REDIS_PASSWORD'
-  | 'HISTORY'
-  | 'HISTORY_SIZE'
-  | 'HISTORY_TTL_S'
-  | 'PING_INTERVAL_MS'
-  | 'MAX_FRAME_BYTES'
-  | 'MAX_ROOMS_PER_CONNECTION'
-  | 'PUBLISH_RATE_PER_S'
-  | 'PUBLISH_BURST'
-  | 'SEND_BUFFER_MAX_BYTES'
-  | 'DRAIN_WINDOW_MS'
-  | 'HANDSHAKE_TIMEOUT_MS'
-  | 'MAX_CONNECTIONS'
-  | 'PUBLISH_API_KEY'
-  | 'AUTH_JWT_SECRET'
-  | 'ALLOWED_ORIGINS'
-  | 'LOG_LEVEL';
-
-export type ServiceEnv = Partial<Record<ServiceEnvName, string>>;
+/** Where one local replica runs besides its bind address, port and instance id (those are set here). */
+export type LocalReplicaPlacement = Omit<ReplicaPlacement, 'host' | 'port' | 'instanceId'>;
 
 export interface StartReplicaOptions {
   /** Where `<name>.log` (the replica's JSON logs) goes. */
   logDir: string;
-  /** Service env; PORT defaults to a free port, INSTANCE_ID to `name`. */
-  env: ServiceEnv & Record<string, string | undefined>;
+  /** The settings it runs with; topology/replica-env.ts turns them into the service's env. */
+  spec: TopologySpec;
+  /** Redis address and secrets; empty for redisMode none. */
+  placement?: LocalReplicaPlacement;
+  /** Default: a free port. */
+  port?: number;
   /** Log file name and default instance id. Default `replica-<port>`. */
   name?: string;
+  /** Default `name`. */
+  instanceId?: string;
   /** Also wait for /readyz 200 (Redis reachable). Default false: /healthz only. */
   waitReady?: boolean;
   /** The service's entry point; default `app/src/main.ts` of this tree (benchmarks compare another copy). */
@@ -81,20 +64,18 @@ function logTail(path: string): string {
  * (and /readyz with `waitReady`). Stopped only by its own pid.
  */
 export async function startReplica(options: StartReplicaOptions): Promise<ReplicaHandle> {
-  const requestedPort = options.env.PORT;
-  // Picked here rather than PORT=0 so the caller knows the URL before the process logs it.
-  const port =
-    requestedPort === undefined || requestedPort === '0' ? await freePort() : Number(requestedPort);
+  // Picked here rather than port 0 so the caller knows the URL before the process logs it.
+  const port = options.port === undefined || options.port === 0 ? await freePort() : options.port;
   const name = options.name ?? `replica-${port}`;
-  const instanceId = options.env.INSTANCE_ID ?? name;
-  const drainWindowMs = Number(options.env.DRAIN_WINDOW_MS ?? 10_000);
+  const instanceId = options.instanceId ?? name;
+  const env = replicaEnv(options.spec, { ...options.placement, host: '127.0.0.1', port, instanceId });
   const managed = new ManagedProcess({
     name,
     command: process.execPath,
     args: [...(options.nodeArgs ?? []), '--import', 'tsx', options.entry ?? 'app/src/main.ts'],
     cwd: REPO_ROOT,
     logDir: options.logDir,
-    env: { ...process.env, HOST: '127.0.0.1', ...options.env, PORT: String(port), INSTANCE_ID: instanceId },
+    env: { ...process.env, ...env },
     ...(options.caps ? { caps: options.caps } : {}),
   });
   const httpUrl = `http://127.0.0.1:${port}`;
@@ -123,7 +104,7 @@ export async function startReplica(options: StartReplicaOptions): Promise<Replic
     instanceId,
     process: managed,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
-      await managed.stop(signal, drainWindowMs + 5_000);
+      await managed.stop(signal, options.spec.drainWindowMs + 5_000);
       return managed.exited;
     },
     async kill() {

@@ -1,15 +1,13 @@
 import type { ProxyListen, ProxyOptions, ProxyOptionsInput, ProxyPaths, ProxyTls } from '../proxy/options.js';
+import type { ProxyKind } from '../topology/spec.js';
 import type { ResourceCaps } from './cgroup.js';
 import type { ManagedProcess } from './managed-process.js';
 
-/** Which proxy binary. */
-export type ProxyKind = 'haproxy' | 'nginx';
-
 /**
- * What the lab passes to startHaproxy/startNginx: the shared options, with
- * ports (free ones are picked when absent) and paths (under `dir`) optional.
+ * What startHaproxy/startNginx take: the shared options, with ports (free ones are
+ * picked when absent) and paths (under `dir`) optional — a proxy as a local process.
  */
-export type LabProxyOptions = Omit<ProxyOptionsInput, 'listen' | 'stats' | 'paths' | 'tls'> & {
+export type LocalProxyOptions = Omit<ProxyOptionsInput, 'listen' | 'stats' | 'paths' | 'tls'> & {
   listen?: Partial<ProxyListen>;
   stats?: Partial<ProxyListen>;
   paths?: Partial<ProxyPaths>;
@@ -20,14 +18,14 @@ export type LabProxyOptions = Omit<ProxyOptionsInput, 'listen' | 'stats' | 'path
 export interface StartProxyOptions {
   /** Run dir the proxy owns: config, pid file, sockets, logs, temp dirs. Created if missing. */
   dir: string;
-  options: LabProxyOptions;
+  options: LocalProxyOptions;
   /** Log name (default the binary's name). */
   name?: string;
   /** CPU/memory caps of the proxy (master and workers share one cgroup). */
   caps?: ResourceCaps;
 }
 
-/** A proxy the lab started, stopped only by its own pid. */
+/** A proxy process started here, stopped only by its own pid. */
 export interface RunningProxy {
   kind: ProxyKind;
   /** Port clients connect to. */
@@ -53,7 +51,7 @@ export interface RunningProxy {
    * checks it with the binary, reloads gracefully and resolves once new
    * workers serve. Open connections stay on old workers until hardStopAfterMs.
    */
-  reload(changes?: Partial<LabProxyOptions>): Promise<void>;
+  reload(changes?: Partial<LocalProxyOptions>): Promise<void>;
   /** Stops master and workers (SIGTERM, then SIGKILL after a grace period). */
   stop(): Promise<void>;
 }

@@ -54,6 +54,7 @@ export function replicaEnv<Secret = string>(
 }
 
 function redisAddress(spec: TopologySpec, placement: ReplicaPlacement<unknown>): Record<string, string> {
+  if (spec.redisMode === 'none') return {};
   if (spec.redisMode === 'cluster') {
     const nodes = placement.redisClusterNodes ?? [];
     if (nodes.length === 0) throw new Error('replicaEnv: redisMode cluster needs redisClusterNodes');

@@ -21,8 +21,14 @@ export const PROXY_CHOICES = ['haproxy', 'nginx', 'both', 'none'] as const;
 export type ProxyChoice = (typeof PROXY_CHOICES)[number];
 export const PROXY_KINDS = ['haproxy', 'nginx'] as const;
 export type ProxyKind = (typeof PROXY_KINDS)[number];
-export const REDIS_MODES = ['single', 'cluster'] as const;
+/**
+ * `none`: no Redis, the service's in-process bus (one replica; benchmarks and tests of a lone
+ * replica). A lab choice: Pulumi deploys `single` or `cluster`.
+ */
+export const REDIS_MODES = ['single', 'cluster', 'none'] as const;
 export type RedisMode = (typeof REDIS_MODES)[number];
+export const DEPLOYED_REDIS_MODES = ['single', 'cluster'] as const;
+export type DeployedRedisMode = (typeof DEPLOYED_REDIS_MODES)[number];
 /**
  * How replicas fan out through Redis: per-room channels (sharded pub/sub on a cluster), or the
  * seed's one general channel, kept as the experiments' baseline (single Redis only).
@@ -99,10 +105,15 @@ export const topologySpecFields = z.object({
     .default(PROXY_DEFAULTS.stickiness)
     .meta({ description: 'how a client is pinned to a replica' }),
   replicas: integer(1, 32).default(2).meta({ description: 'service replicas behind the proxy' }),
-  redisMode: z
-    .enum(REDIS_MODES)
-    .default('single')
-    .meta({ description: 'one Redis server, or a 6-node Redis Cluster (sharded pub/sub)' }),
+  redisMode: z.enum(REDIS_MODES).default('single').meta({
+    description:
+      'one Redis server, a 6-node Redis Cluster (sharded pub/sub), or none (in-process bus, one replica; lab only)',
+  }),
+  redisNodeTimeoutMs: integer(100, 60_000)
+    .default(2_000)
+    .meta({
+      description: 'Redis Cluster: how long a master may be unreachable before its replica is promoted',
+    } satisfies FieldMeta),
   fanout: z
     .enum(FANOUT_MODES)
     .default('per-room')
@@ -211,6 +222,14 @@ export function combinationProblems(
   if (spec.fanout === 'broadcast' && spec.redisMode !== 'single') {
     problems.push(`${name('fanout')} broadcast runs on a single Redis; set ${name('redisMode')} single`);
   }
+  if (spec.redisMode === 'none' && spec.replicas !== 1) {
+    problems.push(
+      `${name('redisMode')} none runs one replica (its bus is in-process); set ${name('replicas')} 1`,
+    );
+  }
+  if (spec.redisMode === 'none' && spec.historyReplicaAcks > 0) {
+    problems.push(`${name('historyReplicaAcks')} needs Redis; set ${name('redisMode')} single or cluster`);
+  }
   if (spec.historyReplicaAcks > 0 && !spec.history) {
     problems.push(`${name('historyReplicaAcks')} needs ${name('history')} on`);
   }
@@ -252,10 +271,11 @@ export function proxyKinds(choice: ProxyChoice): ProxyKind[] {
   return [choice];
 }
 
-/** The service's BUS_MODE for a spec. */
+/** The service's bus mode for a spec (no Redis: the in-process `memory` bus). */
 export function busModeOf(
   spec: Pick<TopologySpec, 'fanout' | 'redisMode'>,
-): 'single' | 'cluster' | 'broadcast' {
+): 'single' | 'cluster' | 'broadcast' | 'memory' {
+  if (spec.redisMode === 'none') return 'memory';
   return spec.fanout === 'broadcast' ? 'broadcast' : spec.redisMode;
 }
 

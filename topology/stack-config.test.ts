@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { PROXY_DEFAULTS } from '../proxy/options.js';
 import { SPEC_DEFAULTS } from './fields.js';
 import { README_PATH, specTable, tableCells } from './readme-table.js';
+import { replicaEnv } from './replica-env.js';
+import { busModeOf, resolveTopologySpec } from './spec.js';
 import {
   checkSecret,
   parseConfigMap,
@@ -131,6 +133,15 @@ describe('parseConfigMap', () => {
     ]);
   });
 
+  it('refuses redisMode none (a lab choice: Pulumi deploys Redis), in schema order', () => {
+    expect(
+      problemsOf({ 'wslab:proxy': 'haproxy', 'wslab:redisMode': 'none', 'wslab:replicas': 'x' }),
+    ).toEqual([
+      'wslab:replicas must be an integer from 1 to 32, got "x"',
+      'wslab:redisMode must be one of single|cluster, got "none"',
+    ]);
+  });
+
   it('reports one line per bad value, all at once', () => {
     const problems = problemsOf({
       'wslab:proxy': 'haproxy',
@@ -208,5 +219,22 @@ describe('checkSecret (secrets are checked by the program, never printed)', () =
       'wslab:authJwtSecret must be at least 32 characters, got 31',
     );
     expect(() => checkSecret('redisPassword', '')).toThrow('wslab:redisPassword must not be empty');
+  });
+});
+
+describe('redisMode none (the in-process bus)', () => {
+  it('runs one replica with no Redis address in its env', () => {
+    const spec = resolveTopologySpec({ redisMode: 'none', replicas: 1 });
+    const env = replicaEnv(spec, { host: '127.0.0.1', port: 1, instanceId: 'r1' });
+    expect(busModeOf(spec)).toBe('memory');
+    expect(Object.values(env)).toContain('memory');
+    expect(Object.keys(env).some((name) => name.startsWith('REDIS'))).toBe(false);
+  });
+
+  it('refuses more than one replica and replica acks', () => {
+    expect(() => resolveTopologySpec({ redisMode: 'none' })).toThrow('redisMode none runs one replica');
+    expect(() => resolveTopologySpec({ redisMode: 'none', replicas: 1, historyReplicaAcks: 1 })).toThrow(
+      'historyReplicaAcks needs Redis',
+    );
   });
 });

@@ -5,6 +5,8 @@ import { parse as parseYaml } from 'yaml';
 import { SERVICE_SECRET_MIN_LENGTH } from '../app/src/config.js';
 import { specField, specFromText } from './fields.js';
 import {
+  DEPLOYED_REDIS_MODES,
+  type DeployedRedisMode,
   PROXY_KINDS,
   type ProxyKind,
   STICKINESS_MODES,
@@ -22,7 +24,7 @@ import {
  * file means the same topology in Docker and as local processes. Secrets (`redisPassword`,
  * `publishApiKey`, `authJwtSecret`) are not part of it: only Pulumi can decrypt them.
  */
-export type StackConfig = TopologySpec & { proxy: ProxyKind };
+export type StackConfig = TopologySpec & { proxy: ProxyKind; redisMode: DeployedRedisMode };
 
 export { PROXY_KINDS, type ProxyKind, STICKINESS_MODES, type Stickiness };
 
@@ -111,23 +113,59 @@ export function resolveStackConfig(
       `${stackName('proxy')} must be one of ${PROXY_KINDS.join('|')}, got ${JSON.stringify(String(proxyText))}`,
     );
   }
+  // Pulumi deploys Redis: `none` (the in-process bus) is a lab choice, so its range here is narrower.
+  const redisModeText = typeof values.redisMode === 'string' ? values.redisMode.trim() : values.redisMode;
+  const redisModeSet = redisModeText !== undefined && redisModeText !== null && redisModeText !== '';
+  const deployedRedisMode = DEPLOYED_REDIS_MODES.find((mode) => mode === redisModeText);
+  const redisModeProblems =
+    redisModeSet && deployedRedisMode === undefined
+      ? [
+          `${stackName('redisMode')} must be one of ${DEPLOYED_REDIS_MODES.join('|')}, got ${JSON.stringify(String(redisModeText))}`,
+        ]
+      : [];
   const stackValues = Object.fromEntries(
-    STACK_CONFIG_KEYS.filter((key) => key !== 'proxy').map((key) => [key, values[key]]),
+    STACK_CONFIG_KEYS.filter((key) => key !== 'proxy' && key !== 'redisMode').map((key) => [
+      key,
+      values[key],
+    ]),
   );
-  const parsed = specFromText({ ...stackValues, ...(proxy === undefined ? {} : { proxy }) }, stackName);
+  const parsed = specFromText(
+    {
+      ...stackValues,
+      ...(proxy === undefined ? {} : { proxy }),
+      ...(deployedRedisMode === undefined ? {} : { redisMode: deployedRedisMode }),
+    },
+    stackName,
+  );
   // Checked against what the chosen proxy can do, so one message names both the value and the proxy.
   const stickiness = typeof values.stickiness === 'string' ? values.stickiness.trim() : undefined;
-  problems.push(
-    ...parsed.problems.map((problem) =>
-      proxy !== undefined && stickiness !== undefined && problem.startsWith(`${stackName('stickiness')} must`)
-        ? `${stackName('stickiness')} ${JSON.stringify(stickiness)} is not supported by ${proxy}; use one of ${PROXY_STICKINESS[proxy].join('|')}`
-        : problem,
-    ),
+  const fieldProblems = parsed.problems.map((problem) =>
+    proxy !== undefined && stickiness !== undefined && problem.startsWith(`${stackName('stickiness')} must`)
+      ? `${stackName('stickiness')} ${JSON.stringify(stickiness)} is not supported by ${proxy}; use one of ${PROXY_STICKINESS[proxy].join('|')}`
+      : problem,
   );
-  if (problems.length > 0 || parsed.spec === undefined || proxy === undefined) {
+  // the redisMode line goes where the schema's own check would have put it
+  problems.push(
+    ...(redisModeProblems.length > 0 ? inKeyOrder([...redisModeProblems, ...fieldProblems]) : fieldProblems),
+  );
+  const redisMode = DEPLOYED_REDIS_MODES.find((mode) => mode === parsed.spec?.redisMode);
+  if (problems.length > 0 || parsed.spec === undefined || proxy === undefined || redisMode === undefined) {
     throw new StackConfigError(problems, source);
   }
-  return { ...parsed.spec, proxy };
+  return { ...parsed.spec, proxy, redisMode };
+}
+
+/** Problems in schema key order (each line starts with `wslab:<key>`); lines of no key keep their place last. */
+function inKeyOrder(problems: string[]): string[] {
+  const position = (problem: string) => {
+    const key = /^wslab:(\w+)/.exec(problem)?.[1];
+    const index = TOPOLOGY_SPEC_KEYS.indexOf(key as TopologySpecKey);
+    return index < 0 ? TOPOLOGY_SPEC_KEYS.length : index;
+  };
+  return problems
+    .map((problem, order) => ({ problem, order, at: position(problem) }))
+    .sort((a, b) => a.at - b.at || a.order - b.order)
+    .map(({ problem }) => problem);
 }
 
 /**

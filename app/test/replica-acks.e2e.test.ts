@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisClusterHandle, redisCli, startRedisCluster } from '../../runtime/redis.js';
 import { type ReplicaHandle, startReplica } from '../../runtime/replica.js';
+import { resolveTopologySpec } from '../../topology/spec.js';
 import { roomKeys } from '../src/contracts/redis-keys.js';
 import { ProbeClient } from './helpers/ws-client.js';
 
@@ -22,19 +23,23 @@ describe('service with HISTORY_REPLICA_ACKS on a Redis Cluster', () => {
 
   beforeAll(async () => {
     cluster = await startRedisCluster({ dir: join(dir, 'redis') });
-    const env = {
-      BUS_MODE: 'cluster',
-      REDIS_CLUSTER_NODES: cluster.seeds.join(','),
-      LOG_LEVEL: 'warn',
-    } as const;
+    const spec = { redisMode: 'cluster', logLevel: 'warn' } as const;
+    const placement = { redisClusterNodes: cluster.seeds };
     [durable, eager] = await Promise.all([
       startReplica({
         logDir: dir,
         name: 'durable',
         waitReady: true,
-        env: { ...env, HISTORY_REPLICA_ACKS: '1', HISTORY_REPLICA_ACK_TIMEOUT_MS: '300' },
+        spec: resolveTopologySpec({ ...spec, historyReplicaAcks: 1, historyReplicaAckTimeoutMs: 300 }),
+        placement,
       }),
-      startReplica({ logDir: dir, name: 'eager', waitReady: true, env }),
+      startReplica({
+        logDir: dir,
+        name: 'eager',
+        waitReady: true,
+        spec: resolveTopologySpec(spec),
+        placement,
+      }),
     ]);
   }, 60_000);
 

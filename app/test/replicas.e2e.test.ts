@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisServerHandle, startRedis } from '../../runtime/redis.js';
 import { type ReplicaHandle, startReplica } from '../../runtime/replica.js';
 import { waitFor } from '../../runtime/wait-for.js';
+import { resolveTopologySpec } from '../../topology/spec.js';
 import { scrapeMetric } from './helpers/metrics.js';
 import { type Frame, ProbeClient } from './helpers/ws-client.js';
 
@@ -26,18 +27,19 @@ describe.each(['single', 'broadcast'])('replicas over a real Redis, BUS_MODE=%s'
 
   beforeAll(async () => {
     redis = await startRedis({ dir: resolve(logDir, busMode) });
-    const env = {
-      BUS_MODE: busMode,
-      REDIS_URL: redis.url,
-      HISTORY_SIZE: '50',
-      PUBLISH_RATE_PER_S: '100000',
-      PUBLISH_BURST: '100000',
-      DRAIN_WINDOW_MS: '1000',
-      LOG_LEVEL: 'warn',
-    };
+    const spec = resolveTopologySpec({
+      redisMode: 'single',
+      fanout: busMode === 'broadcast' ? 'broadcast' : 'per-room',
+      historySize: 50,
+      publishRatePerS: 100_000,
+      publishBurst: 100_000,
+      drainWindowMs: 1000,
+      logLevel: 'warn',
+    });
+    const placement = { redisUrl: redis.url };
     const started = await Promise.all(
       ['r1', 'r2', 'r3'].map((name) =>
-        startReplica({ logDir, env, name: `${busMode}-${name}`, waitReady: true }),
+        startReplica({ logDir, spec, placement, name: `${busMode}-${name}`, waitReady: true }),
       ),
     );
     replicas.push(...started);

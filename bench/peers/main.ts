@@ -12,8 +12,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { renderSvg } from '../../lab/report/svg.js';
-import { type RedisClusterHandle, startRedisCluster } from '../../runtime/redis.js';
-import { benchRedis, stopAll } from '../bench-topology.js';
+import type { RedisClusterHandle } from '../../runtime/redis.js';
+import { benchRedis, benchRedisCluster, stopAll } from '../bench-topology.js';
 import { saveBench, table } from '../save.js';
 import { extractBaseline } from './baseline.js';
 import { idleBytesPerConnection, MAX_P99_MS, type PeerLoad, runStep, searchMax } from './measure.js';
@@ -75,7 +75,7 @@ try {
     logDir,
     redis: await benchRedis(logDir),
     cluster: () => {
-      cluster ??= startRedisCluster({ dir: join(logDir, 'cluster') });
+      cluster ??= benchRedisCluster(join(logDir, 'cluster'));
       return cluster;
     },
     baselineEntry: baseline?.entry ?? null,

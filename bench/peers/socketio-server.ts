@@ -81,7 +81,7 @@ if (options.adapter === 'sharded') {
 if (options.adapter === 'streams') {
   serverOptions.adapter = createStreamsAdapter(single());
   // Missed packets are replayed from the stream on reconnect, like wslab's `join` with `since`.
-  serverOptions.connectionStateRecovery = { maxDisconnectionDurationMs: 120_000, skipMiddlewares: true };
+  serverOptions.connectionStateRecovery = { maxDisconnectionDuration: 120_000, skipMiddlewares: true };
 }
 
 const http = createServer((request, response) => {

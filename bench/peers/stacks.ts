@@ -84,9 +84,8 @@ async function startServers(target: PeerTarget, backing: PeerBacking, dir: strin
       backing.redis,
       2,
       {
-        HISTORY: history,
-        REDIS_URL: backing.redis.url,
-        ...(backing.profileDir === undefined ? {} : { DRAIN_WINDOW_MS: '200' }),
+        history: history === 'on',
+        ...(backing.profileDir === undefined ? {} : { drainWindowMs: 200 }),
       },
       {
         ...(entry === undefined ? {} : { entry }),

@@ -27,7 +27,7 @@ export interface RedisClusterArgs {
   publishAddress?: string;
   /**
    * Redis Cluster node timeout: how long a master may be unreachable before its replica is
-   * promoted. Default 2000 ms, as in the local lab (runtime/redis.ts).
+   * promoted. The spec's redisNodeTimeoutMs; default 2000 ms, as in the local lab (runtime/redis.ts).
    */
   nodeTimeoutMs?: number;
   /** CPU and memory caps of each Redis node container; unset = uncapped. */
@@ -43,6 +43,7 @@ const CONFIG_PATH = '/usr/local/etc/redis/redis.conf';
 /** Label of the cluster-creation container holding the node container ids it ran for. */
 export const NODE_IDS_LABEL = 'wslab.redis-node-container-ids';
 const SCRIPT_PATH = '/usr/local/bin/wslab-redis-cluster.sh';
+const START_PATH = '/usr/local/bin/wslab-redis-node-start.sh';
 
 /**
  * Redis for the service's bus and history: one server, or a six-node Redis Cluster whose
@@ -103,10 +104,27 @@ export class RedisCluster extends pulumi.ComponentResource {
             name: hostname,
             hostname,
             image: image.imageId,
-            command: ['redis-server', CONFIG_PATH],
-            uploads: [{ file: CONFIG_PATH, content: config, permissions: '0644' }],
+            // A cluster node starts through redis-node-start.sh: a new node on a lost master's
+            // address waits until the cluster has failed that master over.
+            command: args.mode === 'cluster' ? ['sh', START_PATH] : ['redis-server', CONFIG_PATH],
+            uploads: [
+              { file: CONFIG_PATH, content: config, permissions: '0644' },
+              ...(args.mode === 'cluster'
+                ? [{ file: START_PATH, content: NODE_START_SCRIPT, permissions: '0755' }]
+                : []),
+            ],
             // redis-cli reads REDISCLI_AUTH, so the health check needs no password on its command line.
-            envs: [pulumi.interpolate`REDISCLI_AUTH=${pulumi.secret(args.password)}`],
+            envs: [
+              pulumi.interpolate`REDISCLI_AUTH=${pulumi.secret(args.password)}`,
+              ...(args.mode === 'cluster'
+                ? [
+                    `REDIS_CONFIG=${CONFIG_PATH}`,
+                    `REDIS_SELF=${this.addresses[index]}:${REDIS_PORT}`,
+                    `REDIS_NODES=${this.addresses.join(' ')}`,
+                    `REDIS_PORT=${REDIS_PORT}`,
+                  ]
+                : []),
+            ],
             ...containerLimits(args.resources),
             healthcheck: {
               tests: ['CMD-SHELL', 'redis-cli ping | grep -q PONG'],
@@ -216,3 +234,5 @@ export function redisConf(mode: RedisMode, password: string, nodeTimeoutMs: numb
 
 /** The create-or-heal script (redis-cluster.sh next to this file), uploaded into the one-shot container. */
 export const CLUSTER_SCRIPT = readFileSync(new URL('./redis-cluster.sh', import.meta.url), 'utf8');
+/** Each cluster node's start command (redis-node-start.sh next to this file). */
+export const NODE_START_SCRIPT = readFileSync(new URL('./redis-node-start.sh', import.meta.url), 'utf8');

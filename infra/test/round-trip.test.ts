@@ -6,7 +6,7 @@ import { stringify as toYaml } from 'yaml';
 import { renderHaproxyConfig } from '../../haproxy/render.js';
 import { stackSpec } from '../../lab/cli/up.js';
 import { renderNginxConfig } from '../../nginx/render.js';
-import { planTopology } from '../../runtime/local/start-plan.js';
+import { planLocalStart } from '../../runtime/local/start-plan.js';
 import { specField } from '../../topology/fields.js';
 import { proxyInput } from '../../topology/proxy-input.js';
 import { STACK_CONFIG_KEYS, type StackConfigKey } from '../../topology/stack-config.js';
@@ -28,6 +28,7 @@ const CHANGED: Partial<Record<StackConfigKey, string>> = {
   stickiness: 'room',
   replicas: '20',
   redisMode: 'cluster',
+  redisNodeTimeoutMs: '1500',
   fanout: 'broadcast',
   history: 'off',
   historySize: '501',
@@ -72,6 +73,8 @@ const CHANGED: Partial<Record<StackConfigKey, string>> = {
 const CONTEXT: Partial<Record<StackConfigKey, Record<string, string>>> = {
   // the base stack runs HAProxy; the Nginx image matters once the proxy is Nginx
   nginxImage: { 'wslab:proxy': 'nginx' },
+  // single Redis has no cluster-node-timeout
+  redisNodeTimeoutMs: { 'wslab:redisMode': 'cluster' },
 };
 
 /** A bad value per field kind that has no range to go outside of. */
@@ -83,7 +86,7 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 /** `wslab up --stack <name>` on a stack file with `config`: what the lab would start. */
 function labPlanOf(name: string, config: Record<string, string>): string {
   writeFileSync(join(scratch, `Pulumi.${name}.yaml`), toYaml({ config }));
-  const plan = planTopology(stackSpec(scratch, name));
+  const plan = planLocalStart(stackSpec(scratch, name));
   const backends = Array.from({ length: plan.replicas }, (_, i) => ({
     id: `r${i + 1}`,
     host: '127.0.0.1',

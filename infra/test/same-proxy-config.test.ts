@@ -6,8 +6,8 @@ import { renderHaproxyConfig } from '../../haproxy/render.js';
 import { stackSpec } from '../../lab/cli/up.js';
 import { renderNginxConfig } from '../../nginx/render.js';
 import type { ProxyOptions } from '../../proxy/options.js';
-import { labProxyOptions } from '../../runtime/local/proxies.js';
-import { planTopology } from '../../runtime/local/start-plan.js';
+import { localProxyOptions } from '../../runtime/local/local-load-balancer.js';
+import { planLocalStart } from '../../runtime/local/start-plan.js';
 import { prepareProxyOptions } from '../../runtime/proxy-launch.js';
 import { proxySettings } from '../../topology/proxy-input.js';
 import type { StackConfig } from '../../topology/stack-config.js';
@@ -72,7 +72,7 @@ describe.each(['haproxy', 'nginx', 'single-redis'])(
     it('has the same spec, the same renderer input and the same rendered text', async () => {
       // The lab: what `wslab up --stack <name>` plans and hands its proxy launcher.
       const labSpec = stackSpec(REPO_ROOT, name);
-      const plan = planTopology(labSpec);
+      const plan = planLocalStart(labSpec);
       const [kind] = plan.proxies;
       expect(plan.proxies).toEqual([labSpec.proxy]);
       const labBackends = Array.from({ length: plan.replicas }, (_, i) => ({
@@ -83,7 +83,7 @@ describe.each(['haproxy', 'nginx', 'single-redis'])(
       const labDir = join(scratch, name);
       const labOptions = await prepareProxyOptions(
         join(labDir, kind!),
-        labProxyOptions(plan.proxy, labBackends, join(labDir, 'sockets')),
+        localProxyOptions(plan.proxy, labBackends, join(labDir, 'sockets')),
       );
       const labText = kind === 'haproxy' ? renderHaproxyConfig(labOptions) : renderNginxConfig(labOptions);
 

@@ -7,7 +7,7 @@ import { proxyInput } from '../../topology/proxy-input.js';
 import { parseConfigMap, type StackConfig } from '../../topology/stack-config.js';
 import { stackAddressPlan } from '../components/addresses.js';
 import { DOCKER_DNS, REPLICA_IDS_LABEL } from '../components/load-balancer.js';
-import { CLUSTER_SCRIPT, NODE_IDS_LABEL } from '../components/redis-cluster.js';
+import { CLUSTER_SCRIPT, NODE_IDS_LABEL, NODE_START_SCRIPT } from '../components/redis-cluster.js';
 import { CONTAINER_PROXY } from '../container-proxy.js';
 import {
   envMap,
@@ -103,10 +103,21 @@ export function stackSuite(
         expect(node.inputs.ports ?? []).toEqual([]);
         expect(node.inputs.wait).toBe(true);
         expect((node.inputs.healthcheck as { tests: string[] }).tests.join(' ')).toContain('redis-cli ping');
-        const upload = (node.inputs.uploads as { file: string; content: string }[])[0]!;
-        expect(node.inputs.command).toEqual(['redis-server', upload.file]);
-        expect(upload.content).toContain(`requirepass "${MOCK_REDIS_PASSWORD}"`);
-        expect(upload.content.includes('cluster-enabled yes')).toBe(expected.redisNodes === 6);
+        const [upload, start] = node.inputs.uploads as { file: string; content: string }[];
+        expect(upload!.content).toContain(`requirepass "${MOCK_REDIS_PASSWORD}"`);
+        expect(upload!.content.includes('cluster-enabled yes')).toBe(expected.redisNodes === 6);
+        if (expected.redisNodes === 1) {
+          expect(node.inputs.command).toEqual(['redis-server', upload!.file]);
+          continue;
+        }
+        // A cluster node starts through the gate that keeps a new node off a lost master's address.
+        expect(node.inputs.command).toEqual(['sh', start!.file]);
+        expect(start!.content).toBe(NODE_START_SCRIPT);
+        const env = envMap(node);
+        expect(env.REDIS_CONFIG).toBe(upload!.file);
+        const address = (node.inputs.networksAdvanced as { ipv4Address: string }[])[0]!.ipv4Address;
+        expect(env.REDIS_SELF).toBe(`${address}:6379`);
+        expect(env.REDIS_NODES?.split(' ')).toContain(address);
       }
     });
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
-import { planTopology } from '../../runtime/local/start-plan.js';
+import { planLocalStart } from '../../runtime/local/start-plan.js';
 import { resolveTopologySpec } from '../../topology/spec.js';
 import { specFromFlags, specOptions } from './spec-flags.js';
 import { type LabState, readLabState, removeLabState, statePath, writeLabState } from './state.js';
@@ -33,10 +33,10 @@ describe('up --stack', () => {
       drainWindowMs: 10_000,
     });
     // the client/server timeouts reach the proxy the lab renders (they were dropped before the spec)
-    expect(planTopology(spec).proxy.timeouts).toMatchObject({ clientMs: 30_000, serverMs: 30_000 });
+    expect(planLocalStart(spec).proxy.timeouts).toMatchObject({ clientMs: 30_000, serverMs: 30_000 });
     // every stack is a valid lab plan
     for (const stack of ['haproxy', 'nginx', 'single-redis']) {
-      expect(planTopology(stackSpec(REPO, stack)).replicas).toBeGreaterThan(0);
+      expect(planLocalStart(stackSpec(REPO, stack)).replicas).toBeGreaterThan(0);
     }
   });
 
@@ -118,7 +118,7 @@ describe('up flags', () => {
       'argument \'33\' is invalid. --replicas must be an integer from 1 to 32, got "33"',
     );
     expect(() => parse(['--redis', 'sentinel'])).toThrow(
-      '--redis must be one of single|cluster, got "sentinel"',
+      '--redis must be one of single|cluster|none, got "sentinel"',
     );
   });
 });

@@ -9,6 +9,7 @@ import { stopAll } from '../../runtime/managed-process.js';
 import { startRedis } from '../../runtime/redis.js';
 import { type ReplicaHandle, startReplica } from '../../runtime/replica.js';
 import { waitFor } from '../../runtime/wait-for.js';
+import { resolveTopologySpec } from '../../topology/spec.js';
 import { loadK6Script, runIterations, type Shimmed, sum } from './k6-shim/harness.js';
 
 const logDir = join(process.cwd(), '.lab', 'test-logs', 'loadtests-k6');
@@ -22,7 +23,8 @@ beforeAll(async () => {
         logDir,
         name: `k6-${i}`,
         waitReady: true,
-        env: { REDIS_URL: redis.url, PUBLISH_RATE_PER_S: '1000', PUBLISH_BURST: '1000', LOG_LEVEL: 'warn' },
+        spec: resolveTopologySpec({ publishRatePerS: 1000, publishBurst: 1000, logLevel: 'warn' }),
+        placement: { redisUrl: redis.url },
       }),
     ),
   );

@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerFrame } from '../../app/src/contracts/protocol.js';
 import { startHaproxy } from '../../runtime/haproxy.js';
-import { backendsOf, type ReplicaSet, startReplicaSet } from '../../runtime/replica-set.js';
+import { backendsOf, type ReplicaSet, startReplicaSet } from '../../runtime/local/replica-set.js';
 import type { RunningProxy } from '../../runtime/running-proxy.js';
 import { waitFor } from '../../runtime/wait-for.js';
 import { ResilientClient } from '../runner/client.js';

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stopAll } from '../../runtime/managed-process.js';
 import { type RedisServerHandle, startRedis } from '../../runtime/redis.js';
 import { type ReplicaHandle, startReplica } from '../../runtime/replica.js';
+import { resolveTopologySpec } from '../../topology/spec.js';
 import { runScenario, type ScenarioResult, scenarioResultSchema } from '../runner/index.js';
 
 const logDir = join(process.cwd(), '.lab', 'test-logs', 'loadtests-e2e');
@@ -22,15 +23,14 @@ async function replicas(count: number, history: 'on' | 'off', tag: string): Prom
         logDir,
         name: `lt-${tag}-${i}`,
         waitReady: true,
-        env: {
-          REDIS_URL: redis.url,
-          BUS_MODE: 'single',
-          HISTORY: history,
-          PUBLISH_RATE_PER_S: '1000',
-          PUBLISH_BURST: '1000',
-          DRAIN_WINDOW_MS: '1000',
-          LOG_LEVEL: 'warn',
-        },
+        spec: resolveTopologySpec({
+          history: history === 'on',
+          publishRatePerS: 1000,
+          publishBurst: 1000,
+          drainWindowMs: 1000,
+          logLevel: 'warn',
+        }),
+        placement: { redisUrl: redis.url },
       }),
     ),
   );

@@ -3,10 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchText, metricValue } from '../../observe/prometheus.js';
 import type { Stickiness } from '../../proxy/options.js';
 import { startHaproxy } from '../../runtime/haproxy.js';
+import { backendsOf, type ReplicaSet, startReplicaSet } from '../../runtime/local/replica-set.js';
 import { startNginx } from '../../runtime/nginx.js';
-import { backendsOf, type ReplicaSet, startReplicaSet } from '../../runtime/replica-set.js';
-import type { ProxyKind, RunningProxy } from '../../runtime/running-proxy.js';
+import type { RunningProxy } from '../../runtime/running-proxy.js';
 import { waitFor } from '../../runtime/wait-for.js';
+import type { ProxyKind } from '../../topology/spec.js';
 import { type Outage, ResilientClient } from '../runner/client.js';
 import { runScenario } from '../runner/index.js';
 
@@ -23,7 +24,7 @@ describe('load runner clients under cookie and source stickiness', () => {
   const kinds: ProxyKind[] = ['haproxy', 'nginx'];
 
   beforeAll(async () => {
-    set = await startReplicaSet(join(dir, 'replicas'), 3, { DRAIN_WINDOW_MS: '500' });
+    set = await startReplicaSet(join(dir, 'replicas'), 3, { drainWindowMs: 500 });
     const starts: Promise<void>[] = [];
     for (const kind of kinds) {
       for (const stickiness of ['cookie', 'source'] as Stickiness[]) {

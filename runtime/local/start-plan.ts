@@ -9,45 +9,34 @@ import {
   resourcesOf,
   type TopologySpec,
 } from '../../topology/spec.js';
-
-/** Redis Cluster shape the lab starts (as the Pulumi program: 3 masters, 1 replica each). */
-export const LAB_CLUSTER = { masters: 3, replicasPerMaster: 1 } as const;
-
-/** Where one replica runs in the lab: on 127.0.0.1, at a port and Redis address known at start. */
-export interface LabReplicaPlacement {
-  port: number;
-  instanceId: string;
-  redisUrl?: string;
-  redisClusterNodes?: readonly string[];
-  /** The lab Redis's password (generated per topology). */
-  redisPassword?: string;
-  /** The lab's admin key for POST /api/publish (generated per topology). */
-  publishApiKey?: string;
-}
+import type { LocalReplicaPlacement } from '../replica.js';
+import { redisNodeCount } from './local-redis.js';
 
 /**
- * What the lab starts for a spec, decided before any process starts: a pure function of the
- * spec, so a test can compare it with what the Pulumi program declares without starting anything.
+ * What the local runtime starts for a spec, decided before any process starts: a pure function of
+ * the spec, so a test can compare it with what the Pulumi program declares without starting anything.
  */
-export interface LabPlan {
+export interface LocalStartPlan {
   spec: TopologySpec;
-  redis: { mode: RedisMode; nodes: number };
+  /** nodeTimeoutMs: cluster-node-timeout (cluster mode). */
+  redis: { mode: RedisMode; nodes: number; nodeTimeoutMs: number };
   replicas: number;
   proxies: ProxyKind[];
   /** The placement-free renderer input every proxy gets (backends, ports, paths are added at start). */
   proxy: ProxySettings;
-  /** CPU/memory caps per component: the lab puts each process in a cgroup with them (runtime/cgroup.ts). */
+  /** CPU/memory caps per component: each process gets a cgroup with them (runtime/cgroup.ts). */
   resources: Record<Component, ComponentResources>;
-  /** The environment of one replica. */
-  replicaEnv(placement: LabReplicaPlacement): Record<string, string>;
+  /** The environment of one replica on 127.0.0.1 (topology/replica-env.ts). */
+  replicaEnv(placement: LocalReplicaPlacement & { port: number; instanceId: string }): Record<string, string>;
 }
 
-export function planTopology(spec: TopologySpec): LabPlan {
+export function planLocalStart(spec: TopologySpec): LocalStartPlan {
   return {
     spec,
     redis: {
       mode: spec.redisMode,
-      nodes: spec.redisMode === 'cluster' ? LAB_CLUSTER.masters * (1 + LAB_CLUSTER.replicasPerMaster) : 1,
+      nodes: redisNodeCount(spec.redisMode),
+      nodeTimeoutMs: spec.redisNodeTimeoutMs,
     },
     replicas: spec.replicas,
     proxies: proxyKinds(spec.proxy),

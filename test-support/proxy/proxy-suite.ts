@@ -8,14 +8,10 @@ import type { MsgFrame, ServerFrame } from '../../app/src/contracts/protocol.js'
 import { CookieJar, ProbeClient } from '../../loadtests/probe/probe-client.js';
 import { reconnectWithBackoff } from '../../loadtests/probe/reconnect.js';
 import { proxyRefusals } from '../../observe/proxy-refusals.js';
-import { backendsOf, type ReplicaSet, startReplicaSet } from '../../runtime/replica-set.js';
-import type {
-  LabProxyOptions,
-  ProxyKind,
-  RunningProxy,
-  StartProxyOptions,
-} from '../../runtime/running-proxy.js';
+import { backendsOf, type ReplicaSet, startReplicaSet } from '../../runtime/local/replica-set.js';
+import type { LocalProxyOptions, RunningProxy, StartProxyOptions } from '../../runtime/running-proxy.js';
 import { waitFor } from '../../runtime/wait-for.js';
+import type { ProxyKind } from '../../topology/spec.js';
 
 const isMsg = (frame: ServerFrame): frame is MsgFrame => frame.op === 'msg';
 
@@ -66,7 +62,7 @@ export function proxySuite(
     const clients: ProbeClient[] = [];
     let proxyCount = 0;
 
-    const proxy = async (options: Partial<LabProxyOptions> = {}): Promise<RunningProxy> => {
+    const proxy = async (options: Partial<LocalProxyOptions> = {}): Promise<RunningProxy> => {
       proxyCount += 1;
       const running = await startProxy({
         dir: join(dir, `${kind}-${proxyCount}`),
@@ -105,7 +101,7 @@ export function proxySuite(
 
     beforeAll(async () => {
       // Pings every 500 ms: well inside the short tunnel timeouts used below.
-      set = await startReplicaSet(dir, 3, { PING_INTERVAL_MS: '500', DRAIN_WINDOW_MS: '1000' });
+      set = await startReplicaSet(dir, 3, { pingIntervalMs: 500, drainWindowMs: 1000 });
     });
 
     afterAll(async () => {
@@ -193,7 +189,7 @@ export function proxySuite(
       });
 
       it('without pings the proxy closes an idle connection at the tunnel timeout', async () => {
-        const quiet = await set.add(`quiet-${kind}`, { PING_INTERVAL_MS: '0' });
+        const quiet = await set.add(`quiet-${kind}`, { pingIntervalMs: 0 });
         const running = await proxy({
           backends: backendsOf([quiet]),
           stickiness: 'none',

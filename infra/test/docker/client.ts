@@ -101,24 +101,35 @@ export function closeAll(connections: Map<string, Hello>): void {
   for (const hello of connections.values()) hello.socket.close();
 }
 
-/** A publish on one replica reaches a subscriber on another (through Redis). */
+/** A publish on one replica reaches a subscriber on another (through Redis), both through the proxy. */
 export async function crossReplicaPublish(wsUrl: string): Promise<{ from: string; to: string }> {
   const connections = await reachReplicas(wsUrl, 2, 15_000);
+  const [subscriber, publisher] = [...connections.values()];
+  return publishAcross(subscriber!, publisher!);
+}
+
+/** `publisher` publishes in a fresh room that `subscriber` joined; resolves once it arrived. Closes both. */
+export async function publishAcross(
+  subscriber: Hello,
+  publisher: Hello,
+): Promise<{ from: string; to: string }> {
   try {
-    const [subscriber, publisher] = [...connections.values()];
+    if (subscriber.instance === publisher.instance)
+      throw new Error(`both connections are on ${subscriber.instance}: not a cross-replica publish`);
     const room = `cross-${Date.now()}`;
-    subscriber!.socket.send(JSON.stringify({ op: 'join', room }));
-    await nextFrame(subscriber!.socket, (frame) => frame.op === 'joined' && frame.room === room, 5_000);
+    subscriber.socket.send(JSON.stringify({ op: 'join', room }));
+    await nextFrame(subscriber.socket, (frame) => frame.op === 'joined' && frame.room === room, 5_000);
     const token = `t-${Math.random().toString(36).slice(2)}`;
     const received = nextFrame(
-      subscriber!.socket,
+      subscriber.socket,
       (frame) => frame.op === 'msg' && (frame.data as { token?: string } | undefined)?.token === token,
       5_000,
     );
-    publisher!.socket.send(JSON.stringify({ op: 'pub', room, data: { token }, id: '1' }));
+    publisher.socket.send(JSON.stringify({ op: 'pub', room, data: { token }, id: '1' }));
     await received;
-    return { from: publisher!.instance, to: subscriber!.instance };
+    return { from: publisher.instance, to: subscriber.instance };
   } finally {
-    closeAll(connections);
+    subscriber.socket.close();
+    publisher.socket.close();
   }
 }

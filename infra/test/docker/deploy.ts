@@ -6,11 +6,11 @@
  * error, the steps taken, the stack outputs) is written to `<request>.result.json`.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import * as pulumi from '@pulumi/pulumi';
 import Docker from 'dockerode';
 import { outputValue } from '../harness.js';
 import { type EngineState, RealEngineProvider, type Step } from './provider.js';
+import { settle } from './settle.js';
 
 export interface DeployRequest {
   action: 'up' | 'destroy';
@@ -71,15 +71,15 @@ async function main(requestPath: string): Promise<void> {
   process.exit(result.ok ? 0 : 1);
 }
 
-/** How long a failed run must be idle (no registration under way) before it counts as settled. */
+/** How long a failed run must be idle (nothing registered, nothing under way) before it counts as settled. */
 const SETTLE_MS = 10_000;
 
 /**
  * Runs the program under the real-engine mocks. As under `pulumi up`, an error (the program
  * throwing, an apply rejecting, a resource the provider could not create) is reported and the
  * program keeps going: whatever else it registers is still created. The run ends when every
- * stack output resolved, or, after an error, once nothing has been registered for SETTLE_MS;
- * then it fails with the first error.
+ * stack output resolved, or, after an error, once nothing was registered for SETTLE_MS
+ * (settle.ts); then it fails with the errors.
  */
 async function runProgram(
   provider: RealEngineProvider,
@@ -105,17 +105,7 @@ async function runProgram(
     outputs = resolved;
   };
   run().catch((error: unknown) => errors.push(error));
-  for (;;) {
-    await sleep(200);
-    const settled = provider.inFlight === 0 && Date.now() - provider.lastActivity > SETTLE_MS;
-    if (errors.length > 0 && (settled || outputs !== undefined)) {
-      const messages = [
-        ...new Set(errors.map((error) => (error instanceof Error ? error.message : String(error)))),
-      ];
-      throw new Error(messages.join('\n'));
-    }
-    if (outputs !== undefined && provider.inFlight === 0) return outputs;
-  }
+  return settle({ errors, outputs: () => outputs }, provider.activity, { settleMs: SETTLE_MS });
 }
 
 await main(process.argv[2]!);

@@ -6,19 +6,30 @@
  * destroying what it deployed and stopping dockerd.
  *
  *   tsx infra/test/docker/main.ts [--only name,name] [--program path/to/index.ts] [--keep-going]
+ * --only takes stack names (haproxy, nginx, single-redis) and scenario names (d1, d2, d3, d4, caps).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import type Docker from 'dockerode';
+import { type Component, resourcesOf, type TopologySpec } from '../../../topology/spec.js';
 import { parseConfigMap } from '../../../topology/stack-config.js';
+import { SERVICE_PORT } from '../../components/ws-service.js';
 import { REPO_ROOT, stackFileConfig } from '../harness.js';
-import { closeAll, connect, crossReplicaPublish, reachReplicas } from './client.js';
+import {
+  closeAll,
+  connect,
+  crossReplicaPublish,
+  type Hello,
+  publishAcross,
+  reachReplicas,
+} from './client.js';
 import type { DeployRequest, DeployResult } from './deploy.js';
 import { ENGINE, engineBlocker, ensureTools, type RunningEngine, startEngine } from './engine.js';
 import { ensureBaseImages } from './images.js';
 import { demux } from './provider.js';
+import { CAPS, STACKS } from './stacks.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -182,6 +193,89 @@ function summarizeSteps(result: DeployResult): string {
     .join(', ');
 }
 
+/** A container's address on the stack's network. */
+async function addressOf(docker: Docker, container: string): Promise<string> {
+  const networks = (await docker.getContainer(container).inspect()).NetworkSettings.Networks;
+  return Object.values(networks)[0]!.IPAddress;
+}
+
+/**
+ * A publish that crosses replicas, for a proxy that pins every client of one host to one replica
+ * (source stickiness: all of this machine's connections share one address): the subscriber
+ * through the proxy, the publisher on another replica directly at its address on the stack's
+ * network (the host is that bridge's gateway).
+ */
+async function crossReplicaFromOneHost(
+  docker: Docker,
+  wsUrl: string,
+  replicaNames: readonly string[],
+): Promise<{ from: string; to: string }> {
+  const subscriber = await connect(wsUrl);
+  let publisher: Hello;
+  try {
+    const other = replicaNames.find((name) => name !== subscriber.instance)!;
+    publisher = await connect(`ws://${await addressOf(docker, other)}:${SERVICE_PORT}/ws`);
+  } catch (error) {
+    subscriber.socket.close();
+    throw error;
+  }
+  return publishAcross(subscriber, publisher);
+}
+
+/** CPU quota over period and the memory limit, as the container's own cgroup reports them (v2 or v1). */
+async function cgroupLimits(docker: Docker, container: string): Promise<{ cores: number; bytes: string }> {
+  const script =
+    'if [ -f /sys/fs/cgroup/cpu.max ]; then cat /sys/fs/cgroup/cpu.max /sys/fs/cgroup/memory.max; ' +
+    'else echo "$(cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us) $(cat /sys/fs/cgroup/cpu/cpu.cfs_period_us)"; ' +
+    'cat /sys/fs/cgroup/memory/memory.limit_in_bytes; fi';
+  const [cpu = '', memory = ''] = (await exec(docker, container, ['sh', '-c', script])).trim().split('\n');
+  const [quota, period] = cpu.trim().split(/\s+/).map(Number);
+  return { cores: quota! / period!, bytes: memory.trim() };
+}
+
+/**
+ * Every container of the stack against the spec's caps: `docker inspect` (HostConfig NanoCpus,
+ * Memory, MemorySwap) and the container's cgroup. Returns one line per component.
+ */
+async function checkCaps(
+  docker: Docker,
+  prefix: string,
+  spec: TopologySpec,
+  replicaNames: readonly string[],
+): Promise<string> {
+  const MIB = 1024 * 1024;
+  const byComponent: [Component, string[]][] = [
+    ['replica', [...replicaNames]],
+    ['redis', [`${prefix}-redis-0`]],
+    ['proxy', [`${prefix}-${spec.proxy}`]],
+  ];
+  const seen: string[] = [];
+  for (const [component, containers] of byComponent) {
+    const { cpuCores, memoryMiB } = resourcesOf(spec, component);
+    check(cpuCores !== undefined && memoryMiB !== undefined, `the capped spec leaves ${component} uncapped`);
+    for (const container of containers) {
+      const host = (await docker.getContainer(container).inspect()).HostConfig;
+      const got = { NanoCpus: host.NanoCpus, Memory: host.Memory, MemorySwap: host.MemorySwap };
+      const want = {
+        NanoCpus: Math.round(cpuCores * 1e9),
+        Memory: memoryMiB * MIB,
+        MemorySwap: memoryMiB * MIB,
+      };
+      check(
+        JSON.stringify(got) === JSON.stringify(want),
+        `${container}: docker inspect ${JSON.stringify(got)}, the spec says ${JSON.stringify(want)}`,
+      );
+      const cgroup = await cgroupLimits(docker, container);
+      check(
+        Math.abs(cgroup.cores - cpuCores) < 1e-6 && cgroup.bytes === String(memoryMiB * MIB),
+        `${container}: its cgroup allows ${cgroup.cores} CPUs and ${cgroup.bytes} bytes, the spec ${cpuCores} and ${memoryMiB} MiB`,
+      );
+    }
+    seen.push(`${component} ${cpuCores} CPU/${memoryMiB} MiB ×${containers.length}`);
+  }
+  return seen.join(', ');
+}
+
 async function stackScenarios(
   engine: RunningEngine,
   stackName: string,
@@ -193,6 +287,11 @@ async function stackScenarios(
   const wsUrl = `ws://127.0.0.1:${stack.httpPort}/ws`;
   const replicaNames = Array.from({ length: stack.replicas }, (_, i) => `${prefix}-app-${i + 1}`);
   const docker = engine.docker;
+  // Source stickiness pins every connection of this one host to one replica: the proxy cannot
+  // spread them, so "every replica through the proxy" (D1) has no meaning for such a stack.
+  const proxySpreads = stack.stickiness !== 'source';
+  const crossReplica = () =>
+    proxySpreads ? crossReplicaPublish(wsUrl) : crossReplicaFromOneHost(docker, wsUrl, replicaNames);
   let ok = true;
   const keepGoing = () => ok || flags['keep-going'] === true;
   await sweep(docker, stackName);
@@ -204,7 +303,7 @@ async function stackScenarios(
       const hello = await connect(wsUrl);
       hello.socket.close();
       check(replicaNames.includes(hello.instance), `hello from ${hello.instance}, not a replica`);
-      const cross = await crossReplicaPublish(wsUrl);
+      const cross = await crossReplica();
       const published = (await stackContainers(docker, prefix)).flatMap((c) =>
         c.Ports.filter((p) => p.PublicPort),
       );
@@ -215,7 +314,7 @@ async function stackScenarios(
       return `${summarizeSteps(result)}; ${cross.from} → ${cross.to}`;
     })) && ok;
 
-  if (selected('d1') && keepGoing()) {
+  if (proxySpreads && selected('d1') && keepGoing()) {
     ok =
       (await phase(
         `${stackName}: D1 re-deploy with changed replica env; every replica serves within 10 s`,
@@ -259,7 +358,7 @@ async function stackScenarios(
       )) && ok;
   }
 
-  if (selected('d1') && keepGoing()) {
+  if (proxySpreads && selected('d1') && keepGoing()) {
     ok =
       (await phase(
         `${stackName}: D1 a lost replica recreated (up --refresh) while another container took its address`,
@@ -329,6 +428,22 @@ async function stackScenarios(
       })) && ok;
   }
 
+  if (stackName === 'single-redis' && selected('caps') && keepGoing()) {
+    ok =
+      (await phase(
+        `${stackName}: capped re-deploy; docker inspect NanoCpus/Memory/MemorySwap and each cgroup = the spec's caps; hello and a publish across replicas`,
+        async () => {
+          const capped = { ...config, ...CAPS };
+          const result = up(engine, stackName, capped);
+          const caps = await checkCaps(docker, prefix, parseConfigMap(capped), replicaNames);
+          const hello = await connect(wsUrl);
+          hello.socket.close();
+          const cross = await crossReplica();
+          return `${summarizeSteps(result)}; ${caps}; ${cross.from} → ${cross.to}`;
+        },
+      )) && ok;
+  }
+
   ok =
     (await phase(`${stackName}: destroy leaves no container, network or volume`, async () => {
       const volumesBefore = new Set(((await docker.listVolumes()).Volumes ?? []).map((v) => v.Name));
@@ -394,7 +509,7 @@ async function main(): Promise<number> {
   try {
     engine = await startEngine();
     log(`dockerd on ${ENGINE.socket}, data root ${ENGINE.dataRoot}`);
-    const references = ['haproxy', 'nginx'].flatMap((name) => {
+    const references = STACKS.flatMap((name) => {
       const stack = parseConfigMap(stackFileConfig(name));
       return [stack.nodeImage, stack.redisImage, stack.haproxyImage, stack.nginxImage];
     });
@@ -408,7 +523,7 @@ async function main(): Promise<number> {
         );
         return `${tag} ${built ? 'built' : 'from cache'}`;
       })) && ok;
-    for (const stackName of ['haproxy', 'nginx']) {
+    for (const stackName of STACKS) {
       if (!ok && flags['keep-going'] !== true) break;
       if (selected(stackName)) ok = (await stackScenarios(engine, stackName, selected)) && ok;
     }
@@ -419,7 +534,7 @@ async function main(): Promise<number> {
   } finally {
     if (engine !== undefined) {
       // Whatever a failed scenario left behind goes before the engine stops.
-      for (const stackName of ['haproxy', 'nginx', 'clusterfail']) {
+      for (const stackName of [...STACKS, 'clusterfail']) {
         try {
           deploy(engine, { action: 'destroy', stack: stackName, config: {} });
           await sweep(engine.docker, stackName);

@@ -8,6 +8,7 @@ import type * as pulumi from '@pulumi/pulumi';
 import type Docker from 'dockerode';
 import { pack } from 'tar-stream';
 import { unwrapSecrets } from '../harness.js';
+import { RegistrationActivity } from './settle.js';
 import {
   type ContainerInputs,
   checkKnownFields,
@@ -46,9 +47,8 @@ export type Step = { kind: 'create' | 'replace' | 'same' | 'delete'; type: strin
 export class RealEngineProvider implements pulumi.runtime.Mocks {
   readonly steps: Step[] = [];
   private readonly seen = new Set<string>();
-  /** Creations under way, and when the last one started or ended (to tell a settled run). */
-  inFlight = 0;
-  lastActivity = Date.now();
+  /** Every registration from its start to its end (deploy.ts tells a settled run by it). */
+  readonly activity = new RegistrationActivity();
 
   constructor(
     private readonly docker: Docker,
@@ -62,7 +62,13 @@ export class RealEngineProvider implements pulumi.runtime.Mocks {
     throw new Error(`real-engine provider: unexpected invoke ${args.token}`);
   }
 
-  async newResource(
+  newResource(
+    args: pulumi.runtime.MockResourceArgs,
+  ): Promise<{ id: string; state: Record<string, unknown> }> {
+    return this.activity.track(() => this.register(args));
+  }
+
+  private async register(
     args: pulumi.runtime.MockResourceArgs,
   ): Promise<{ id: string; state: Record<string, unknown> }> {
     if (args.custom === false) return { id: '', state: {} };
@@ -95,11 +101,21 @@ export class RealEngineProvider implements pulumi.runtime.Mocks {
     return { id, state: { ...inputs, ...outputs } };
   }
 
-  /** Drops entries whose Docker object no longer exists (`pulumi up --refresh`). */
+  /**
+   * `pulumi up --refresh`: drops entries whose Docker object no longer exists, and, as the
+   * provider's read does, deletes and drops a container that is not running unless it says
+   * `mustRun: false` (a one-shot job that exited stays). Either is then created again.
+   */
   async refresh(): Promise<string[]> {
     const gone: string[] = [];
     for (const entry of this.state.entries) {
-      if (!(await this.exists(entry))) gone.push(entry.name);
+      const running = await this.running(entry);
+      if (running === 'gone') gone.push(entry.name);
+      else if (running === false && entry.inputs.mustRun !== false) {
+        await this.deleteEntry(entry);
+        this.log(`refresh: ${entry.name} is not running (mustRun), deleted`);
+        gone.push(entry.name);
+      }
     }
     this.state.entries = this.state.entries.filter((entry) => !gone.includes(entry.name));
     return gone;
@@ -126,13 +142,15 @@ export class RealEngineProvider implements pulumi.runtime.Mocks {
     }
   }
 
-  private async exists(entry: StateEntry): Promise<boolean> {
+  /** Whether a container runs ('gone' when its object is missing; other types: true while present). */
+  private async running(entry: StateEntry): Promise<boolean | 'gone'> {
     try {
-      if (entry.type === CONTAINER) await this.docker.getContainer(entry.id).inspect();
-      else if (entry.type === NETWORK) await this.docker.getNetwork(entry.id).inspect();
+      if (entry.type === CONTAINER) return (await this.docker.getContainer(entry.id).inspect()).State.Running;
+      if (entry.type === NETWORK) await this.docker.getNetwork(entry.id).inspect();
       return true;
-    } catch {
-      return false;
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return 'gone';
+      throw error;
     }
   }
 
@@ -142,11 +160,11 @@ export class RealEngineProvider implements pulumi.runtime.Mocks {
     previous: StateEntry | undefined,
   ): Promise<{ id: string; outputs: Record<string, unknown> }> {
     switch (type) {
-      case PASSWORD: {
-        const length = inputs.length as number;
-        const result = randomBytes(length).toString('base64url').replace(/[-_]/g, 'x').slice(0, length);
-        return { id: 'none', outputs: { result } };
-      }
+      case PASSWORD:
+        return {
+          id: 'none',
+          outputs: { result: randomPassword(inputs.length as number, inputs.special !== false) },
+        };
       case NETWORK: {
         const network = await this.docker.createNetwork(
           networkCreateOptions(inputs as unknown as NetworkInputs),
@@ -233,6 +251,16 @@ export class RealEngineProvider implements pulumi.runtime.Mocks {
       } else if (inputs.wait === true) {
         await this.waitHealthy(container, inputs.name, (inputs.waitTimeout ?? 60) * 1000);
       }
+      if (inputs.mustRun !== false) {
+        // The provider's create fails a container that is not running once created (mustRun defaults to true).
+        const state = (await container.inspect()).State;
+        if (!state.Running) {
+          const logs = demux(await container.logs({ stdout: true, stderr: true, tail: 40 }));
+          throw new Error(
+            `container ${inputs.name} is not running after create (exit ${state.ExitCode}; mustRun):\n${logs}`,
+          );
+        }
+      }
     } catch (error) {
       // A container that never became healthy is not kept (nor recorded): the next run creates it again.
       await container.remove({ force: true, v: true }).catch(() => undefined);
@@ -291,6 +319,15 @@ export const NETWORK = 'docker:index/network:Network';
 const IMAGE = 'docker:index/image:Image';
 const REMOTE_IMAGE = 'docker:index/remoteImage:RemoteImage';
 const PASSWORD = 'random:index/randomPassword:RandomPassword';
+
+/** The random provider's character sets: letters and digits, plus its default specials. */
+const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+const SPECIALS = '!@#$%&*()-_=+[]{}<>:?';
+
+export function randomPassword(length: number, special: boolean): string {
+  const alphabet = special ? ALPHANUMERIC + SPECIALS : ALPHANUMERIC;
+  return [...randomBytes(length)].map((byte) => alphabet[byte % alphabet.length]).join('');
+}
 
 function stateKey(type: string, name: string): string {
   return `${type}::${name}`;

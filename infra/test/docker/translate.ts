@@ -1,50 +1,95 @@
+import { isDeepStrictEqual } from 'node:util';
 import type Docker from 'dockerode';
 
 /**
  * Translation of the Pulumi Docker provider's inputs (as the program declares them) into Docker
- * Engine API bodies. Every field the program may set is either translated here or listed as
- * handled elsewhere; any other field throws, so nothing the program asks for is dropped silently.
+ * Engine API bodies. FIELDS is the one table of every input field, at any depth: translated into
+ * the create body, acted on by the provider (a step: upload, wait, build…), or ignored with the
+ * reason. Any other field, however deep, fails the run by its full path, so nothing the program
+ * asks for is dropped silently.
  */
 
-/** Fields of `docker.Container` this translation knows (translated, or acted on by the provider). */
-const CONTAINER_FIELDS = new Set([
-  'name',
-  'hostname',
-  'image',
-  'command',
-  'envs',
-  'uploads',
-  'healthcheck',
-  'wait',
-  'waitTimeout',
-  'restart',
-  'networksAdvanced',
-  'ports',
-  'attach',
-  'logs',
-  'mustRun',
-  'rm',
-  'init',
-  'stopSignal',
-  'stopTimeout',
-  'destroyGraceSeconds',
-  'ulimits',
-  'labels',
-  'memory',
-  'memorySwap',
-  'cpus',
-  'cpuShares',
-  'cpuSet',
-  'cpuPeriod',
-  'cpuQuota',
-]);
-const NETWORK_FIELDS = new Set(['name', 'driver', 'ipamConfigs']);
-// buildOnPreview: the provider's default input; a preview-only switch, no effect on `up`.
-const IMAGE_FIELDS = new Set(['imageName', 'build', 'skipPush', 'buildOnPreview']);
-const REMOTE_IMAGE_FIELDS = new Set(['name', 'keepLocally']);
-const PASSWORD_FIELDS = new Set(['length', 'special']);
+/** How the real-engine provider treats one input field. */
+export type FieldRule =
+  /** Translated into the Engine API create body (containerCreateOptions, networkCreateOptions). */
+  | { kind: 'body' }
+  /** Acted on by the provider itself (RealEngineProvider), as the Docker provider does. */
+  | { kind: 'step'; how: string }
+  /** Not applied; exact only while the value is `exactFor` (any value when unset). */
+  | { kind: 'ignored'; why: string; exactFor?: unknown }
+  /** A nested object, each field by its own rule. */
+  | { kind: 'object'; fields: FieldTable }
+  /** A list of objects, each item's fields by these rules. */
+  | { kind: 'list'; fields: FieldTable };
+export type FieldTable = Readonly<Record<string, FieldRule>>;
 
-export const KNOWN_FIELDS: Record<string, Set<string>> = {
+const body: FieldRule = { kind: 'body' };
+const step = (how: string): FieldRule => ({ kind: 'step', how });
+const ignored = (why: string, exactFor?: unknown): FieldRule => ({ kind: 'ignored', why, exactFor });
+const object = (fields: FieldTable): FieldRule => ({ kind: 'object', fields });
+const list = (fields: FieldTable): FieldRule => ({ kind: 'list', fields });
+
+const CONTAINER_FIELDS: FieldTable = {
+  name: body,
+  hostname: body,
+  image: body,
+  command: body,
+  envs: body,
+  uploads: list({
+    file: step('the path of a tar entry put into the container before start'),
+    content: step("the tar entry's content"),
+    permissions: step("the tar entry's mode"),
+  }),
+  healthcheck: object({ tests: body, interval: body, timeout: body, retries: body, startPeriod: body }),
+  wait: step('create returns once the health check says healthy'),
+  waitTimeout: step('how long create waits for healthy'),
+  restart: body,
+  networksAdvanced: list({ name: body, aliases: body, ipv4Address: body }),
+  ports: list({ internal: body, external: body, ip: body, protocol: body }),
+  attach: step('create waits for the exit code (output exitCode)'),
+  logs: step('with attach: the output containerLogs'),
+  mustRun: step('unless false: not running after create fails it, not running at refresh recreates it'),
+  rm: body,
+  init: body,
+  stopSignal: body,
+  stopTimeout: body,
+  destroyGraceSeconds: step('the stop timeout when the container is deleted'),
+  ulimits: list({ name: body, soft: body, hard: body }),
+  labels: list({ label: body, value: body }),
+  memory: body,
+  memorySwap: body,
+  cpus: body,
+  cpuShares: body,
+  cpuSet: body,
+  cpuPeriod: body,
+  cpuQuota: body,
+};
+const NETWORK_FIELDS: FieldTable = {
+  name: body,
+  driver: body,
+  ipamConfigs: list({ subnet: body, gateway: body, ipRange: body }),
+};
+const IMAGE_FIELDS: FieldTable = {
+  imageName: step('the tag of the local build'),
+  build: object({
+    context: step('the build context (its .dockerignore applied)'),
+    dockerfile: step('the Dockerfile, relative to the context'),
+    args: step('build args'),
+  }),
+  skipPush: ignored('nothing is pushed: no registry is reachable here', true),
+  buildOnPreview: ignored("the provider's default input; it acts on `pulumi preview` only, never on `up`"),
+};
+const REMOTE_IMAGE_FIELDS: FieldTable = {
+  name: step('must be in the engine already (tagged from the base image): no registry to pull from'),
+  keepLocally: ignored('images are never removed: every reference is the one shared base image', true),
+};
+const PASSWORD_FIELDS: FieldTable = {
+  length: step("the generated password's length"),
+  special: step('whether it may contain special characters'),
+};
+
+/** Every resource type the program may declare, and every input field of each. */
+export const FIELDS: Readonly<Record<string, FieldTable>> = {
   'docker:index/container:Container': CONTAINER_FIELDS,
   'docker:index/network:Network': NETWORK_FIELDS,
   'docker:index/image:Image': IMAGE_FIELDS,
@@ -52,18 +97,76 @@ export const KNOWN_FIELDS: Record<string, Set<string>> = {
   'random:index/randomPassword:RandomPassword': PASSWORD_FIELDS,
 };
 
-/** Throws when `inputs` sets a field the translation of `type` does not know (or the type itself). */
+/**
+ * Throws when `inputs` sets a field that FIELDS does not list (by its full path, e.g.
+ * `healthcheck.startInterval`, `uploads[0].source`), or an ignored field to a value for which
+ * ignoring it would change the outcome, or when the type itself is unknown.
+ */
 export function checkKnownFields(type: string, name: string, inputs: Record<string, unknown>): void {
-  const known = KNOWN_FIELDS[type];
-  if (known === undefined)
+  const table = FIELDS[type];
+  if (table === undefined)
     throw new Error(`real-engine translation: unknown resource type ${type} (${name})`);
-  const unknown = Object.keys(inputs).filter((key) => !known.has(key) && inputs[key] !== undefined);
+  const unknown: string[] = [];
+  const misfits: string[] = [];
+  walk(table, inputs, '', unknown, misfits);
   if (unknown.length > 0) {
     throw new Error(
       `real-engine translation: ${type} ${name} sets ${unknown.join(', ')}, which the translation does not know; ` +
-        'translate it in infra/test/docker/translate.ts',
+        'translate it in infra/test/docker/translate.ts (FIELDS)',
     );
   }
+  if (misfits.length > 0)
+    throw new Error(`real-engine translation: ${type} ${name} sets ${misfits.join('; ')}`);
+}
+
+function walk(
+  table: FieldTable,
+  value: Record<string, unknown>,
+  prefix: string,
+  unknown: string[],
+  misfits: string[],
+): void {
+  for (const [key, inner] of Object.entries(value)) {
+    if (inner === undefined) continue;
+    const path = `${prefix}${key}`;
+    const rule = table[key];
+    if (rule === undefined) unknown.push(path);
+    else if (rule.kind === 'object') {
+      if (isRecord(inner)) walk(rule.fields, inner, `${path}.`, unknown, misfits);
+      else misfits.push(`${path} to ${JSON.stringify(inner)}, not an object`);
+    } else if (rule.kind === 'list') {
+      if (!Array.isArray(inner)) misfits.push(`${path} to ${JSON.stringify(inner)}, not a list`);
+      else
+        inner.forEach((item: unknown, index) => {
+          if (isRecord(item)) walk(rule.fields, item, `${path}[${index}].`, unknown, misfits);
+          else misfits.push(`${path}[${index}] to ${JSON.stringify(item)}, not an object`);
+        });
+    } else if (
+      rule.kind === 'ignored' &&
+      rule.exactFor !== undefined &&
+      !isDeepStrictEqual(inner, rule.exactFor)
+    ) {
+      misfits.push(
+        `${path} to ${JSON.stringify(inner)}, which the real engine ignores (${rule.why}); only ${JSON.stringify(rule.exactFor)} is exact`,
+      );
+    }
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** Every leaf of a table with its path (list items as index 0), for tests that check each rule. */
+export function leafRules(
+  table: FieldTable,
+  prefix: (string | number)[] = [],
+): { path: (string | number)[]; rule: FieldRule }[] {
+  return Object.entries(table).flatMap(([key, rule]) => {
+    if (rule.kind === 'object') return leafRules(rule.fields, [...prefix, key]);
+    if (rule.kind === 'list') return leafRules(rule.fields, [...prefix, key, 0]);
+    return [{ path: [...prefix, key], rule }];
+  });
 }
 
 export interface ContainerInputs {
@@ -159,8 +262,9 @@ export function containerCreateOptions(inputs: ContainerInputs): Docker.Containe
           },
     HostConfig: {
       Init: inputs.init,
-      AutoRemove: inputs.rm ?? false,
-      RestartPolicy: { Name: inputs.restart ?? 'no' },
+      // Unset stays unset: the engine's defaults (no auto-remove, restart "no") are the provider's.
+      AutoRemove: inputs.rm,
+      RestartPolicy: inputs.restart === undefined ? undefined : { Name: inputs.restart },
       PortBindings: portBindings,
       Ulimits: (inputs.ulimits ?? []).map((limit) => ({
         Name: limit.name,
@@ -200,7 +304,7 @@ export interface NetworkInputs {
 export function networkCreateOptions(inputs: NetworkInputs): Docker.NetworkCreateOptions {
   return {
     Name: inputs.name,
-    Driver: inputs.driver ?? 'bridge',
+    Driver: inputs.driver,
     CheckDuplicate: true,
     IPAM:
       inputs.ipamConfigs === undefined
