@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { keySlot, roomKeys } from '../app/src/contracts/redis-keys.js';
@@ -13,22 +13,43 @@ const execFileAsync = promisify(execFile);
 const REDIS_SERVER = 'redis-server';
 const REDIS_CLI = 'redis-cli';
 
+/**
+ * The env of a redis-cli run: the password in REDISCLI_AUTH, which redis-cli reads itself, so it
+ * is never on a command line (`-a` shows in `ps` and /proc/<pid>/cmdline to every local user).
+ */
+export function redisCliEnv(password: string | undefined): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.REDISCLI_AUTH;
+  return password === undefined ? env : { ...env, REDISCLI_AUTH: password };
+}
+
 /** Runs one redis-cli command against 127.0.0.1:port and returns its raw output. */
 export async function redisCli(port: number, args: string[], password?: string): Promise<string> {
-  const auth = password === undefined ? [] : ['-a', password, '--no-auth-warning'];
-  const { stdout } = await execFileAsync(
-    REDIS_CLI,
-    ['-h', '127.0.0.1', '-p', String(port), ...auth, ...args],
-    {
-      timeout: 5_000,
-    },
-  );
+  const { stdout } = await execFileAsync(REDIS_CLI, ['-h', '127.0.0.1', '-p', String(port), ...args], {
+    timeout: 5_000,
+    env: redisCliEnv(password),
+  });
   return stdout;
+}
+
+/**
+ * Writes the password into a config file only the owner can read (`requirepass`, and `masterauth`
+ * for a cluster replica) and returns its path: redis-server takes a config file as its first
+ * argument, so the secret never reaches argv.
+ */
+function writeAuthConfig(dir: string, password: string): string {
+  const path = join(dir, 'auth.conf');
+  // Redis config strings are double-quoted with backslash escapes.
+  const quoted = `"${password.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
+  writeFileSync(path, `requirepass ${quoted}\nmasterauth ${quoted}\n`, { mode: 0o600 });
+  return path;
 }
 
 /** Arguments every server we start gets: loopback only, no persistence, logs to stdout (captured). */
 function baseServerArgs(port: number, dir: string, appendonly: boolean, password?: string): string[] {
+  // The config file must come first: redis-server reads argv[1] as a file, then the options.
   const args = [
+    ...(password === undefined ? [] : [writeAuthConfig(dir, password)]),
     '--port',
     String(port),
     '--bind',
@@ -46,7 +67,6 @@ function baseServerArgs(port: number, dir: string, appendonly: boolean, password
     '--logfile',
     '',
   ];
-  if (password !== undefined) args.push('--requirepass', password, '--masterauth', password);
   return args;
 }
 
@@ -158,12 +178,11 @@ function keyInSlots(from: number, to: number): string {
 
 /** Runs several commands on ONE redis-cli connection (WAIT counts that connection's writes). */
 async function redisCliBatch(port: number, commands: string[][], password?: string): Promise<string> {
-  const auth = password === undefined ? [] : ['-a', password, '--no-auth-warning'];
   return new Promise((resolve, reject) => {
     const child = execFile(
       REDIS_CLI,
-      ['-h', '127.0.0.1', '-p', String(port), ...auth],
-      { timeout: 5_000 },
+      ['-h', '127.0.0.1', '-p', String(port)],
+      { timeout: 5_000, env: redisCliEnv(password) },
       (error, stdout) => (error ? reject(error) : resolve(stdout)),
     );
     child.stdin?.end(`${commands.map((args) => args.join(' ')).join('\n')}\n`);
@@ -243,11 +262,9 @@ export async function startRedisCluster(options: StartRedisClusterOptions): Prom
       nodes.push({ port, pid: managed.pid, process: managed });
     }
     await Promise.all(ports.map((port) => waitForPing(port, password, `cluster node ${port}`)));
-    const auth = password === undefined ? [] : ['-a', password, '--no-auth-warning'];
     await execFileAsync(
       REDIS_CLI,
       [
-        ...auth,
         '--cluster',
         'create',
         ...ports.map((port) => `127.0.0.1:${port}`),
@@ -255,7 +272,7 @@ export async function startRedisCluster(options: StartRedisClusterOptions): Prom
         String(replicasPerMaster),
         '--cluster-yes',
       ],
-      { timeout: 30_000 },
+      { timeout: 30_000, env: redisCliEnv(password) },
     );
     const live = (): ClusterNode[] => nodes.filter((node) => node.process.running);
     const allOk = async (): Promise<boolean> => {

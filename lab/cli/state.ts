@@ -46,12 +46,15 @@ export function statePath(dir: string): string {
   return join(dir, 'state.json');
 }
 
-/** Writes state.json atomically (write then rename), so a reader never sees half a file. */
+/**
+ * Writes state.json atomically (write then rename), so a reader never sees half a file; owner-only
+ * (0600): it holds the lab's secrets (publish key, Redis password).
+ */
 export function writeLabState(dir: string, state: LabState): void {
   const path = statePath(dir);
   mkdirSync(dirname(path), { recursive: true });
   const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify(labStateSchema.parse(state), null, 2)}\n`);
+  writeFileSync(temporary, `${JSON.stringify(labStateSchema.parse(state), null, 2)}\n`, { mode: 0o600 });
   renameSync(temporary, path);
 }
 

@@ -9,7 +9,7 @@ import { topologySource } from '../live/collector.js';
 import { type LiveView, startLiveView } from '../live/live-view.js';
 import { down } from './down.js';
 import { isAlive } from './pids.js';
-import { type LabState, readLabState, removeLabState, writeLabState } from './state.js';
+import { type LabState, readLabState, removeLabState, statePath, writeLabState } from './state.js';
 
 /**
  * The spec of a Pulumi stack file, through the same parser the Pulumi program uses, so
@@ -46,7 +46,11 @@ export function describeUp(state: LabState): string {
   });
   if (state.liveUrl) lines.push(`  live     ${state.liveUrl}`);
   lines.push(`  logs     ${join(state.dir, 'logs')}`);
-  lines.push(`  publish  curl -H 'x-api-key: ${state.publishApiKey}' -d '{"room":"demo","data":"hi"}' \\`);
+  // The key stays in state.json (0600): this summary is printed, and often lands in a log.
+  lines.push(
+    `  publish  curl -H "x-api-key: $(node -p 'require(process.argv[1]).publishApiKey' ${statePath(state.dir)})" \\`,
+  );
+  lines.push(`             -d '{"room":"demo","data":"hi"}' \\`);
   lines.push(
     `             ${state.components.find((c) => c.kind === 'replica')?.adminUrl ?? ''}/api/publish`,
   );
