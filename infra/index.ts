@@ -44,6 +44,8 @@ const redisPassword =
   new random.RandomPassword('redis-password', { length: 32, special: false }).result;
 const publishApiKey = secret('publishApiKey');
 const authJwtSecret = secret('authJwtSecret');
+// Set during a rollover: tokens signed with the retired secret keep working until they expire.
+const authJwtSecretPrevious = secret('authJwtSecretPrevious');
 
 // Container names carry project and stack, so two stacks can run side by side on one host.
 const prefix = `wslab-${pulumi.getStack()}`;
@@ -98,6 +100,9 @@ const service = new WsService(
         redisPassword: pulumi.secret(redisPassword),
         ...(publishApiKey === undefined ? {} : { publishApiKey: pulumi.secret(publishApiKey) }),
         ...(authJwtSecret === undefined ? {} : { authJwtSecret: pulumi.secret(authJwtSecret) }),
+        ...(authJwtSecretPrevious === undefined
+          ? {}
+          : { authJwtSecretPrevious: pulumi.secret(authJwtSecretPrevious) }),
       }),
     resources: resourcesOf(stack, 'replica'),
   },

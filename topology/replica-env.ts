@@ -14,6 +14,8 @@ export interface ReplicaPlacement<Secret = string> {
   redisPassword?: Secret;
   publishApiKey?: Secret;
   authJwtSecret?: Secret;
+  /** The retired signing secret during a rollover (needs authJwtSecret). */
+  authJwtSecretPrevious?: Secret;
 }
 
 /**
@@ -44,12 +46,16 @@ export function replicaEnv<Secret = string>(
     SEND_BUFFER_MAX_BYTES: String(spec.sendBufferMaxBytes),
     HANDSHAKE_TIMEOUT_MS: String(spec.handshakeTimeoutMs),
     MAX_CONNECTIONS: String(spec.maxConnections),
+    AUTH_TOKEN_MAX_LIFETIME_S: String(spec.authTokenMaxLifetimeS),
+    AUTH_CLOCK_SKEW_S: String(spec.authClockSkewS),
     LOG_LEVEL: spec.logLevel,
   };
   // Optional secrets become env vars only when set (the service treats unset as "feature off").
   if (placement.redisPassword !== undefined) env.REDIS_PASSWORD = placement.redisPassword;
   if (placement.publishApiKey !== undefined) env.PUBLISH_API_KEY = placement.publishApiKey;
   if (placement.authJwtSecret !== undefined) env.AUTH_JWT_SECRET = placement.authJwtSecret;
+  if (placement.authJwtSecretPrevious !== undefined)
+    env.AUTH_JWT_SECRET_PREVIOUS = placement.authJwtSecretPrevious;
   return env;
 }
 

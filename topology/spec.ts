@@ -141,6 +141,14 @@ export const topologySpecFields = z.object({
     'MAX_CONNECTIONS',
     'open WebSocket connections per replica; past it an upgrade gets 503',
   ),
+  authTokenMaxLifetimeS: service(
+    'AUTH_TOKEN_MAX_LIFETIME_S',
+    'longest lifetime (exp − iat) a client token may claim; longer → 401',
+  ),
+  authClockSkewS: service(
+    'AUTH_CLOCK_SKEW_S',
+    'clock difference tolerated on the exp, nbf and iat of a token',
+  ),
   logLevel: z
     .enum(LOG_LEVELS)
     .default(SERVICE_DEFAULTS.LOG_LEVEL)

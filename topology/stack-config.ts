@@ -32,7 +32,12 @@ export { PROXY_KINDS, type ProxyKind, STICKINESS_MODES, type Stickiness };
 export const CONFIG_NAMESPACE = 'wslab';
 
 /** Keys that hold secrets: read by the Pulumi program with getSecret, skipped by this parser. */
-export const SECRET_KEYS = ['redisPassword', 'publishApiKey', 'authJwtSecret'] as const;
+export const SECRET_KEYS = [
+  'redisPassword',
+  'publishApiKey',
+  'authJwtSecret',
+  'authJwtSecretPrevious',
+] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];
 
 /**
@@ -43,6 +48,7 @@ export const SECRET_MIN_LENGTH: Record<SecretKey, number> = {
   redisPassword: SERVICE_SECRET_MIN_LENGTH.REDIS_PASSWORD,
   publishApiKey: SERVICE_SECRET_MIN_LENGTH.PUBLISH_API_KEY,
   authJwtSecret: SERVICE_SECRET_MIN_LENGTH.AUTH_JWT_SECRET,
+  authJwtSecretPrevious: SERVICE_SECRET_MIN_LENGTH.AUTH_JWT_SECRET_PREVIOUS,
 };
 
 /** Returns the secret when long enough; throws a StackConfigError that never includes the value. */

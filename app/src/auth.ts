@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { errors, jwtVerify } from 'jose';
+import type { Config } from './config.js';
 
 /** What a token allows. `'*'` in a list grants every room. */
 export interface Grants {
@@ -14,31 +15,127 @@ export function allows(grants: Grants | null, list: 'join' | 'publish', room: st
   return rooms.has('*') || rooms.has(room);
 }
 
-/** The token from `?token=` or `Authorization: Bearer …`. */
-export function tokenFromRequest(request: IncomingMessage, url: URL): string | undefined {
-  const fromQuery = url.searchParams.get('token');
-  if (fromQuery) return fromQuery;
+/** The subprotocol the service speaks; a client offers it beside its token. */
+export const WSLAB_SUBPROTOCOL = 'wslab.v1';
+/**
+ * A client offers its token as one more subprotocol, `wslab.token.<jwt>` (a JWT is base64url and
+ * dots, valid token characters): browsers cannot set Authorization on a WebSocket, and unlike
+ * `?token=` the Sec-WebSocket-Protocol header is in no proxy's access log.
+ */
+export const TOKEN_SUBPROTOCOL_PREFIX = 'wslab.token.';
+
+/** Subprotocols a client offers to connect with `token`. */
+export function tokenSubprotocols(token: string): string[] {
+  return [WSLAB_SUBPROTOCOL, `${TOKEN_SUBPROTOCOL_PREFIX}${token}`];
+}
+
+/**
+ * The token from the `wslab.token.<jwt>` subprotocol or `Authorization: Bearer …`. `?token=` is not
+ * read: a URL lands in every access log on the way.
+ */
+export function tokenFromRequest(request: IncomingMessage): string | undefined {
+  const offered = request.headers['sec-websocket-protocol'];
+  if (typeof offered === 'string') {
+    for (const protocol of offered.split(',')) {
+      const trimmed = protocol.trim();
+      if (trimmed.startsWith(TOKEN_SUBPROTOCOL_PREFIX) && trimmed.length > TOKEN_SUBPROTOCOL_PREFIX.length) {
+        return trimmed.slice(TOKEN_SUBPROTOCOL_PREFIX.length);
+      }
+    }
+  }
   const header = request.headers.authorization;
   if (header?.startsWith('Bearer ')) return header.slice('Bearer '.length).trim() || undefined;
   return undefined;
+}
+
+/** The subprotocol the server answers with: never the token one (it would echo the token). */
+export function selectSubprotocol(offered: ReadonlySet<string>): string | false {
+  return offered.has(WSLAB_SUBPROTOCOL) ? WSLAB_SUBPROTOCOL : false;
 }
 
 function stringList(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
 }
 
-/**
- * Verifies an HS256 JWT (signature, exp/nbf) with jose and returns its grants
- * (`rooms` → may join, `pub` → may publish). Throws on any invalid token.
- */
-export async function verifyToken(secret: Uint8Array, token: string): Promise<Grants> {
-  const { payload } = await jwtVerify(token, secret, { algorithms: ['HS256'] });
-  return { join: new Set(stringList(payload.rooms)), publish: new Set(stringList(payload.pub)) };
+export interface TokenRules {
+  /** Current signing secret first, then the previous one during a rollover. */
+  secrets: readonly Uint8Array[];
+  /** Longest lifetime a token may claim: `exp` − `iat` (or − now without `iat`). */
+  maxLifetimeS: number;
+  /** Clock difference tolerated on `exp`, `nbf` and `iat`. */
+  clockSkewS: number;
 }
 
-/** True for errors that mean "bad token" rather than a bug. */
-export function isTokenError(error: unknown): boolean {
-  return error instanceof errors.JOSEError;
+/** The token rules of a config; null when no secret is set (auth off). */
+export function tokenRulesOf(
+  config: Pick<
+    Config,
+    'authJwtSecret' | 'authJwtSecretPrevious' | 'authTokenMaxLifetimeS' | 'authClockSkewS'
+  >,
+): TokenRules | null {
+  if (config.authJwtSecret === undefined) return null;
+  const encoder = new TextEncoder();
+  return {
+    secrets: [config.authJwtSecret, config.authJwtSecretPrevious]
+      .filter((secret): secret is string => secret !== undefined)
+      .map((secret) => encoder.encode(secret)),
+    maxLifetimeS: config.authTokenMaxLifetimeS,
+    clockSkewS: config.authClockSkewS,
+  };
+}
+
+/** Why a token was refused: the metric label of the rejection. */
+export type TokenRefusal = 'token_missing' | 'token_invalid' | 'token_expired' | 'token_lifetime';
+
+/** A refused token, with its reason. */
+export class TokenRefused extends Error {
+  constructor(readonly reason: TokenRefusal) {
+    super(reason);
+    this.name = 'TokenRefused';
+  }
+}
+
+async function verifyWithAny(rules: TokenRules, token: string) {
+  let lastError: unknown;
+  for (const secret of rules.secrets) {
+    try {
+      return await jwtVerify(token, secret, {
+        algorithms: ['HS256'],
+        requiredClaims: ['exp'],
+        clockTolerance: rules.clockSkewS,
+      });
+    } catch (error) {
+      lastError = error;
+      // Only a signature mismatch means "maybe the other secret"; anything else is final.
+      if (!(error instanceof errors.JWSSignatureVerificationFailed)) break;
+    }
+  }
+  throw lastError;
+}
+
+/**
+ * Verifies an HS256 JWT against the current or the previous secret: signature, `exp` required,
+ * `nbf`, a lifetime no longer than `maxLifetimeS` and an `iat` not in the future (each within
+ * `clockSkewS`). Returns its grants (`rooms` → may join, `pub` → may publish); throws
+ * TokenRefused with the reason on any refused token.
+ */
+export async function verifyToken(rules: TokenRules, token: string): Promise<Grants> {
+  let payload: Awaited<ReturnType<typeof jwtVerify>>['payload'];
+  try {
+    ({ payload } = await verifyWithAny(rules, token));
+  } catch (error) {
+    if (error instanceof errors.JWTExpired) throw new TokenRefused('token_expired');
+    if (error instanceof errors.JOSEError) throw new TokenRefused('token_invalid');
+    throw error;
+  }
+  const nowS = Math.floor(Date.now() / 1000);
+  const issuedAtS = typeof payload.iat === 'number' ? payload.iat : nowS;
+  if (issuedAtS > nowS + rules.clockSkewS) throw new TokenRefused('token_invalid');
+  // exp is required above, so it is a number here.
+  if ((payload.exp as number) - issuedAtS > rules.maxLifetimeS + rules.clockSkewS) {
+    throw new TokenRefused('token_lifetime');
+  }
+  return { join: new Set(stringList(payload.rooms)), publish: new Set(stringList(payload.pub)) };
 }
 
 /**

@@ -38,6 +38,12 @@ export interface Config {
   maxConnections: number;
   publishApiKey: string | undefined;
   authJwtSecret: string | undefined;
+  /** The secret being retired during a rollover: tokens signed with it still verify. */
+  authJwtSecretPrevious: string | undefined;
+  /** Longest lifetime (`exp` − `iat`) a token may claim. */
+  authTokenMaxLifetimeS: number;
+  /** Clock difference tolerated on a token's `exp`, `nbf` and `iat`. */
+  authClockSkewS: number;
   allowedOrigins: string[] | undefined;
   logLevel: LogLevel;
 }
@@ -87,6 +93,10 @@ export const SERVICE_INTEGER_SETTINGS = {
   // Below the 20 000 fd limit with room for Redis links, logs and the listener: past it a client
   // gets a 503 it can retry elsewhere instead of the process failing accept() with EMFILE.
   MAX_CONNECTIONS: { default: 15_000, min: 1, max: 1_000_000 },
+  // A leaked token is good until it expires: a day at most unless raised, 31 days at the very most.
+  AUTH_TOKEN_MAX_LIFETIME_S: { default: 86_400, min: 60, max: 2_678_400 },
+  // Enough for hosts kept by NTP; more would stretch every token's life by as much.
+  AUTH_CLOCK_SKEW_S: { default: 30, min: 0, max: 300 },
 } as const satisfies Record<string, IntegerSetting>;
 export type ServiceIntegerSetting = keyof typeof SERVICE_INTEGER_SETTINGS;
 
@@ -107,6 +117,7 @@ export const SERVICE_SECRET_MIN_LENGTH = {
   REDIS_PASSWORD: 1,
   PUBLISH_API_KEY: 16,
   AUTH_JWT_SECRET: 32,
+  AUTH_JWT_SECRET_PREVIOUS: 32,
 } as const;
 
 // Each variable gets its own small schema so that a bad value produces exactly one
@@ -231,6 +242,12 @@ const envSchema = z.object({
   MAX_CONNECTIONS: integer('MAX_CONNECTIONS'),
   PUBLISH_API_KEY: optionalText('PUBLISH_API_KEY', SERVICE_SECRET_MIN_LENGTH.PUBLISH_API_KEY),
   AUTH_JWT_SECRET: optionalText('AUTH_JWT_SECRET', SERVICE_SECRET_MIN_LENGTH.AUTH_JWT_SECRET),
+  AUTH_JWT_SECRET_PREVIOUS: optionalText(
+    'AUTH_JWT_SECRET_PREVIOUS',
+    SERVICE_SECRET_MIN_LENGTH.AUTH_JWT_SECRET_PREVIOUS,
+  ),
+  AUTH_TOKEN_MAX_LIFETIME_S: integer('AUTH_TOKEN_MAX_LIFETIME_S'),
+  AUTH_CLOCK_SKEW_S: integer('AUTH_CLOCK_SKEW_S'),
   ALLOWED_ORIGINS: z
     .string()
     .optional()
@@ -268,6 +285,9 @@ export function loadConfig(env: Env = process.env): Config {
   if (v.HISTORY_REPLICA_ACKS > 0 && v.BUS_MODE === 'memory') {
     problems.push('HISTORY_REPLICA_ACKS needs a Redis BUS_MODE (single|cluster|broadcast)');
   }
+  if (v.AUTH_JWT_SECRET_PREVIOUS !== undefined && v.AUTH_JWT_SECRET === undefined) {
+    problems.push('AUTH_JWT_SECRET_PREVIOUS needs AUTH_JWT_SECRET (the secret that replaces it)');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     host: v.HOST,
@@ -293,6 +313,9 @@ export function loadConfig(env: Env = process.env): Config {
     maxConnections: v.MAX_CONNECTIONS,
     publishApiKey: v.PUBLISH_API_KEY,
     authJwtSecret: v.AUTH_JWT_SECRET,
+    authJwtSecretPrevious: v.AUTH_JWT_SECRET_PREVIOUS,
+    authTokenMaxLifetimeS: v.AUTH_TOKEN_MAX_LIFETIME_S,
+    authClockSkewS: v.AUTH_CLOCK_SKEW_S,
     allowedOrigins: v.ALLOWED_ORIGINS,
     logLevel: v.LOG_LEVEL,
   };

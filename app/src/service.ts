@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tokenRulesOf } from './auth.js';
 import type { Bus } from './bus/bus.js';
 import type { Client } from './client.js';
 import type { Config } from './config.js';
@@ -67,7 +68,7 @@ export function createService(options: ServiceOptions): Service {
     clients,
     logger,
     isDraining,
-    jwtSecret: config.authJwtSecret === undefined ? null : new TextEncoder().encode(config.authJwtSecret),
+    tokenRules: tokenRulesOf(config),
   };
   const wss = createWebSocketServer(context);
   const rebalance = (fraction: number, windowMs: number): number => {

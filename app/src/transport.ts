@@ -1,7 +1,15 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { type Grants, isTokenError, originAllowed, tokenFromRequest, verifyToken } from './auth.js';
+import {
+  type Grants,
+  originAllowed,
+  selectSubprotocol,
+  TokenRefused,
+  type TokenRules,
+  tokenFromRequest,
+  verifyToken,
+} from './auth.js';
 import { type ConnectionContext, wssOnConnection } from './connection.js';
 import type { Logger } from './logger.js';
 
@@ -11,7 +19,10 @@ const REJECTIONS = {
   max_connections: { status: 503, text: 'Service Unavailable' },
   path: { status: 404, text: 'Not Found' },
   origin: { status: 403, text: 'Forbidden' },
-  auth: { status: 401, text: 'Unauthorized' },
+  token_missing: { status: 401, text: 'Unauthorized' },
+  token_invalid: { status: 401, text: 'Unauthorized' },
+  token_expired: { status: 401, text: 'Unauthorized' },
+  token_lifetime: { status: 401, text: 'Unauthorized' },
 } as const;
 type RejectionReason = keyof typeof REJECTIONS;
 
@@ -19,7 +30,8 @@ export interface TransportContext extends ConnectionContext {
   logger: Logger;
   /** Read on every upgrade: true once the replica drains. */
   isDraining: () => boolean;
-  jwtSecret: Uint8Array | null;
+  /** Null = auth off (`auth: none`). */
+  tokenRules: TokenRules | null;
 }
 
 /**
@@ -41,6 +53,8 @@ export function createWebSocketServer(context: TransportContext): WebSocketServe
     perMessageDeflate: false,
     // Origin and token are checked before handleUpgrade; ws only validates the handshake itself.
     clientTracking: false,
+    // Answer `wslab.v1`, never the `wslab.token.<jwt>` entry: echoing it would put the token in a response.
+    handleProtocols: (offered) => selectSubprotocol(offered),
   });
   const instanceHeader = `X-Instance: ${context.config.instanceId}`;
   openConnections.set(wss, { count: 0 });
@@ -80,14 +94,15 @@ export async function serverOnUpgrade(
     return rejectUpgrade(context, socket, 'origin');
   }
   let grants: Grants | null = null;
-  if (context.jwtSecret !== null) {
-    const token = tokenFromRequest(request, url);
-    if (token === undefined) return rejectUpgrade(context, socket, 'auth');
+  if (context.tokenRules !== null) {
+    const token = tokenFromRequest(request);
+    if (token === undefined) return rejectUpgrade(context, socket, 'token_missing');
     try {
-      grants = await verifyToken(context.jwtSecret, token);
+      grants = await verifyToken(context.tokenRules, token);
     } catch (error) {
-      if (!isTokenError(error)) context.logger.warn({ err: error }, 'token verification failed');
-      return rejectUpgrade(context, socket, 'auth');
+      if (error instanceof TokenRefused) return rejectUpgrade(context, socket, error.reason);
+      context.logger.warn({ err: error }, 'token verification failed');
+      return rejectUpgrade(context, socket, 'token_invalid');
     }
     if (socket.destroyed) return;
     if (context.isDraining()) return rejectUpgrade(context, socket, 'draining');

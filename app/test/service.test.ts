@@ -3,6 +3,7 @@ import { SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { waitFor } from '../../runtime/wait-for.js';
+import { tokenSubprotocols } from '../src/auth.js';
 import type { Bus } from '../src/bus/bus.js';
 import { type InProcessReplica, startInProcess } from './helpers/in-process.js';
 import { metricValue } from './helpers/metrics.js';
@@ -236,19 +237,27 @@ describe('service over real sockets (memory bus)', () => {
     expect(response.status).toBe(404);
   });
 
-  it('rejects upgrades without a valid token (401) or from a foreign Origin (403), counted', async () => {
-    const replica = await start({ AUTH_JWT_SECRET: JWT_SECRET, ALLOWED_ORIGINS: 'https://app.example' });
-    const secret = new TextEncoder().encode(JWT_SECRET);
-    const token = await new SignJWT({ rooms: ['granted'], pub: [] })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setExpirationTime('5m')
-      .sign(secret);
-    const forged = await new SignJWT({ rooms: ['*'], pub: ['*'] })
-      .setProtectedHeader({ alg: 'HS256' })
-      .sign(new TextEncoder().encode('another-secret-another-secret-another'));
-    const status = (url: string, options: WebSocket.ClientOptions = {}) =>
+  it('refuses upgrades by token and Origin with their status, each reason counted; ?token= is not read', async () => {
+    const PREVIOUS = 'the-retired-secret-the-retired-secret-xyz';
+    const replica = await start({
+      AUTH_JWT_SECRET: JWT_SECRET,
+      AUTH_JWT_SECRET_PREVIOUS: PREVIOUS,
+      AUTH_TOKEN_MAX_LIFETIME_S: '3600',
+      ALLOWED_ORIGINS: 'https://app.example',
+    });
+    const sign = (secret: string, build: (jwt: SignJWT) => SignJWT) =>
+      build(new SignJWT({ rooms: ['granted'], pub: [] }).setProtectedHeader({ alg: 'HS256' })).sign(
+        new TextEncoder().encode(secret),
+      );
+    const token = await sign(JWT_SECRET, (jwt) => jwt.setIssuedAt().setExpirationTime('5m'));
+    const retired = await sign(PREVIOUS, (jwt) => jwt.setIssuedAt().setExpirationTime('5m'));
+    const forged = await sign('another-secret-another-secret-another', (jwt) => jwt.setExpirationTime('5m'));
+    const expired = await sign(JWT_SECRET, (jwt) => jwt.setIssuedAt('10m ago').setExpirationTime('5m ago'));
+    const noExp = await sign(JWT_SECRET, (jwt) => jwt.setIssuedAt());
+    const tooLong = await sign(JWT_SECRET, (jwt) => jwt.setIssuedAt().setExpirationTime('2h'));
+    const status = (url: string, protocols: string[] = [], options: WebSocket.ClientOptions = {}) =>
       new Promise<number>((resolve) => {
-        const socket = new WebSocket(url, options);
+        const socket = new WebSocket(url, protocols, options);
         socket.on('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
         socket.on('open', () => {
           socket.close();
@@ -256,17 +265,39 @@ describe('service over real sockets (memory bus)', () => {
         });
         socket.on('error', () => undefined);
       });
+    const reason = (name: string) => metric(replica, 'wslab_upgrades_rejected_total', { reason: name });
     expect(await status(replica.wsUrl)).toBe(401);
-    expect(await status(`${replica.wsUrl}?token=${forged}`)).toBe(401);
-    expect(await status(`${replica.wsUrl}?token=${token}`, { origin: 'https://evil.example' })).toBe(403);
-    expect(await status(`${replica.httpUrl.replace('http', 'ws')}/other?token=${token}`)).toBe(404);
-    expect(await metric(replica, 'wslab_upgrades_rejected_total', { reason: 'auth' })).toBe(2);
-    expect(await metric(replica, 'wslab_upgrades_rejected_total', { reason: 'origin' })).toBe(1);
+    expect(await status(`${replica.wsUrl}?token=${token}`)).toBe(401);
+    expect(await reason('token_missing')).toBe(2);
+    expect(await status(replica.wsUrl, tokenSubprotocols(forged))).toBe(401);
+    expect(await status(replica.wsUrl, tokenSubprotocols(noExp))).toBe(401);
+    expect(await reason('token_invalid')).toBe(2);
+    expect(await status(replica.wsUrl, tokenSubprotocols(expired))).toBe(401);
+    expect(await reason('token_expired')).toBe(1);
+    expect(await status(replica.wsUrl, tokenSubprotocols(tooLong))).toBe(401);
+    expect(await reason('token_lifetime')).toBe(1);
+    expect(await status(replica.wsUrl, tokenSubprotocols(token), { origin: 'https://evil.example' })).toBe(
+      403,
+    );
+    expect(await reason('origin')).toBe(1);
+    expect(await status(`${replica.httpUrl.replace('http', 'ws')}/other`, tokenSubprotocols(token))).toBe(
+      404,
+    );
+    // Rollover: a token of the retired secret still connects.
+    expect(await status(replica.wsUrl, tokenSubprotocols(retired))).toBe(101);
 
-    const client = await connect(replica.wsUrl, {
-      headers: { authorization: `Bearer ${token}`, origin: 'https://app.example' },
-    });
+    const client = await connect(replica.wsUrl, { headers: { authorization: `Bearer ${token}` } });
     expect(await client.join('granted')).toMatchObject({ op: 'joined' });
+    const viaProtocol = new ProbeClient(
+      replica.wsUrl,
+      { origin: 'https://app.example' },
+      tokenSubprotocols(token),
+    );
+    clients.push(viaProtocol);
+    await viaProtocol.opened;
+    // The answer names wslab.v1: the token never comes back in a response header.
+    expect(viaProtocol.socket.protocol).toBe('wslab.v1');
+    expect(await viaProtocol.join('granted')).toMatchObject({ op: 'joined' });
     client.send({ op: 'join', room: 'other' });
     expect(await client.next('error')).toMatchObject({ code: 'forbidden' });
     client.send({ op: 'pub', room: 'granted', data: 1, id: 'p' });

@@ -44,6 +44,8 @@ const CHANGED: Partial<Record<StackConfigKey, string>> = {
   sendBufferMaxBytes: '2097152',
   handshakeTimeoutMs: '5000',
   maxConnections: '5000',
+  authTokenMaxLifetimeS: '3600',
+  authClockSkewS: '5',
   logLevel: 'warn',
   proxyConnectTimeoutMs: '1500',
   proxyClientTimeoutMs: '31000',

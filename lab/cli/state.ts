@@ -37,11 +37,6 @@ export const labStateSchema = z.object({
 export type LabState = z.infer<typeof labStateSchema>;
 export type LabStateComponent = LabState['components'][number];
 
-/** The lab dir: `.lab/` under the current directory unless WSLAB_DIR says otherwise. */
-export function labDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.WSLAB_DIR ?? join(process.cwd(), '.lab');
-}
-
 export function statePath(dir: string): string {
   return join(dir, 'state.json');
 }

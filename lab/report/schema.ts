@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { COMPONENT_KINDS } from '../../observe/samples.js';
-import { capacitySchema } from '../capacity/schema.js';
+import { capacitySchema } from './capacity-schema.js';
 
 /**
  * result.json: every raw figure an experiment collected, with its parameters
@@ -163,8 +163,11 @@ export const experimentResultSchema = z.object({
   machine: machineSchema,
   parameters: z.record(z.string(), parameterValue).default({}),
   runs: z.array(runResultSchema).min(1),
-  /** The conclusion in words, one finding per entry, computed from the figures. */
-  conclusions: z.array(z.string()).default([]),
+  /**
+   * Components whose process changed during the experiment without the experiment asking (a crash
+   * or a restart), from their pids before and after: the checkers judge them.
+   */
+  restarted: z.array(z.string()).default([]),
   /** Caveats (this machine, short mode…). */
   notes: z.array(z.string()).default([]),
   /** Scale only: unit costs, per-replica-count maxima and the model check (lab/capacity/). */

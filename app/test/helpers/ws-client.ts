@@ -16,8 +16,8 @@ export class ProbeClient {
   closeCode: number | undefined;
   upgradeHeaders: Record<string, string | string[] | undefined> = {};
 
-  constructor(url: string, options: WebSocket.ClientOptions = {}) {
-    this.socket = new WebSocket(url, options);
+  constructor(url: string, options: WebSocket.ClientOptions = {}, protocols: string[] = []) {
+    this.socket = new WebSocket(url, protocols, options);
     this.socket.on('upgrade', (response) => {
       this.upgradeHeaders = response.headers;
     });
