@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ManagedProcess, stopAll } from '../runtime/managed-process.js';
 import { waitFor } from '../runtime/wait-for.js';
+import { MachineCpuMeter } from './machine-cpu.js';
 import { CLOCK_TICKS_PER_S, PAGE_SIZE_BYTES, parseProcStat, processTree, readAllProcStats } from './proc.js';
 import { ResourceSampler } from './resource-sampler.js';
 import type { ResourcePass, SampledComponent } from './samples.js';
@@ -149,5 +150,28 @@ describe('one sample stream', () => {
     await new Promise((resolve) => setTimeout(resolve, 120));
     expect(sampler.passes).toBe(passesAfterLast);
     await late.stop('SIGKILL');
+  });
+});
+
+describe('machine CPU from the stream', () => {
+  it('a following meter takes the machine counters of every pass and polls nothing itself', async () => {
+    const sampler = new ResourceSampler({ intervalMs: 1_000 });
+    let ownReads = 0;
+    const meter = new MachineCpuMeter(10, () => {
+      ownReads += 1;
+      return '';
+    });
+    meter.follow(sampler);
+    const first = await sampler.sampleNow();
+    const until = Date.now() + 100;
+    while (Date.now() < until) Math.sqrt(Math.random());
+    const last = await sampler.sampleNow();
+    expect(first.machine!.total).toBeGreaterThan(0);
+    expect(last.machine!.total).toBeGreaterThan(first.machine!.total);
+    const busy = meter.busyFraction(first.atMs, last.atMs);
+    expect(busy).toBeGreaterThan(0);
+    expect(busy).toBeLessThanOrEqual(1);
+    meter.stop();
+    expect(ownReads).toBe(0);
   });
 });

@@ -1,5 +1,12 @@
-import { CLOCK_TICKS_PER_S, processTree, readAllProcStats } from './proc.js';
-import type { ComponentReading, ResourcePass, ResourceStream, SampledComponent } from './samples.js';
+import { parseMachineTicks } from './machine-cpu.js';
+import { CLOCK_TICKS_PER_S, processTree, readAllProcStats, readMachineStat } from './proc.js';
+import type {
+  ComponentReading,
+  MachineTicks,
+  ResourcePass,
+  ResourceStream,
+  SampledComponent,
+} from './samples.js';
 
 export interface ResourceSamplerOptions {
   /** Time between passes while someone listens. Default 500 ms. */
@@ -111,9 +118,19 @@ export class ResourceSampler implements ResourceStream {
         rssBytes: tree.reduce((sum, stat) => sum + stat.rssBytes, 0),
       });
     }
-    const pass = { atMs, components: readings };
+    const machine = machineTicks(atMs);
+    const pass: ResourcePass = { atMs, components: readings, ...(machine ? { machine } : {}) };
     for (const listener of this.listeners) listener(pass);
     return pass;
+  }
+}
+
+/** The machine's CPU counters now, or undefined without /proc/stat (not Linux). */
+function machineTicks(atMs: number): MachineTicks | undefined {
+  try {
+    return parseMachineTicks(readMachineStat(), atMs);
+  } catch {
+    return undefined;
   }
 }
 

@@ -24,11 +24,20 @@ export interface ComponentReading extends SampledComponent {
   rssBytes: number;
 }
 
+/** Busy and total CPU time of the whole machine (all cores, every process), in clock ticks. */
+export interface MachineTicks {
+  atMs: number;
+  busy: number;
+  total: number;
+}
+
 /** One pass over every watched component; a component that has exited is absent. */
 export interface ResourcePass {
   /** Epoch ms. */
   atMs: number;
   components: ComponentReading[];
+  /** The machine's CPU counters at this pass (/proc/stat); absent where there is none. */
+  machine?: MachineTicks;
 }
 
 /** The one sample stream of a run: measurement, the live view and the runner's server probe read it. */
