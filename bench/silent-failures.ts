@@ -1,7 +1,6 @@
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
-import WebSocket from 'ws';
-import type { ServerFrame } from '../app/src/contracts/protocol.js';
+import { ProbeClient } from '../loadtests/probe/probe-client.js';
 import { DEFAULT_BACKOFF } from '../loadtests/probe/reconnect.js';
 import { ResilientClient } from '../loadtests/runner/client.js';
 import { nowMs } from '../loadtests/runner/clock.js';
@@ -70,7 +69,7 @@ async function measure(kind: 'haproxy' | 'nginx', fault: 'freeze' | 'cut') {
     firstNumber: 2,
   });
   const members: Member[] = [];
-  let publisher: WebSocket | undefined;
+  let publisher: ProbeClient | undefined;
   let timer: NodeJS.Timeout | undefined;
   let proxyStop: (() => Promise<void>) | undefined;
   try {
@@ -115,10 +114,8 @@ async function measure(kind: 'haproxy' | 'nginx', fault: 'freeze' | 'cut') {
       members.push(member);
     }
     const acked = new Set<number>();
-    publisher = new WebSocket(r1!.wsUrl);
-    await new Promise((ready) => publisher!.once('open', ready));
-    publisher.on('message', (data) => {
-      const frame = JSON.parse(String(data)) as ServerFrame;
+    publisher = await ProbeClient.connect(r1!.wsUrl);
+    publisher.onFrame((frame) => {
       if (frame.op === 'ack' && frame.id !== undefined) acked.add(Number(frame.id));
     });
     let n = 0;

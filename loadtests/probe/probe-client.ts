@@ -37,6 +37,7 @@ export class ProbeClient {
   lastHeardAt = Date.now();
   private readonly frames: ServerFrame[] = [];
   private readonly waiters: (() => void)[] = [];
+  private readonly frameListeners: ((frame: ServerFrame) => void)[] = [];
 
   /** True once the heartbeat rule gave this connection up (the server fell silent). */
   silentDrop = false;
@@ -75,6 +76,7 @@ export class ProbeClient {
       // The heartbeat only proves life; it is never a frame a test waits for.
       if (frame.op === 'ping') return;
       this.frames.push(frame);
+      for (const listener of this.frameListeners) listener(frame);
       for (const wake of this.waiters.splice(0)) wake();
     });
     ws.once('close', () => {
@@ -96,6 +98,11 @@ export class ProbeClient {
       Math.max(50, Math.floor(silentMs / 10)),
     );
     void this.closed.then(() => clearInterval(timer));
+  }
+
+  /** Calls `listener` with every frame that arrives from now on (beside the queue `next` reads). */
+  onFrame(listener: (frame: ServerFrame) => void): void {
+    this.frameListeners.push(listener);
   }
 
   get instance(): string {
