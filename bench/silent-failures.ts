@@ -121,7 +121,7 @@ async function measure(kind: 'haproxy' | 'nginx', fault: 'freeze' | 'cut') {
     let n = 0;
     timer = setInterval(() => {
       n += 1;
-      publisher!.send(JSON.stringify({ op: 'pub', room: ROOM, data: { n }, id: String(n) }));
+      publisher!.send({ op: 'pub', room: ROOM, data: { n }, id: String(n) });
     }, 100);
     await waitFor(() => acked.size >= 10, { description: 'publishing' });
 
