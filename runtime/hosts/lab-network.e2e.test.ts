@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { logOf, startTool } from '../../test-support/hosts/tools.js';
 import { LAB_HOST_BLOCK, labSubnet } from '../../topology/subnets.js';
 import { cgroupSupport } from '../cgroup.js';
 import { ManagedProcess, stopAll } from '../managed-process.js';
@@ -12,28 +13,13 @@ import { runNetworkCommand } from './command.js';
 import { LabNetwork } from './lab-network.js';
 import { listNamespaces, listRootLinks, removeStaleLabNetworks } from './sweep.js';
 
-const TCP_TOOL = fileURLToPath(new URL('../../test-support/hosts/tcp-tool.ts', import.meta.url));
 const HOLDER = fileURLToPath(new URL('../../test-support/hosts/network-holder.ts', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'wslab-hosts-'));
 const CAP_MBIT_PER_S = 4;
 const TRANSFER_BYTES = 1_000_000;
 
-function logOf(process: ManagedProcess): string {
-  try {
-    return readFileSync(process.logPath, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
 function tcpTool(name: string, args: string[], host?: LabNetwork['hosts'][number]): ManagedProcess {
-  return new ManagedProcess({
-    name,
-    command: process.execPath,
-    args: ['--import', 'tsx', TCP_TOOL, ...args],
-    logDir: join(root, 'logs'),
-    ...(host ? { host } : {}),
-  });
+  return startTool(name, args, join(root, 'logs'), host);
 }
 
 /** Receives everything a `send` server on `host:port` sends; resolves with the Mbit/s it took. */
@@ -76,6 +62,12 @@ describe('lab hosts: namespaces on a lab bridge', () => {
       const shown = await host.exec('ip', ['-4', '-o', 'addr', 'show', 'dev', host.link]);
       expect(shown).toContain(`inet ${host.address}/24`);
     }
+  });
+
+  it('refuses a second network of the same name in one process (names must stay unique)', async () => {
+    await expect(LabNetwork.create({ name: 'hoststest', hosts: [{ name: 'z' }] })).rejects.toThrow(
+      'lab network "hoststest" already exists in this process',
+    );
   });
 
   it('carries TCP between two hosts, and the server sees the client host address', async () => {

@@ -14,7 +14,7 @@ import {
   switchNamespace,
   switchPortName,
 } from './names.js';
-import { listRootLinks, removeNowSync, removeStaleLabNetworks } from './sweep.js';
+import { listNamespaces, listRootLinks, removeNowSync, removeStaleLabNetworks } from './sweep.js';
 
 export interface LabNetworkOptions {
   /** 1 to 12 lower-case letters or digits; part of every namespace's name. Default `lab`. */
@@ -92,7 +92,16 @@ export class LabNetwork {
     const duplicate = names.find((host, index) => names.indexOf(host) !== index);
     if (duplicate !== undefined) throw new Error(`lab host "${duplicate}" is declared twice`);
     await removeStaleLabNetworks();
-    labSequence += 1;
+    // a gateway name no link has (test workers sharing one pid each count from 1)
+    const links = new Set(await listRootLinks());
+    do labSequence += 1;
+    while (links.has(gatewayLinkName(process.pid, labSequence)));
+    const namespace = switchNamespace(process.pid, name);
+    if ((await listNamespaces()).includes(namespace)) {
+      throw new Error(
+        `lab network "${name}" already exists in this process (${namespace}); give each one its own name`,
+      );
+    }
     const third = await freeThirdOctet();
     const addresses = labSubnet(third);
     const network = new LabNetwork(
@@ -100,7 +109,7 @@ export class LabNetwork {
       addresses.subnet,
       addresses.gateway,
       gatewayLinkName(process.pid, labSequence),
-      switchNamespace(process.pid, name),
+      namespace,
     );
     installExitHook();
     open.add(network);
