@@ -67,7 +67,7 @@ export function setUpRun(
     runId: newRunId(),
     layout: shardLayout(clients, options, stream),
     clients: { cookies: options.cookies ?? true, protocol: options.protocol ?? 'wslab', sourceAddresses },
-    probe: new ServerProbe(target.serverPids ?? [], target.metricsUrls ?? []),
+    probe: new ServerProbe(target.serverPids ?? [], target.metricsUrls ?? [], options.resources),
     startedAtMs: Date.now(),
   };
 }

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
+import { openCount, openIdleSocket } from './idle-socket.js';
 
 /** One reading of the ramp: connections open and what the watched process holds then. */
 export interface RampPoint {
@@ -30,18 +31,11 @@ export interface IdleRampResult {
   detail: string;
 }
 
-/** Opens one idle connection that joins `room`; resolves false when it could not open. */
-function openIdle(url: string, room: string, sockets: WebSocket[]): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: 10_000 });
-    socket.once('open', () => {
-      socket.send(JSON.stringify({ op: 'join', room }));
-      sockets.push(socket);
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-    socket.once('unexpected-response', () => resolve(false));
-  });
+/** Opens one idle connection that joins `room` into `sockets`; resolves false when it could not open. */
+async function openIdle(url: string, room: string, sockets: WebSocket[]): Promise<boolean> {
+  const socket = await openIdleSocket(url, { room });
+  if (socket) sockets.push(socket);
+  return socket !== undefined;
 }
 
 /**
@@ -52,7 +46,7 @@ function openIdle(url: string, room: string, sockets: WebSocket[]): Promise<bool
 export async function rampIdleConnections(url: string, options: IdleRampOptions): Promise<IdleRampResult> {
   const sockets: WebSocket[] = [];
   const points: RampPoint[] = [];
-  const open = () => sockets.filter((socket) => socket.readyState === WebSocket.OPEN).length;
+  const open = () => openCount(sockets);
   let outcome: Pick<IdleRampResult, 'ended' | 'detail'> | undefined;
   try {
     const base = options.readMemoryMiB();

@@ -1,4 +1,5 @@
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
+import { openIdleSocket, terminateAll } from './idle-socket.js';
 
 /** How one idle connection ended. */
 export interface IdleOutcome {
@@ -30,30 +31,24 @@ export async function holdIdleConnections(
   const outcomes: IdleOutcome[] = [];
   let failedToOpen = 0;
   await Promise.all(
-    Array.from(
-      { length: options.count },
-      () =>
-        new Promise<void>((resolve) => {
-          const socket = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: 5_000 });
-          const outcome: IdleOutcome = { openedAtMs: 0, closedAtMs: undefined, closeCode: undefined };
-          socket.once('open', () => {
-            outcome.openedAtMs = Date.now() - startedAtMs;
-            outcomes.push(outcome);
-            sockets.push(socket);
-            resolve();
-          });
-          socket.once('close', (code) => {
-            outcome.closedAtMs ??= Date.now() - startedAtMs;
-            outcome.closeCode ??= code;
-          });
-          socket.once('error', () => {
-            if (outcome.openedAtMs === 0) {
-              failedToOpen += 1;
-              resolve();
-            }
-          });
-        }),
-    ),
+    Array.from({ length: options.count }, async () => {
+      const socket = await openIdleSocket(url, { handshakeTimeoutMs: 5_000 });
+      if (!socket) {
+        failedToOpen += 1;
+        return;
+      }
+      const outcome: IdleOutcome = {
+        openedAtMs: Date.now() - startedAtMs,
+        closedAtMs: undefined,
+        closeCode: undefined,
+      };
+      outcomes.push(outcome);
+      sockets.push(socket);
+      socket.once('close', (code) => {
+        outcome.closedAtMs ??= Date.now() - startedAtMs;
+        outcome.closeCode ??= code;
+      });
+    }),
   );
   const timeline: IdleRun['timeline'] = [];
   const sample = () =>
@@ -72,15 +67,6 @@ export async function holdIdleConnections(
     timeline,
     failedToOpen,
   };
-  await Promise.all(
-    sockets.map(
-      (socket) =>
-        new Promise<void>((resolve) => {
-          if (socket.readyState === WebSocket.CLOSED) return resolve();
-          socket.once('close', () => resolve());
-          socket.terminate();
-        }),
-    ),
-  );
+  await terminateAll(sockets);
   return result;
 }
