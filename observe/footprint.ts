@@ -1,6 +1,6 @@
 import type { Topology } from '../runtime/local/local-topology.js';
+import { countFds, processTree, readAllProcStats } from '../runtime/proc.js';
 import { redisCli } from '../runtime/redis.js';
-import { countFds, processTree, readAllProcStats } from './proc.js';
 import { fetchText, metricValue } from './prometheus.js';
 
 /** What one component holds at one moment: memory and descriptors (the leak suspects). */

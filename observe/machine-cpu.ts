@@ -1,4 +1,4 @@
-import { readMachineStat } from './proc.js';
+import { readMachineStat } from '../runtime/proc.js';
 import type { MachineTicks, ResourceStream } from './samples.js';
 
 export type { MachineTicks } from './samples.js';

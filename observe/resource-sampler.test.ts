@@ -2,9 +2,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ManagedProcess, stopAll } from '../runtime/managed-process.js';
+import {
+  CLOCK_TICKS_PER_S,
+  PAGE_SIZE_BYTES,
+  parseProcStat,
+  processTree,
+  readAllProcStats,
+} from '../runtime/proc.js';
 import { waitFor } from '../runtime/wait-for.js';
 import { MachineCpuMeter } from './machine-cpu.js';
-import { CLOCK_TICKS_PER_S, PAGE_SIZE_BYTES, parseProcStat, processTree, readAllProcStats } from './proc.js';
 import { ResourceSampler } from './resource-sampler.js';
 import type { ResourcePass, SampledComponent } from './samples.js';
 import { UsageRecorder } from './usage-recorder.js';

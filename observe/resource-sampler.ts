@@ -1,5 +1,5 @@
+import { CLOCK_TICKS_PER_S, processTree, readAllProcStats, readMachineStat } from '../runtime/proc.js';
 import { parseMachineTicks } from './machine-cpu.js';
-import { CLOCK_TICKS_PER_S, processTree, readAllProcStats, readMachineStat } from './proc.js';
 import type {
   ComponentReading,
   MachineTicks,

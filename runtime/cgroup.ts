@@ -7,6 +7,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PROC_SELF_CGROUP } from './proc.js';
 
 /** What a process may use (unset = no cap on that resource). */
 export interface ResourceCaps {
@@ -54,10 +55,7 @@ function canCreateUnder(dir: string): boolean {
  * Which cgroup interface this process can use. Cgroups are made under the cgroup this process
  * is already in (a sandbox's memory accounting keeps covering them), per controller.
  */
-export function detectCgroups(
-  fsRoot = '/sys/fs/cgroup',
-  procSelfCgroup = '/proc/self/cgroup',
-): CgroupSupport {
+export function detectCgroups(fsRoot = '/sys/fs/cgroup', procSelfCgroup = PROC_SELF_CGROUP): CgroupSupport {
   let own: Map<string, string>;
   try {
     own = ownCgroupPaths(procSelfCgroup);

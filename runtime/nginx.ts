@@ -1,33 +1,18 @@
-import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderNginxConfig } from '../nginx/render.js';
 import { resolveProxyOptions } from '../proxy/options.js';
 import { checkNginxConfig } from './config-check.js';
 import { ManagedProcess } from './managed-process.js';
 import { isPortOpen } from './ports.js';
+import { childPids, readCommandLine } from './proc.js';
 import { mergeReloadChanges, prepareProxyOptions, proxyUrls, writeCheckedConfig } from './proxy-launch.js';
 import type { LocalProxyOptions, RunningProxy, StartProxyOptions } from './running-proxy.js';
 import { waitFor } from './wait-for.js';
 
-/** Child pids of `pid` (Linux /proc; the nginx master is single-threaded). */
-async function childPids(pid: number): Promise<number[]> {
-  try {
-    const text = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8');
-    return text.trim() === '' ? [] : text.trim().split(/\s+/).map(Number);
-  } catch {
-    return [];
-  }
-}
-
 /** True while `pid` is an nginx worker that still accepts connections (not gone, not shutting down). */
 function isAcceptingWorker(pid: number): boolean {
-  try {
-    const title = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    return title.startsWith('nginx: worker process') && !title.includes('shutting down');
-  } catch {
-    return false;
-  }
+  const title = readCommandLine(pid);
+  return title.startsWith('nginx: worker process') && !title.includes('shutting down');
 }
 
 /** Nginx workers outlive a SIGKILLed master: remember every worker we saw and end them by pid. */
@@ -37,7 +22,7 @@ function killWorkers(pids: Iterable<number>): void {
   for (const pid of pids) {
     try {
       // Only if the pid still is an nginx process (never a recycled pid).
-      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('nginx:')) continue;
+      if (!readCommandLine(pid).startsWith('nginx:')) continue;
       process.kill(pid, 'SIGKILL');
     } catch {
       // already gone

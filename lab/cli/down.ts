@@ -1,5 +1,5 @@
-import { processTree, readAllProcStats } from '../../observe/proc.js';
 import { isPortOpen } from '../../runtime/ports.js';
+import { processTree, readAllProcStats } from '../../runtime/proc.js';
 import { waitFor } from '../../runtime/wait-for.js';
 import { isAlive, isOurProcess } from './pids.js';
 import { type LabState, readLabState, removeLabState } from './state.js';

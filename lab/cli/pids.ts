@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { processState, readCommandLine } from '../../runtime/proc.js';
 
 /** True when a process with this pid exists (and is not a zombie). */
 export function isAlive(pid: number): boolean {
@@ -7,21 +7,13 @@ export function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true; // no /proc (macOS): kill(0) is all we have
-  }
+  // No /proc (macOS): kill(0) is all we have.
+  return processState(pid) !== 'Z';
 }
 
 /** The command line of a pid ('' when unknown), to check a recorded pid is still what we started. */
 export function commandLineOf(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
-  } catch {
-    return '';
-  }
+  return readCommandLine(pid).replaceAll('\0', ' ').trim();
 }
 
 /** The binary a component kind runs, as it appears in its command line. */

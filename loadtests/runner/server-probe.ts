@@ -5,9 +5,10 @@
  * Prometheus /metrics (`process_cpu_seconds_total`, `process_resident_memory_bytes`). Several
  * servers are summed.
  */
-import { CLOCK_TICKS_PER_S, readProcStat } from '../../observe/proc.js';
+
 import { fetchText, metricValue } from '../../observe/prometheus.js';
 import type { ResourceStream } from '../../observe/samples.js';
+import { CLOCK_TICKS_PER_S, readProcStat } from '../../runtime/proc.js';
 
 export interface ServerSample {
   atMs: number;

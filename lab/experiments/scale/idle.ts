@@ -1,5 +1,5 @@
 import { rampIdleConnections } from '../../../loadtests/idle/ramp.js';
-import { CLOCK_TICKS_PER_S, processTree, readAllProcStats } from '../../../observe/proc.js';
+import { CLOCK_TICKS_PER_S, processTree, readAllProcStats } from '../../../runtime/proc.js';
 import type { TopologySpecInput } from '../../../topology/spec.js';
 import type { Capacity } from '../../report/capacity-schema.js';
 import type { ExperimentContext } from '../experiment.js';

@@ -1,7 +1,9 @@
 /**
- * The one reader of /proc in the project's measurements: process CPU and RSS (/proc/<pid>/stat),
- * open descriptors (/proc/<pid>/fd) and the machine's CPU (/proc/stat), in the kernel's units
- * (clock ticks and pages from getconf).
+ * The one reader of /proc: process CPU and RSS (/proc/<pid>/stat), open descriptors
+ * (/proc/<pid>/fd) and the machine's CPU (/proc/stat) in the kernel's units (clock ticks and pages
+ * from getconf) for observe/, and a pid's state, command line and children for the process
+ * runtime (is a recorded pid still what we started; nginx's workers). Below observe/ in the layer
+ * order, so both the runtime and the observation layer read /proc through it.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -106,4 +108,32 @@ export async function countFds(pid: number): Promise<number> {
 /** The text of /proc/stat (the machine's CPU time per state, all cores). */
 export function readMachineStat(): string {
   return readFileSync('/proc/stat', 'utf8');
+}
+
+/** Where a process reads its own cgroup membership (cgroup v1 and v2 alike). */
+export const PROC_SELF_CGROUP = '/proc/self/cgroup';
+
+/** The process state letter of /proc/<pid>/stat (`R`, `S`, `Z`, …); undefined when unreadable. */
+export function processState(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.charAt(stat.lastIndexOf(')') + 2);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The raw command line of a pid, arguments joined by NUL ('' when it is gone or unreadable). */
+export function readCommandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** Child pids of a single-threaded `pid` (its main task's children; [] when it is gone). */
+export async function childPids(pid: number): Promise<number[]> {
+  const text = (await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '')).trim();
+  return text === '' ? [] : text.split(/\s+/).map(Number);
 }
