@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import WebSocket from 'ws';
+import { bearerHeader } from '../app/src/contracts/client-token.js';
 import { type ReplicaSlot, Topology } from '../runtime/local/local-topology.js';
 import { waitFor } from '../runtime/wait-for.js';
 
@@ -17,8 +18,8 @@ class DemoClient {
     socket.on('message', (data) => this.frames.push(JSON.parse(data.toString()) as Frame));
   }
 
-  static async connect(name: string, replica: ReplicaSlot): Promise<DemoClient> {
-    const socket = new WebSocket(replica.wsUrl);
+  static async connect(name: string, replica: ReplicaSlot, token: string | undefined): Promise<DemoClient> {
+    const socket = new WebSocket(replica.wsUrl, { headers: token === undefined ? {} : bearerHeader(token) });
     const client = new DemoClient(name, socket);
     await new Promise((resolveOpen, reject) => {
       socket.once('open', resolveOpen);
@@ -71,9 +72,16 @@ try {
     say(`replica ${replica.id} on ${replica.httpUrl} (pid ${replica.handle?.process.pid})`);
   }
   const [r1, r2] = replicas as [ReplicaSlot, ReplicaSlot];
+  // Each person gets a token for the lobby only, minted from this topology's secret.
+  const token = await topology.clientToken({ rooms: ['lobby'], pub: ['lobby'] }, 600);
+  say(
+    token === undefined
+      ? 'auth: none (anyone may connect)'
+      : 'auth: jwt (each client offers a token for the lobby)',
+  );
 
-  const alice = await DemoClient.connect('alice', r1);
-  const bob = await DemoClient.connect('bob', r2);
+  const alice = await DemoClient.connect('alice', r1, token);
+  const bob = await DemoClient.connect('bob', r2, token);
   clients.push(alice, bob);
   for (const client of [alice, bob]) {
     client.send({ op: 'join', room: 'lobby' });
@@ -99,7 +107,7 @@ try {
     say(`alice → "${text}" (bob is offline)`);
   }
 
-  const bobAgain = await DemoClient.connect('bob', r1);
+  const bobAgain = await DemoClient.connect('bob', r1, token);
   clients.push(bobAgain);
   bobAgain.send({ op: 'join', room: 'lobby', since: lastSeen });
   const rejoined = await bobAgain.next('joined');

@@ -11,7 +11,7 @@ import type { RunResultInput } from '../report/schema.js';
 import { ms } from './conclude.js';
 import { type Experiment, type ExperimentContext, withTopology } from './experiment.js';
 import { describeLoad, streamLoad } from './load-sizes.js';
-import { measureRun } from './measure.js';
+import { measureRun, withToken } from './measure.js';
 import { flatten } from './proxy-compare.js';
 
 /** The attacker's one address; normal load clients and the connect probe use others. */
@@ -47,11 +47,13 @@ const ATTACKER_MAIN = fileURLToPath(new URL('../faults/attacker-main.ts', import
 /** Runs the attacker as its own process (its event loop is not the measuring one) and reads its result. */
 async function runAttackerProcess(topology: Topology, plan: AttackerPlan): Promise<AttackerResult> {
   const resultPath = join(topology.dir, `attacker-${Date.now()}.json`);
+  const token = await topology.clientToken();
   const attacker = new ManagedProcess({
     name: 'attacker',
     command: process.execPath,
     args: ['--import', 'tsx', ATTACKER_MAIN, JSON.stringify(plan), resultPath],
     logDir: topology.logDir,
+    env: { ...process.env, ...(token === undefined ? {} : { WSLAB_TOKEN: token }) },
   });
   const { code } = await attacker.exited;
   if (code !== 0) throw new Error(`attacker exited with ${code}; see ${attacker.logPath}`);
@@ -73,7 +75,13 @@ async function abuseStep(
   // started), and a window ending with the storm would call it "not cut" (a full run did: 0 of 200).
   const slowlorisMs = shape.stormMs + PROXY_DEFAULTS.timeouts.httpRequestMs + 3_000;
   const [probe, attack] = await Promise.all([
-    connectProbe({ url: proxy.wsUrl, localAddress: PROBE_ADDRESS, everyMs: 100, durationMs: shape.stormMs }),
+    connectProbe({
+      url: proxy.wsUrl,
+      localAddress: PROBE_ADDRESS,
+      everyMs: 100,
+      durationMs: shape.stormMs,
+      ...withToken(await topology.clientToken()),
+    }),
     storm
       ? runAttackerProcess(topology, {
           target: { host: '127.0.0.1', port: proxy.port },

@@ -26,6 +26,8 @@ export interface ExperimentContext {
   durationMs?: number;
   /** The live view's collector, when one is served (`wslab run`): each topology is attached to it. */
   live?: LiveCollector;
+  /** The `auth` of every topology started (withTopology adds to it): the report states it. */
+  authModes?: Set<string>;
 }
 
 /** What an experiment hands back: the runs it measured and what they mean. */
@@ -67,6 +69,7 @@ export async function withTopology<T>(
 ): Promise<T> {
   context.progress.phase(`starting topology ${name}`);
   const topology = await Topology.start({ ...EXPERIMENT_SPEC, ...spec, dir: join(context.workDir, name) });
+  context.authModes?.add(topology.spec.auth);
   context.live?.attach(topologySource(topology));
   try {
     return await body(topology);
@@ -122,7 +125,9 @@ export async function runExperiment(
   );
   try {
     const arrivals = options.arrivals ?? STREAM_DEFAULTS.arrivals;
+    const authModes = new Set<string>();
     const output = await experiment.run({
+      authModes,
       mode: options.mode,
       arrivals,
       workDir,
@@ -141,11 +146,19 @@ export async function runExperiment(
       finishedAt: finishedAt.toISOString(),
       durationMs: finishedAt.getTime() - startedAt.getTime(),
       machine: describeMachine(),
-      parameters: { mode: options.mode, arrivals, ...output.parameters },
+      parameters: {
+        mode: options.mode,
+        arrivals,
+        auth: [...authModes].sort().join(',') || 'n/a',
+        ...output.parameters,
+      },
       runs: output.runs,
       conclusions: output.conclusions,
       notes: [
         ...(options.mode === 'short' ? ['Short mode: seconds per run, figures are indicative only.'] : []),
+        ...(authModes.has('none')
+          ? ['auth: none — a topology of this run was open: anyone could connect, join and publish.']
+          : []),
         ...(output.notes ?? []),
       ],
       ...(output.capacity ? { capacity: output.capacity } : {}),

@@ -103,6 +103,7 @@ export async function measureRun(options: MeasureOptions): Promise<RunResultInpu
           .filter((c) => c.kind === 'replica')
           .map((c) => c.pid),
         label: options.label,
+        ...withToken(await topology.clientToken()),
       },
       {
         progress: false,
@@ -207,4 +208,9 @@ export function reconnectPlacement(result: ScenarioResult): Record<string, numbe
 
 function finiteOnly(values: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(values).filter(([, value]) => Number.isFinite(value)));
+}
+
+/** A client option's token field: absent with `auth: none` (clients then connect without one). */
+export function withToken(token: string | undefined): { token?: string } {
+  return token === undefined ? {} : { token };
 }

@@ -16,7 +16,7 @@ import { ms } from './conclude.js';
 import type { Experiment, ExperimentContext } from './experiment.js';
 import { withTopology } from './experiment.js';
 import { describeLoad, streamLoad } from './load-sizes.js';
-import { measureRun } from './measure.js';
+import { measureRun, withToken } from './measure.js';
 
 /**
  * Each replica's CPU cap: a quarter core, so three capped replicas fit beside Redis, HAProxy and
@@ -320,6 +320,7 @@ async function measureIdleConnections(
           return bytes === undefined ? undefined : bytes / 1024 / 1024;
         },
         exitReason: () => process.exitReason,
+        ...withToken(await topology.clientToken()),
       });
       const proxyAfter = await treeCpuSeconds(proxy.pid);
       const opened = Math.max(1, ramp.points.at(-1)?.connections ?? ramp.held);

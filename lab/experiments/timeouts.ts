@@ -5,6 +5,7 @@ import { summarize } from '../report/stats.js';
 import { ResourceSampler } from '../sampler/sampler.js';
 import type { Experiment } from './experiment.js';
 import { withTopology } from './experiment.js';
+import { withToken } from './measure.js';
 
 /**
  * Idle WebSocket connections through each proxy with a short idle (tunnel)
@@ -41,7 +42,11 @@ export const timeouts: Experiment = {
             const sampler = new ResourceSampler();
             for (const component of topology.sampledComponents()) sampler.track(component);
             await sampler.start();
-            const idle = await holdIdleConnections(topology.proxy(kind).wsUrl, { count: clients, holdMs });
+            const idle = await holdIdleConnections(topology.proxy(kind).wsUrl, {
+              count: clients,
+              holdMs,
+              ...withToken(await topology.clientToken()),
+            });
             const resources = await sampler.stop();
             const closed = idle.outcomes.filter((o) => o.closedAtMs !== undefined);
             const lifetimes = closed.map((o) => (o.closedAtMs ?? 0) - o.openedAtMs);

@@ -1,6 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
+import { bearerHeader } from '../../app/src/contracts/client-token.js';
 import { summarize } from '../report/stats.js';
 
 /** Where abusive clients aim: the proxy's listener. */
@@ -22,16 +23,22 @@ export interface StormCounts {
   failed: number;
 }
 
-const UPGRADE_REQUEST = (host: string, port: number) =>
+const UPGRADE_REQUEST = (host: string, port: number, token: string | undefined) =>
   `GET /ws HTTP/1.1\r\nHost: ${host}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+  (token === undefined ? '' : `Authorization: ${bearerHeader(token).Authorization}\r\n`) +
   'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n';
 
 /** One raw upgrade attempt: the status code of the answer, or 0 when none came. */
-function upgradeAttempt(target: AbuseTarget, localAddress: string, timeoutMs: number): Promise<number> {
+function upgradeAttempt(
+  target: AbuseTarget,
+  localAddress: string,
+  timeoutMs: number,
+  token: string | undefined,
+): Promise<number> {
   return new Promise((resolve) => {
     let settled = false;
     const socket: Socket = connect({ host: target.host, port: target.port, localAddress }, () =>
-      socket.write(UPGRADE_REQUEST(target.host, target.port)),
+      socket.write(UPGRADE_REQUEST(target.host, target.port, token)),
     );
     const finish = (status: number) => {
       if (settled) return;
@@ -56,6 +63,11 @@ export interface StormOptions {
   durationMs: number;
   /** Attempts in flight at most (bounds this process's descriptors). Default 2000. */
   maxInFlight?: number;
+  /**
+   * A valid token of the topology (`auth: jwt`): the storm is an abusive client, not a stranger,
+   * so it is the proxy's per-address limits that must stop it, not the 401.
+   */
+  token?: string;
 }
 
 /**
@@ -76,13 +88,15 @@ export async function connectStorm(options: StormOptions): Promise<StormCounts> 
       scheduled += 1;
       if (pending.size >= maxInFlight) continue; // over the bound: this attempt is skipped, not queued
       counts.attempts += 1;
-      const attempt = upgradeAttempt(options.target, options.localAddress, 5_000).then((status) => {
-        if (status === 101) counts.accepted += 1;
-        else if (status === 429) counts.refused429 += 1;
-        else if (status === 0) counts.failed += 1;
-        else counts.refusedOther += 1;
-        pending.delete(attempt);
-      });
+      const attempt = upgradeAttempt(options.target, options.localAddress, 5_000, options.token).then(
+        (status) => {
+          if (status === 101) counts.accepted += 1;
+          else if (status === 429) counts.refused429 += 1;
+          else if (status === 0) counts.failed += 1;
+          else counts.refusedOther += 1;
+          pending.delete(attempt);
+        },
+      );
       pending.add(attempt);
     }
     await sleep(tickMs);
@@ -165,6 +179,7 @@ export async function connectProbe(options: {
   localAddress: string;
   everyMs: number;
   durationMs: number;
+  token?: string;
 }): Promise<ConnectProbeSummary> {
   const samples: number[] = [];
   let failures = 0;
@@ -189,6 +204,7 @@ export async function connectProbe(options: {
         const socket = new WebSocket(options.url, {
           localAddress: options.localAddress,
           handshakeTimeout: 5_000,
+          headers: options.token === undefined ? {} : bearerHeader(options.token),
         });
         socket.once('open', () => {
           samples.push(performance.now() - openStartMs);
@@ -225,9 +241,10 @@ export interface AttackerResult {
   slowloris: SlowlorisCounts;
 }
 
-export async function runAttacker(plan: AttackerPlan): Promise<AttackerResult> {
+export async function runAttacker(plan: AttackerPlan, token?: string): Promise<AttackerResult> {
   const [storm, loris] = await Promise.all([
     connectStorm({
+      ...(token === undefined ? {} : { token }),
       target: plan.target,
       localAddress: plan.localAddress,
       attemptsPerS: plan.attemptsPerS,

@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { bearerHeader } from '../../app/src/contracts/client-token.js';
 
 /** How one idle connection ended. */
 export interface IdleOutcome {
@@ -23,7 +24,7 @@ export interface IdleRun {
  */
 export async function holdIdleConnections(
   url: string,
-  options: { count: number; holdMs: number; sampleEveryMs?: number },
+  options: { count: number; holdMs: number; sampleEveryMs?: number; token?: string },
 ): Promise<IdleRun> {
   const startedAtMs = Date.now();
   const sockets: WebSocket[] = [];
@@ -34,7 +35,11 @@ export async function holdIdleConnections(
       { length: options.count },
       () =>
         new Promise<void>((resolve) => {
-          const socket = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: 5_000 });
+          const socket = new WebSocket(url, {
+            perMessageDeflate: false,
+            handshakeTimeout: 5_000,
+            headers: options.token === undefined ? {} : bearerHeader(options.token),
+          });
           const outcome: IdleOutcome = { openedAtMs: 0, closedAtMs: undefined, closeCode: undefined };
           socket.once('open', () => {
             outcome.openedAtMs = Date.now() - startedAtMs;

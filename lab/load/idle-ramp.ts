@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
+import { bearerHeader } from '../../app/src/contracts/client-token.js';
 
 /** One reading of the ramp: connections open and what the watched process holds then. */
 export interface RampPoint {
@@ -20,6 +21,8 @@ export interface IdleRampOptions {
   exitReason: () => string | undefined;
   /** Wait after each batch before the reading. Default 300 ms. */
   settleMs?: number;
+  /** JWT of the topology (`auth: jwt`); unset: connect without one. */
+  token?: string;
 }
 
 export interface IdleRampResult {
@@ -31,9 +34,13 @@ export interface IdleRampResult {
 }
 
 /** Opens one idle connection that joins `room`; resolves false when it could not open. */
-function openIdle(url: string, room: string, sockets: WebSocket[]): Promise<boolean> {
+function openIdle(url: string, room: string, sockets: WebSocket[], token?: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: 10_000 });
+    const socket = new WebSocket(url, {
+      perMessageDeflate: false,
+      handshakeTimeout: 10_000,
+      headers: token === undefined ? {} : bearerHeader(token),
+    });
     socket.once('open', () => {
       socket.send(JSON.stringify({ op: 'join', room }));
       sockets.push(socket);
@@ -61,7 +68,7 @@ export async function rampIdleConnections(url: string, options: IdleRampOptions)
       const before = sockets.length;
       const opened = await Promise.all(
         Array.from({ length: options.batch }, (_, index) =>
-          openIdle(url, `idle-${(before + index) % options.rooms}`, sockets),
+          openIdle(url, `idle-${(before + index) % options.rooms}`, sockets, options.token),
         ),
       );
       await sleep(options.settleMs ?? 300);

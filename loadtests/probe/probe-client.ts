@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
+import { bearerHeader } from '../../app/src/contracts/client-token.js';
 import type { HelloFrame, ServerFrame } from '../../app/src/contracts/protocol.js';
 import type { CookieJar } from '../runner/cookie-jar.js';
 
@@ -11,6 +12,8 @@ export interface ConnectOptions {
   /** CA (the self-signed cert) for wss://. */
   ca?: Buffer | string;
   timeoutMs?: number;
+  /** JWT for a deployment with `auth: jwt`, sent as `Authorization: Bearer`. */
+  token?: string;
 }
 
 /**
@@ -76,7 +79,10 @@ export class ProbeClient {
   static connect(url: string, options: ConnectOptions = {}): Promise<ProbeClient> {
     const cookie = options.jar?.header();
     const ws = new WebSocket(url, {
-      headers: cookie === undefined ? {} : { Cookie: cookie },
+      headers: {
+        ...(cookie === undefined ? {} : { Cookie: cookie }),
+        ...(options.token === undefined ? {} : bearerHeader(options.token)),
+      },
       ...(options.ca === undefined ? {} : { ca: options.ca }),
       handshakeTimeout: options.timeoutMs ?? 5_000,
     });
