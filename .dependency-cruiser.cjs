@@ -88,6 +88,26 @@ module.exports = {
       '^(infra|bench)/',
       'The lab and Pulumi share the spec, not each other.',
     ),
+    {
+      name: 'experiments-do-not-import-each-other',
+      severity: 'error',
+      comment:
+        'An experiment folder imports only itself and what all experiments share (lab/experiments/shared/, check/); shared code moves there.',
+      from: { path: '^lab/experiments/([^/]+)/', pathNot: TEST_FILE },
+      to: { path: '^lab/experiments/[^/]+/', pathNot: '^lab/experiments/($1|shared|check)/' },
+    },
+    layer(
+      'report-below-experiments',
+      '^lab/report/',
+      '^lab/(experiments|cli|capacity|live|main\\.ts$)',
+      'Reports render a result and a judgement; which experiment made them is the caller’s to know.',
+    ),
+    layer(
+      'experiments-below-cli',
+      '^lab/(experiments|capacity|report)/',
+      '^lab/(cli/|main\\.ts$)',
+      'The CLI and npm start run experiments and read reports, never the other way round.',
+    ),
     layer(
       'infra-deploys-the-spec',
       '^infra/',

@@ -4,12 +4,12 @@
  * per experiment under reports/, and prints where they are with the headline
  * findings. `npm start -- --short` runs the same set in seconds (what CI does).
  */
-import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { ARRIVAL_MODELS, type ArrivalModel } from '../loadtests/scenarios/arrivals.js';
 import { STREAM_DEFAULTS } from '../loadtests/scenarios/definition.js';
 import { stopEverythingOnSignals } from './cli/signals.js';
 import { HEADLINE_EXPERIMENTS, runExperiments } from './experiments/index.js';
+import { verdictLine } from './report/judgement.js';
 
 const program = new Command('wslab-start')
   .description(
@@ -36,15 +36,10 @@ process.stdout.write(
 );
 try {
   const written = await runExperiments(names, { mode, arrivals: flags.arrivals, reportsDir: flags.out });
-  for (const report of written) {
-    const markdown = await readFile(report.markdownPath, 'utf8');
-    const title = markdown.split('\n')[0]?.replace(/^# /, '') ?? report.dir;
-    const conclusions = markdown
-      .split('## Conclusion')[1]
-      ?.split('\n## ')[0]
-      ?.split('\n')
-      .filter((line) => line.startsWith('- '));
-    process.stdout.write(`\n${title}\n${(conclusions ?? []).join('\n')}\n`);
+  // the checker's judgement of each result, as data (the same as each report's check.json)
+  for (const { title, judgement } of written) {
+    const lines = [verdictLine(judgement), ...judgement.conclusions.map((line) => `- ${line}`)];
+    process.stdout.write(`\n${title}\n${lines.join('\n')}\n`);
   }
   process.stdout.write('\nReports:\n');
   for (const report of written) process.stdout.write(`report: ${report.htmlPath}\n`);

@@ -125,8 +125,16 @@ export class ProcessCgroup {
     readonly caps: ResourceCaps,
   ) {}
 
-  /** Makes the cgroup and writes the caps; undefined when no cgroup is usable (runs uncapped). */
-  static create(name: string, caps: ResourceCaps, support = cgroupSupport()): ProcessCgroup | undefined {
+  /**
+   * Makes the cgroup and writes the caps; undefined when no cgroup is usable (runs uncapped).
+   * With `parent` (a lab host's budget) it is made inside it: the parent's caps bound it too.
+   */
+  static create(
+    name: string,
+    caps: ResourceCaps,
+    support = cgroupSupport(),
+    parent?: ProcessCgroup,
+  ): ProcessCgroup | undefined {
     if (support.kind === 'none') return undefined;
     if (!staleSwept) {
       staleSwept = true;
@@ -134,10 +142,10 @@ export class ProcessCgroup {
     }
     sequence += 1;
     const leaf = `${NAME_PREFIX}${process.pid}-${sequence}-${name.replace(/[^A-Za-z0-9_.-]/g, '_')}`;
-    const dirs =
-      support.kind === 'v2'
-        ? [join(support.dir, leaf)]
-        : [join(support.dirs.cpu, leaf), join(support.dirs.cpuacct, leaf), join(support.dirs.memory, leaf)];
+    const parents =
+      parent?.dirs ??
+      (support.kind === 'v2' ? [support.dir] : [support.dirs.cpu, support.dirs.cpuacct, support.dirs.memory]);
+    const dirs = parents.map((dir) => join(dir, leaf));
     const cgroup = new ProcessCgroup(support, dirs, caps);
     try {
       for (const dir of dirs) mkdirSync(dir);
@@ -145,6 +153,27 @@ export class ProcessCgroup {
     } catch (error) {
       cgroup.removeNow();
       throw new Error(`cgroup for ${name}: ${(error as Error).message}`);
+    }
+    return cgroup;
+  }
+
+  /**
+   * A cgroup that holds other processes' cgroups (a lab host's CPU and memory budget). On v2 its
+   * children get the cpu and memory controllers too (a v2 cgroup with children holds no process).
+   */
+  static createParent(
+    name: string,
+    caps: ResourceCaps,
+    support = cgroupSupport(),
+  ): ProcessCgroup | undefined {
+    const cgroup = ProcessCgroup.create(name, caps, support);
+    if (cgroup?.support.kind === 'v2') {
+      try {
+        writeFileSync(join(cgroup.dirs[0]!, 'cgroup.subtree_control'), '+cpu +memory');
+      } catch (error) {
+        cgroup.removeNow();
+        throw new Error(`cgroup for ${name}: ${(error as Error).message}`);
+      }
     }
     return cgroup;
   }
@@ -273,15 +302,26 @@ export function removeStaleCgroups(support = cgroupSupport()): number {
     for (const name of names) {
       const ownerPid = Number(name.slice(NAME_PREFIX.length).split('-')[0]);
       if (!Number.isInteger(ownerPid) || ownerPid <= 0 || isAlive(ownerPid)) continue;
-      try {
-        rmdirSync(join(parent, name));
-        removed += 1;
-      } catch {
-        // still has a process (or not ours to remove): leave it
-      }
+      removed += removeTree(join(parent, name));
     }
   }
   return removed;
+}
+
+/** Removes an empty cgroup and its empty `wslab-` children (a lab host's), deepest first; returns how many went. */
+function removeTree(dir: string): number {
+  let removed = 0;
+  try {
+    for (const child of readdirSync(dir, { withFileTypes: true })) {
+      if (child.isDirectory() && child.name.startsWith(NAME_PREFIX))
+        removed += removeTree(join(dir, child.name));
+    }
+    rmdirSync(dir);
+    return removed + 1;
+  } catch {
+    // still has a process (or not ours to remove): leave it
+    return removed;
+  }
 }
 
 function isAlive(pid: number): boolean {

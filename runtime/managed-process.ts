@@ -18,6 +18,21 @@ export interface ManagedProcessOptions {
    * its program starts. Where no cgroup is usable it runs uncapped (`cgroup` stays undefined).
    */
   caps?: ResourceCaps;
+  /**
+   * The lab host it runs on (runtime/hosts/): started in the host's network namespace
+   * (`nsenter --net=…`, same pid) and, where cgroups are usable, in a cgroup under the host's
+   * CPU budget. Unset: this machine's namespace, as before.
+   */
+  host?: ProcessHost;
+}
+
+/** Where a process runs when it is not on this machine's own network: what runtime/hosts/ gives. */
+export interface ProcessHost {
+  readonly name: string;
+  /** `/run/netns/<namespace>` */
+  readonly netnsPath: string;
+  /** The host's budget; each process on the host gets its own cgroup inside it. */
+  readonly cgroup: ProcessCgroup | undefined;
 }
 
 /** How a process ended. `oomKilled`: the kernel ended it at its cgroup's memory limit. */
@@ -60,10 +75,18 @@ export class ManagedProcess {
     this.name = options.name;
     this.logPath = join(options.logDir, `${options.name}.log`);
     const log = createWriteStream(this.logPath, { flags: 'a' });
-    this.cgroup = hasCaps(options.caps) ? ProcessCgroup.create(options.name, options.caps) : undefined;
-    const { command, args } = this.cgroup
+    const parent = options.host?.cgroup;
+    this.cgroup =
+      hasCaps(options.caps) || parent
+        ? ProcessCgroup.create(options.name, options.caps ?? {}, parent?.support, parent)
+        : undefined;
+    const capped = this.cgroup
       ? this.cgroup.wrap(options.command, options.args)
       : { command: options.command, args: options.args };
+    // nsenter joins the namespace and execs (no fork for a network namespace): the pid stays ours
+    const { command, args } = options.host
+      ? { command: 'nsenter', args: [`--net=${options.host.netnsPath}`, capped.command, ...capped.args] }
+      : capped;
     this.child = spawn(command, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,

@@ -28,13 +28,21 @@ need redis-cli redis-tools redis
 need haproxy haproxy haproxy
 need nginx nginx nginx
 need openssl openssl openssl
+# lab hosts (runtime/hosts/) are Linux network namespaces: ip, tc (iproute2), nft, nsenter;
+# on macOS they cannot run, so there is no formula to name and nothing is asked there
+if [ "$(uname -s)" = Linux ]; then
+  need ip iproute2 ""
+  need tc iproute2 ""
+  need nft nftables ""
+  need nsenter util-linux ""
+fi
 if [ "$want_chromium" = 1 ]; then need chromium chromium chromium; fi
 
 [ "${#missing_apt[@]}" -eq 0 ] && exit 0
 
 # De-duplicate (redis-server and redis-cli share a Homebrew formula).
 mapfile -t missing_apt < <(printf '%s\n' "${missing_apt[@]}" | sort -u)
-mapfile -t missing_brew < <(printf '%s\n' "${missing_brew[@]}" | sort -u)
+mapfile -t missing_brew < <(printf '%s\n' "${missing_brew[@]}" | grep -v '^$' | sort -u)
 
 is_debian=0
 if [ -r /etc/os-release ] && grep -qiE '^(ID|ID_LIKE)=.*(debian|ubuntu)' /etc/os-release; then is_debian=1; fi

@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
+import { STACK_ADDRESS_BLOCK } from '../../topology/subnets.js';
 
 /**
- * The one private address block of the Docker deployment. Each stack's network is a /24 of it,
+ * The Docker deployment's addresses, from STACK_ADDRESS_BLOCK (topology/subnets.ts). Each stack's network is a /24 of it,
  * picked from a hash of the stack's container prefix (so stacks side by side get different
  * subnets; Docker refuses a network whose subnet overlaps another one, with that message).
  * Redis nodes get fixed addresses (a Redis Cluster node remembers its peers by IP: with
  * addresses handed out in start order, a restart in another order leaves peers unreachable);
  * every other container gets one from the upper half only, so it never takes a node's.
  */
-export const STACK_ADDRESS_BLOCK = { firstOctets: '10.213', prefixLength: 16 } as const;
 
 /** Fixed addresses start here (.10, .11, …); dynamic ones come from .128/25. */
 const FIRST_FIXED_HOST = 10;

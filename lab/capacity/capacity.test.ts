@@ -3,9 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readStackFile } from '../../topology/stack-config.js';
-import { runPlan } from '../cli/plan.js';
+import { runPlan } from '../cli/plan-command.js';
+import type { Capacity, CapacityLimits, LoadStep, UnitCosts } from '../report/capacity-schema.js';
 import { capacityTables } from '../report/capacity-tables.js';
 import { MachineCpuMeter } from '../sampler/machine-cpu.js';
+import { type Demand, planCapacity, planWithPlacement } from './deployment-plan.js';
 import {
   componentCapacities,
   fitTwoTerms,
@@ -13,8 +15,6 @@ import {
   predictMaxRate,
   receiptsPerPublish,
 } from './model.js';
-import { type Demand, planCapacity, planWithPlacement } from './plan.js';
-import type { Capacity, CapacityLimits, LoadStep, UnitCosts } from './schema.js';
 import { writePlanStack } from './stack-file.js';
 import { limitingOf, windowCpuSeconds } from './steps.js';
 

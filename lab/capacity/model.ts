@@ -4,7 +4,7 @@
  * scale experiment's steps. It predicts the max sustainable rate of a replica count it has not
  * seen, and sizes a deployment for a given load (`wslab plan`).
  */
-import type { CapacityLimits, LimitingComponent, LoadStep, UnitCosts } from './schema.js';
+import type { CapacityLimits, LimitingComponent, LoadStep, UnitCosts } from '../report/capacity-schema.js';
 
 /**
  * Replicas that receive one publish: each replica holding at least one of the room's `fanout`

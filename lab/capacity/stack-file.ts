@@ -6,7 +6,7 @@ import {
   type StackConfig,
   stackFilePath,
 } from '../../topology/stack-config.js';
-import type { CapacityPlan, Demand } from './plan.js';
+import type { CapacityPlan, Demand } from './deployment-plan.js';
 
 /** The stack keys a plan sets (every other key keeps the spec's default). */
 export function planStackValues(plan: CapacityPlan): Record<string, string> {

@@ -3,8 +3,9 @@
  * publishing window, each one's utilization of its limit, whether the step was sustainable and
  * which component limited it.
  */
+
+import type { CapacityLimits, LimitingComponent, LoadStep } from '../report/capacity-schema.js';
 import type { ResourceSample, RunResultInput } from '../report/schema.js';
-import type { CapacityLimits, LimitingComponent, LoadStep } from './schema.js';
 
 /** CPU seconds a component used between `fromMs` and `toMs` (run time), from its samples. */
 export function windowCpuSeconds(

@@ -22,7 +22,7 @@ afterAll(async () => {
 });
 
 function cli(dir: string, args: string[]): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'lab/cli.ts', ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'lab/cli/wslab.ts', ...args], {
     cwd: REPO,
     env: { ...process.env, WSLAB_DIR: dir, CI: 'true' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -148,7 +148,7 @@ describe('wslab CLI', () => {
   it('SIGTERM during an experiment stops the whole topology it had started', async () => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'lab/cli.ts', 'run', 'timeouts', '--short', '--out', root],
+      ['--import', 'tsx', 'lab/cli/wslab.ts', 'run', 'timeouts', '--short', '--out', root],
       {
         cwd: REPO,
         // not CI: the progress lines on stderr say when the topology is up

@@ -47,11 +47,6 @@ export function authLine(state: Pick<LabState, 'settings'>): string {
 
 export type LabStateComponent = LabState['components'][number];
 
-/** The lab dir: `.lab/` under the current directory unless WSLAB_DIR says otherwise. */
-export function labDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.WSLAB_DIR ?? join(process.cwd(), '.lab');
-}
-
 export function statePath(dir: string): string {
   return join(dir, 'state.json');
 }

@@ -1,5 +1,5 @@
-import { SERVICE_INTEGER_SETTINGS } from '../../app/src/config.js';
 import { mintToken } from '../../app/src/contracts/client-token.js';
+import { resolveTopologySpec } from '../../topology/spec.js';
 import type { LabState } from './state.js';
 
 export interface TokenFlags {
@@ -35,7 +35,7 @@ export async function tokenFor(
   if (flags.room.length === 0 && flags.pub.length === 0) throw new Error('give at least one --room or --pub');
   const ttlS = Math.floor(flags.ttl / 1000);
   const maxLifetimeS = Number(
-    state?.settings.authTokenMaxLifetimeS ?? SERVICE_INTEGER_SETTINGS.AUTH_TOKEN_MAX_LIFETIME_S.default,
+    state?.settings.authTokenMaxLifetimeS ?? resolveTopologySpec({}).authTokenMaxLifetimeS,
   );
   if (ttlS > maxLifetimeS) {
     throw new Error(

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { ComponentFootprint } from '../collect/footprint.js';
-import type { RunResultInput } from '../report/schema.js';
-import { abuseConclusions } from './abuse.js';
-import { outageConclusions } from './redis-outage.js';
-import { soakTrends } from './soak.js';
+import { parseResult, type RunResultInput } from '../report/schema.js';
+import { syntheticResult } from '../report/synthetic.js';
+import { abuseChecker } from './abuse/checker.js';
+import { outageChecker } from './redis-outage/checker.js';
+import { growingSeries } from './soak/checker.js';
+import { soakTrends } from './soak/experiment.js';
 
 const footprint = (component: string, rssMiB: number, fds: number): ComponentFootprint => ({
   component,
@@ -25,6 +27,8 @@ describe('soakTrends', () => {
     expect(metrics['growthPer10Min.rssMiB.r1']).toBe(0);
     expect(metrics['growthPer10Min.rssMiB.r2']).toBeCloseTo(30);
     expect(metrics['growthPer10Min.fds.r2']).toBe(0);
+    // the checker finds the same from the stored slopes and means alone
+    expect(growingSeries({ metrics })).toEqual(growing);
   });
 });
 
@@ -35,6 +39,10 @@ const run = (label: string, overrides: Partial<RunResultInput>): RunResultInput 
   messages: { published: 10, expected: 100, delivered: 100, lost: 0, duplicated: 0, recovered: 0 },
   ...overrides,
 });
+
+/** A result of `runs` (and components restarted unasked), as result.json holds it. */
+const resultOf = (runs: RunResultInput[], restarted: string[] = []) =>
+  parseResult({ ...syntheticResult(), runs, restarted });
 
 describe('verdicts', () => {
   it('abuse: met only when storm p99 is within 2× of quiet and nothing was lost or restarted', () => {
@@ -47,20 +55,23 @@ describe('verdicts', () => {
     const hurt = run('haproxy storm', {
       latencyMs: { p50: 6, p95: 10, p99: 21, max: 30, mean: 7, count: 100 },
     });
-    expect(abuseConclusions([quiet, calm], []).at(-1)).toMatch(/^Verdict: met/);
-    expect(abuseConclusions([quiet, hurt], []).at(-1)).toMatch(/^Verdict: NOT met/);
-    expect(abuseConclusions([quiet, calm], ['r1']).at(-1)).toMatch(/^Verdict: NOT met/);
+    expect(abuseChecker(resultOf([quiet, calm])).valid).toBe(true);
+    expect(abuseChecker(resultOf([quiet, hurt])).valid).toBe(false);
+    expect(abuseChecker(resultOf([quiet, calm], ['r1'])).valid).toBe(false);
   });
 
   it('redis-outage: met only when every replica was ready within 5 s and nothing acked was lost', () => {
     const metrics = { 'readyAfterRedisBackMs.r1': 400, 'readyAfterRedisBackMs.r2': 4_900 };
-    expect(outageConclusions(run('outage', { metrics }), []).at(-1)).toMatch(/^Verdict: met/);
+    expect(outageChecker(resultOf([run('outage', { metrics })])).valid).toBe(true);
+    // Redis is restarted on purpose: only other restarts fail the target
+    expect(outageChecker(resultOf([run('outage', { metrics })], ['redis'])).valid).toBe(true);
+    expect(outageChecker(resultOf([run('outage', { metrics })], ['r1'])).valid).toBe(false);
     const slow = { ...metrics, 'readyAfterRedisBackMs.r2': 5_100 };
-    expect(outageConclusions(run('outage', { metrics: slow }), []).at(-1)).toMatch(/^Verdict: NOT met/);
+    expect(outageChecker(resultOf([run('outage', { metrics: slow })])).valid).toBe(false);
     const lossy = run('outage', {
       metrics,
       messages: { published: 10, expected: 100, delivered: 99, lost: 1, duplicated: 0, recovered: 0 },
     });
-    expect(outageConclusions(lossy, []).at(-1)).toMatch(/^Verdict: NOT met/);
+    expect(outageChecker(resultOf([lossy])).valid).toBe(false);
   });
 });

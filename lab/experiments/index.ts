@@ -1,15 +1,18 @@
+import { defaultHeadline } from '../report/default-headline.js';
 import type { WrittenReport } from '../report/write.js';
-import { abuse } from './abuse.js';
-import { type Experiment, type RunExperimentOptions, runExperiment } from './experiment.js';
-import { failoverRedis } from './failover-redis.js';
-import { failoverReplica } from './failover-replica.js';
-import { fanoutMode } from './fanout-mode.js';
-import { proxyCompare } from './proxy-compare.js';
-import { redisOutage } from './redis-outage.js';
-import { scale } from './scale.js';
-import { soak } from './soak.js';
-import { stickyCompare } from './sticky-compare.js';
-import { timeouts } from './timeouts.js';
+import { abuse } from './abuse/experiment.js';
+import { validityChecker } from './check/validity.js';
+import type { Experiment } from './experiment.js';
+import { failoverRedis } from './failover-redis/experiment.js';
+import { failoverReplica } from './failover-replica/experiment.js';
+import { fanoutMode } from './fanout-mode/experiment.js';
+import { proxyCompare } from './proxy-compare/experiment.js';
+import { redisOutage } from './redis-outage/experiment.js';
+import { type RunExperimentOptions, runExperiment } from './run-experiment.js';
+import { scale } from './scale/experiment.js';
+import { soak } from './soak/experiment.js';
+import { stickyCompare } from './sticky-compare/experiment.js';
+import { timeouts } from './timeouts/experiment.js';
 
 /** Every experiment by name. */
 export const EXPERIMENTS: Record<string, Experiment> = {
@@ -26,6 +29,14 @@ export const EXPERIMENTS: Record<string, Experiment> = {
 };
 
 export const EXPERIMENT_NAMES = Object.keys(EXPERIMENTS);
+
+/**
+ * How a result of `name` is judged and shown: its experiment's checker and headline, or for a name
+ * no experiment has any more, the shared validity checks and the default headline.
+ */
+export function interpretationOf(name: string): Pick<Experiment, 'check' | 'headline'> {
+  return EXPERIMENTS[name] ?? { check: validityChecker, headline: defaultHeadline };
+}
 
 /** The set `npm start` runs: the headline questions, within ~5 minutes on a 2-core machine. */
 export const HEADLINE_EXPERIMENTS = ['proxy-compare', 'failover-replica', 'scale'];

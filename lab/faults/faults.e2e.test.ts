@@ -8,7 +8,7 @@ import { stopAll } from '../../runtime/managed-process.js';
 import { waitFor } from '../../runtime/wait-for.js';
 import { alivePids, closeSocket, connectHello } from '../../test-support/lab/helpers.js';
 import { ConnectionsPoller } from '../collect/connections.js';
-import { measureRun } from '../experiments/measure.js';
+import { measureRun } from '../experiments/shared/measure.js';
 import { createProgress } from '../ui/progress.js';
 import {
   freezeReplica,
@@ -146,6 +146,8 @@ describe('replica and proxy faults (HAProxy, 3 replicas, single Redis)', () => {
       faults: [
         {
           atMs: 500,
+          fault: 'scale-out',
+          target: 'one new replica',
           run: async (t) => {
             const outcome = await scaleOut(t, { poller, windowMs: 500, timeoutMs: 6_000 });
             figures = outcome.figures;

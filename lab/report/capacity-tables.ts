@@ -1,4 +1,4 @@
-import type { Capacity } from '../capacity/schema.js';
+import type { Capacity } from './capacity-schema.js';
 import { formatNumber } from './format.js';
 
 /** A table in the shape of report/tables.ts's ReportTable (kept structural: no import cycle). */

@@ -2,11 +2,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildProgram } from '../cli.js';
+import { writeReport } from '../../test-support/lab/write-report.js';
+import { buildProgram } from '../cli/wslab.js';
+import { failoverReplicaHeadline } from '../experiments/failover-replica/headline.js';
 import { compareResults, writeComparison } from './compare.js';
 import { parseResult } from './schema.js';
 import { syntheticResult } from './synthetic.js';
-import { writeReport } from './write.js';
 
 let root: string;
 
@@ -33,7 +34,11 @@ function pair() {
 describe('compareResults', () => {
   it('puts every headline figure of A and B side by side with its delta and direction', () => {
     const { a, b } = pair();
-    const comparison = compareResults({ dir: 'A', result: a }, { dir: 'B', result: b });
+    const comparison = compareResults(
+      { dir: 'A', result: a },
+      { dir: 'B', result: b },
+      failoverReplicaHeadline,
+    );
     const figure = (run: string, name: string) =>
       comparison.figures.find((entry) => entry.run === run && entry.figure === name)!;
     const p99 = figure('haproxy', 'reconnect p99 (ms)');
@@ -51,9 +56,9 @@ describe('compareResults', () => {
   it('refuses to compare two different experiments', () => {
     const { a } = pair();
     const other = { ...a, experiment: 'scale' };
-    expect(() => compareResults({ dir: 'A', result: a }, { dir: 'B', result: other })).toThrow(
-      /cannot compare failover-replica \(A\) with scale \(B\)/,
-    );
+    expect(() =>
+      compareResults({ dir: 'A', result: a }, { dir: 'B', result: other }, failoverReplicaHeadline),
+    ).toThrow(/cannot compare failover-replica \(A\) with scale \(B\)/);
   });
 });
 
@@ -72,6 +77,8 @@ describe('wslab report --compare', () => {
     const html = await readFile(join(out, 'compare.html'), 'utf8');
     expect(html).toContain('<td class="better">-10</td>');
     expect(html).toContain('href="../a/index.html"');
-    await expect(writeComparison(dirA, join(root, 'missing'))).rejects.toThrow(/result\.json/);
+    await expect(writeComparison(dirA, join(root, 'missing'), () => failoverReplicaHeadline)).rejects.toThrow(
+      /result\.json/,
+    );
   });
 });

@@ -1,10 +1,10 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
 import { formatNumber, markdownTable } from './format.js';
-import type { Better } from './headline/headline.js';
-import { headlineFor } from './headline/index.js';
+import type { Better, Headline } from './headline.js';
 import { escapeHtml, PAGE_STYLE } from './html.js';
-import { type ExperimentResult, parseResult } from './schema.js';
+import { readResult } from './result-file.js';
+import type { ExperimentResult } from './schema.js';
 
 /** One headline figure of one run in both reports. */
 export interface ComparedFigure {
@@ -41,12 +41,12 @@ function verdictOf(better: Better, delta: number | undefined): ComparedFigure['v
 export function compareResults(
   a: { dir: string; result: ExperimentResult },
   b: { dir: string; result: ExperimentResult },
+  headline: Headline,
 ): Comparison {
   if (a.result.experiment !== b.result.experiment)
     throw new Error(
       `cannot compare ${a.result.experiment} (${a.dir}) with ${b.result.experiment} (${b.dir}): not the same experiment`,
     );
-  const headline = headlineFor(b.result);
   const verdictA = headline.verdict(a.result);
   const verdictB = headline.verdict(b.result);
   const keys = [...new Set([...verdictA.rows, ...verdictB.rows].map((row) => row.key))];
@@ -145,10 +145,6 @@ ${body}
 `;
 }
 
-async function readResult(dir: string): Promise<ExperimentResult> {
-  return parseResult(JSON.parse(await readFile(join(dir, 'result.json'), 'utf8')));
-}
-
 /** Where `wslab report --compare A B` writes when no --out is given: beside the two reports. */
 export function comparisonDirName(dirA: string, dirB: string): string {
   return join(resolve(dirB, '..'), `compare-${basename(resolve(dirA))}-vs-${basename(resolve(dirB))}`);
@@ -158,11 +154,15 @@ export function comparisonDirName(dirA: string, dirB: string): string {
 export async function writeComparison(
   dirA: string,
   dirB: string,
+  /** The experiment's headline (its verdict columns are the figures compared). */
+  headlineOf: (experiment: string) => Headline,
   outDir = comparisonDirName(dirA, dirB),
 ): Promise<{ markdownPath: string; htmlPath: string; comparison: Comparison }> {
+  const b = { dir: dirB, result: await readResult(dirB) };
   const comparison = compareResults(
     { dir: dirA, result: await readResult(dirA) },
-    { dir: dirB, result: await readResult(dirB) },
+    b,
+    headlineOf(b.result.experiment),
   );
   await mkdir(outDir, { recursive: true });
   const markdownPath = join(outDir, 'compare.md');

@@ -1,5 +1,5 @@
 import { type ChartSpec, chartsFor } from './charts.js';
-import { headlineFor } from './headline/index.js';
+import type { Headline } from './headline.js';
 import type { ExperimentResult } from './schema.js';
 import { type ReportTable, tablesFor } from './tables.js';
 import { verdictTable } from './verdict.js';
@@ -12,9 +12,8 @@ export interface ReportContent {
   charts: ChartSpec[];
 }
 
-/** The headline and details of a result, from its experiment's headline module. */
-export function reportContent(result: ExperimentResult): ReportContent {
-  const headline = headlineFor(result);
+/** The headline and details of a result, from its experiment's headline. */
+export function reportContent(result: ExperimentResult, headline: Headline): ReportContent {
   return {
     headlineChart: headline.chart(result),
     verdict: verdictTable(headline.verdict(result)),

@@ -1,5 +1,6 @@
 import type { ChartSpec } from './charts.js';
 import type { ReportContent } from './content.js';
+import { type Judgement, verdictLine } from './judgement.js';
 import type { ExperimentResult } from './schema.js';
 import { invalidRunLines, type ReportTable } from './tables.js';
 
@@ -52,14 +53,14 @@ figure.headline { border: 1px solid #ddd; padding: 0.5rem; }
  * index.html: a self-contained page (no scripts): the question, the chart that answers it and the
  * verdict table, the conclusion, then the details (tables and charts).
  */
-export function renderHtml(result: ExperimentResult, content: ReportContent): string {
-  const conclusions = result.conclusions.map((line) => `<li>${escapeHtml(line)}</li>`).join('\n');
-  const invalid = invalidRunLines(result);
+export function renderHtml(result: ExperimentResult, content: ReportContent, judgement: Judgement): string {
+  const conclusions = judgement.conclusions.map((line) => `<li>${escapeHtml(line)}</li>`).join('\n');
+  const invalid = invalidRunLines(judgement);
   const invalidBox =
     invalid.length === 0
       ? ''
-      : `<div class="invalid"><h2>⚠ Invalid runs</h2>\n<p>The load generator fell behind its own send schedule ` +
-        `in these runs: their latency includes the runner's delay. Do not compare their figures.</p>\n<ul>\n` +
+      : `<div class="invalid"><h2>⚠ Invalid runs</h2>\n<p>The checker does not trust the figures of these runs ` +
+        `(a load generator behind its schedule, an impossible figure, or a count bound by the machine). Do not compare their figures.</p>\n<ul>\n` +
         `${invalid.map((line) => `<li><strong>INVALID</strong> ${escapeHtml(line)}</li>`).join('\n')}\n</ul></div>`;
   const notes = result.notes.map((line) => `<li>${escapeHtml(line)}</li>`).join('\n');
   return `<!doctype html>
@@ -78,6 +79,7 @@ ${invalidBox}
 ${content.headlineChart ? figureHtml(content.headlineChart, 'headline') : ''}
 ${content.verdict ? tableHtml(content.verdict) : ''}
 <h2>Conclusion</h2>
+<p><strong>${escapeHtml(verdictLine(judgement))}</strong></p>
 <ul>
 ${conclusions}
 </ul>

@@ -1,5 +1,6 @@
 import type { ReportContent } from './content.js';
 import { formatMiB, markdownTable } from './format.js';
+import { type Judgement, verdictLine } from './judgement.js';
 import type { ExperimentResult } from './schema.js';
 import { invalidRunLines } from './tables.js';
 
@@ -7,7 +8,11 @@ import { invalidRunLines } from './tables.js';
  * report.md: what was asked, the chart that answers it and the verdict table, the conclusion in
  * words, then the details (tables, charts, machine).
  */
-export function renderMarkdown(result: ExperimentResult, content: ReportContent): string {
+export function renderMarkdown(
+  result: ExperimentResult,
+  content: ReportContent,
+  judgement: Judgement,
+): string {
   const { tables, charts, headlineChart, verdict } = content;
   const { machine } = result;
   const parts: string[] = [
@@ -17,14 +22,15 @@ export function renderMarkdown(result: ExperimentResult, content: ReportContent)
       (result.parameters.auth === undefined ? '.' : `, auth: ${result.parameters.auth}.`),
   ];
   if (result.question) parts.push('', `**Question.** ${result.question}`);
-  const invalid = invalidRunLines(result);
+  const invalid = invalidRunLines(judgement);
   if (invalid.length > 0) {
     parts.push(
       '',
       '## ⚠ Invalid runs',
       '',
-      'The load generator fell behind its own send schedule in these runs: their latency (measured ' +
-        'from each message’s intended send time) includes the runner’s delay. Do not compare their ' +
+      'The checker does not trust the figures of these runs: a load generator behind its own send ' +
+        'schedule (its latency, measured from each message’s intended send time, includes the ' +
+        'runner’s delay), an impossible figure, or a count bound by the machine. Do not compare their ' +
         'figures; rerun on a quieter machine.',
       '',
     );
@@ -33,9 +39,9 @@ export function renderMarkdown(result: ExperimentResult, content: ReportContent)
   if (headlineChart)
     parts.push('', `![${headlineChart.title}](${headlineChart.file})`, '', `*${headlineChart.title}*`);
   if (verdict) parts.push('', `## ${verdict.title}`, '', markdownTable(verdict.header, verdict.rows));
-  parts.push('', '## Conclusion', '');
-  if (result.conclusions.length === 0) parts.push('No conclusion was drawn from this run.');
-  for (const conclusion of result.conclusions) parts.push(`- ${conclusion}`);
+  parts.push('', '## Conclusion', '', `**${verdictLine(judgement)}**`, '');
+  if (judgement.conclusions.length === 0) parts.push('No conclusion was drawn from this run.');
+  for (const conclusion of judgement.conclusions) parts.push(`- ${conclusion}`);
   parts.push('', '## Details');
   for (const table of tables)
     parts.push('', `### ${table.title}`, '', markdownTable(table.header, table.rows));

@@ -5,10 +5,11 @@ import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../test-support/browser.js';
+import { writeReport } from '../../test-support/lab/write-report.js';
+import { failoverReplicaHeadline } from '../experiments/failover-replica/headline.js';
 import { writeComparison } from './compare.js';
 import { parseResult } from './schema.js';
 import { syntheticResult } from './synthetic.js';
-import { writeReport } from './write.js';
 
 const VIEWPORT = { width: 1280, height: 900 };
 
@@ -107,7 +108,7 @@ describe('HTML report at 1280 px in headless Chromium', () => {
     const slower = wideResult();
     for (const run of slower.runs) run.reconnectMs = run.reconnectMs.map((ms) => ms * 1.5);
     const b = await writeReport(join(dir, 'b'), slower);
-    const written = await writeComparison(a.dir, b.dir, join(dir, 'compare'));
+    const written = await writeComparison(a.dir, b.dir, () => failoverReplicaHeadline, join(dir, 'compare'));
     const page = await browser.newPage({ viewport: VIEWPORT });
     try {
       await page.goto(pathToFileURL(written.htmlPath).href);

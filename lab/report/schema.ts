@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { capacitySchema } from '../capacity/schema.js';
+import { capacitySchema } from './capacity-schema.js';
 
 /**
  * result.json: every raw figure an experiment collected, with its parameters
@@ -162,8 +162,11 @@ export const experimentResultSchema = z.object({
   machine: machineSchema,
   parameters: z.record(z.string(), parameterValue).default({}),
   runs: z.array(runResultSchema).min(1),
-  /** The conclusion in words, one finding per entry, computed from the figures. */
-  conclusions: z.array(z.string()).default([]),
+  /**
+   * Components whose process changed during the experiment without the experiment asking (a crash
+   * or a restart), from their pids before and after: the checkers judge them.
+   */
+  restarted: z.array(z.string()).default([]),
   /** Caveats (this machine, short mode…). */
   notes: z.array(z.string()).default([]),
   /** Scale only: unit costs, per-replica-count maxima and the model check (lab/capacity/). */

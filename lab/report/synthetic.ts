@@ -104,7 +104,6 @@ export function syntheticResult(): ExperimentResultInput {
       syntheticRun('haproxy', 2, 1.5, 2),
       syntheticRun('nginx', 3, 1.8, 3),
     ],
-    conclusions: ['HAProxy added 0.5 ms at p50 over direct connections.'],
     notes: ['Synthetic data.'],
   };
 }

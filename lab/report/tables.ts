@@ -1,5 +1,6 @@
 import { capacityTables } from './capacity-tables.js';
 import { formatMiB, formatNumber } from './format.js';
+import type { Judgement } from './judgement.js';
 import type { ExperimentResult, RunResult } from './schema.js';
 import { summarize } from './stats.js';
 
@@ -44,13 +45,11 @@ export function runName(run: RunResult): string {
 }
 
 /**
- * One line per invalid run (the load generator fell behind its schedule): shown above the
- * conclusions, since every figure of such a run includes the runner's own delay.
+ * One line per run the checker does not trust: shown above the conclusions, since every figure of
+ * such a run is suspect.
  */
-export function invalidRunLines(result: ExperimentResult): string[] {
-  return result.runs
-    .filter((run) => run.validity?.valid === false)
-    .map((run) => `${run.label}: ${run.validity?.reasons.join('; ') || 'the load generator fell behind'}`);
+export function invalidRunLines(judgement: Pick<Judgement, 'invalidRuns'>): string[] {
+  return judgement.invalidRuns.map((entry) => `${entry.run}: ${entry.reasons.join('; ')}`);
 }
 
 /** The headline table: one row per run, the columns that any run has figures for (none: no table). */

@@ -1,5 +1,5 @@
 import { formatNumber } from './format.js';
-import type { Verdict } from './headline/headline.js';
+import type { Verdict } from './headline.js';
 import type { ReportTable } from './tables.js';
 
 /**

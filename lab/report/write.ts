@@ -1,23 +1,38 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { reportContent } from './content.js';
+import type { Headline } from './headline.js';
 import { renderHtml } from './html.js';
+import type { Judgement } from './judgement.js';
 import { renderMarkdown } from './markdown.js';
-import { type ExperimentResult, type ExperimentResultInput, parseResult } from './schema.js';
+import type { ExperimentResult } from './schema.js';
 import { renderSvg } from './svg.js';
 
-/** The files a report directory holds after `writeReport`. */
+/** The files a report directory holds after `renderReport`, and the judgement they show. */
 export interface WrittenReport {
   dir: string;
+  /** The experiment's title (the report's first line). */
+  title: string;
   resultPath: string;
+  /** The checker's judgement of result.json (also in check.json). */
+  judgement: Judgement;
+  checkPath: string;
   markdownPath: string;
   htmlPath: string;
   chartPaths: string[];
 }
 
-/** Writes report.md, every SVG chart and index.html from an already validated result. */
-export async function renderReport(dir: string, result: ExperimentResult): Promise<WrittenReport> {
-  const content = reportContent(result);
+/**
+ * The render phase: check.json (the judgement), report.md, every SVG chart and index.html, from a
+ * validated result and its checker's judgement.
+ */
+export async function renderReport(
+  dir: string,
+  result: ExperimentResult,
+  judgement: Judgement,
+  headline: Headline,
+): Promise<WrittenReport> {
+  const content = reportContent(result, headline);
   const chartPaths: string[] = [];
   const charts = content.headlineChart ? [content.headlineChart, ...content.charts] : content.charts;
   for (const chart of charts) {
@@ -25,25 +40,22 @@ export async function renderReport(dir: string, result: ExperimentResult): Promi
     await writeFile(path, await renderSvg(chart.spec));
     chartPaths.push(path);
   }
+  const checkPath = join(dir, 'check.json');
   const markdownPath = join(dir, 'report.md');
   const htmlPath = join(dir, 'index.html');
-  await writeFile(markdownPath, renderMarkdown(result, content));
-  await writeFile(htmlPath, renderHtml(result, content));
-  return { dir, resultPath: join(dir, 'result.json'), markdownPath, htmlPath, chartPaths };
-}
-
-/** Validates `input`, writes result.json, then the report made from it. */
-export async function writeReport(dir: string, input: ExperimentResultInput): Promise<WrittenReport> {
-  const result = parseResult(input);
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
-  return renderReport(dir, result);
-}
-
-/** `wslab report <dir>`: re-renders report.md, charts and index.html from the dir's result.json. */
-export async function rerenderReport(dir: string): Promise<WrittenReport> {
-  const text = await readFile(join(dir, 'result.json'), 'utf8');
-  return renderReport(dir, parseResult(JSON.parse(text)));
+  await writeFile(checkPath, `${JSON.stringify(judgement, null, 2)}\n`);
+  await writeFile(markdownPath, renderMarkdown(result, content, judgement));
+  await writeFile(htmlPath, renderHtml(result, content, judgement));
+  return {
+    dir,
+    title: result.title,
+    resultPath: join(dir, 'result.json'),
+    judgement,
+    checkPath,
+    markdownPath,
+    htmlPath,
+    chartPaths,
+  };
 }
 
 /** `reports/<timestamp>-<experiment>` with a timestamp that sorts and is safe in paths. */

@@ -1,7 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { HEADLINES } from '../../lab/report/headline/index.js';
+import { EXPERIMENTS } from '../../lab/experiments/index.js';
+import { defaultHeadline } from '../../lab/report/default-headline.js';
 import { parseResult } from '../../lab/report/schema.js';
 import { connectedSteps } from '../../lab/report/timeline.js';
 import { cgroupSupport } from '../../runtime/cgroup.js';
@@ -15,13 +16,16 @@ export async function expectValidReport(
   const result = parseResult(JSON.parse(await readFile(join(dir, 'result.json'), 'utf8')));
   expect(result.experiment).toBe(experiment);
   expect(result.mode).toBe(mode);
-  expect(result.conclusions.length).toBeGreaterThan(0);
+  // the checker's judgement, stored beside result.json
+  const judgement = JSON.parse(await readFile(join(dir, 'check.json'), 'utf8')) as { conclusions: string[] };
+  expect(judgement.conclusions.length).toBeGreaterThan(0);
   const markdown = await readFile(join(dir, 'report.md'), 'utf8');
   expect(markdown).toContain('## Conclusion');
+  expect(markdown).toMatch(/\*\*Verdict: (met|NOT met|unknown)/);
   // it opens with the chart that answers the question and the verdict, before the conclusion
   const firstImage = /!\[[^\]]*\]\(([^)]+\.svg)\)/.exec(markdown)?.[1];
   // (experiments without a headline of their own get the latency percentile plot when they measured latency)
-  if (experiment in HEADLINES) {
+  if (EXPERIMENTS[experiment]?.headline !== defaultHeadline) {
     expect(firstImage).toMatch(/^headline-/);
     expect(markdown.indexOf(`(${firstImage})`)).toBeLessThan(markdown.indexOf('## Verdict'));
     expect(markdown.indexOf('## Verdict')).toBeGreaterThan(0);

@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import { defaultHeadline } from '../report/default-headline.js';
+import { parseResult } from '../report/schema.js';
+import { renderSvg } from '../report/svg.js';
+import { syntheticResult } from '../report/synthetic.js';
+import { failoverReplicaHeadline } from './failover-replica/headline.js';
+import { EXPERIMENTS, interpretationOf } from './index.js';
+import { proxyCompareHeadline } from './proxy-compare/headline.js';
+import { scaleHeadline } from './scale/headline.js';
+
+const HEADLINES = {
+  'failover-replica': failoverReplicaHeadline,
+  'proxy-compare': proxyCompareHeadline,
+  scale: scaleHeadline,
+};
+
+function resultOf(experiment: string) {
+  return parseResult({ ...syntheticResult(), experiment });
+}
+
+describe('every experiment has a headline', () => {
+  it('gives the three headline experiments their own chart and the others the shared default', () => {
+    for (const [name, experiment] of Object.entries(EXPERIMENTS))
+      expect(experiment.headline, name).toBe(
+        name in HEADLINES ? HEADLINES[name as keyof typeof HEADLINES] : defaultHeadline,
+      );
+    // a result of an experiment that no longer exists still renders
+    expect(interpretationOf('gone').headline).toBe(defaultHeadline);
+  });
+});
+
+describe('failover-replica headline', () => {
+  it('draws reconnect p99 bars and p50 ticks per proxy × stickiness, with lost and duplicated above', async () => {
+    const result = resultOf('failover-replica');
+    const chart = HEADLINES['failover-replica'].chart(result)!;
+    const svg = await renderSvg(chart.spec);
+    expect(svg.split('aria-roledescription="bar"').length - 1).toBe(3);
+    expect(svg.split('aria-roledescription="tick"').length - 1).toBe(3);
+    expect(svg.split('>lost 10 · dup 2</text>').length - 1).toBe(3);
+    for (const proxy of ['direct', 'haproxy', 'nginx']) expect(svg).toContain(`>${proxy}</text>`);
+    const verdict = HEADLINES['failover-replica'].verdict(result);
+    const haproxy = verdict.rows.find((row) => row.key === 'haproxy')!;
+    const sorted = [...result.runs[1]!.reconnectMs].sort((a, b) => a - b);
+    expect(haproxy.figures['reconnect p99 (ms)']).toBe(sorted[Math.ceil(0.99 * sorted.length) - 1]);
+    expect(haproxy.figures).toMatchObject({ reconnected: 30, lost: 10, duplicated: 2, recovered: 40 });
+  });
+});
+
+describe('proxy-compare headline', () => {
+  it('plots p99 against offered load per path and gives each proxy its p99 over direct', async () => {
+    const result = resultOf('proxy-compare');
+    const faster = structuredClone(result.runs);
+    // a second offered load: the same three paths at twice the rate
+    for (const run of faster) {
+      run.label = `${run.label} ×2`;
+      run.parameters.ratePerPublisher = 20;
+      run.latencyMs!.p99 *= 2;
+    }
+    const both = { ...result, runs: [...result.runs, ...faster] };
+    const svg = await renderSvg(HEADLINES['proxy-compare'].chart(both)!.spec);
+    // one line per path (3), a point per path and load (6)
+    expect(svg.split('class="mark-line role-mark').length - 1).toBe(3);
+    expect(svg.split('aria-roledescription="point"').length - 1).toBe(6);
+    const verdict = HEADLINES['proxy-compare'].verdict(both);
+    const nginx = verdict.rows.find((row) => row.key === 'nginx ×2')!;
+    const direct = faster[0]!.latencyMs!.p99;
+    expect(nginx.figures['offered msg/s']).toBe(100);
+    expect(nginx.figures['p99 vs direct (ms)']).toBeCloseTo(faster[2]!.latencyMs!.p99 - direct, 9);
+    expect(verdict.rows.find((row) => row.key === 'direct')!.figures['p99 vs direct (ms)']).toBeUndefined();
+  });
+});
+
+describe('scale headline', () => {
+  it('plots deliveries/s against replicas with the efficiency relative to one replica', async () => {
+    const result = resultOf('scale');
+    const verdict = HEADLINES.scale.verdict(result);
+    const one = result.runs[0]!.deliveredPerS!;
+    const three = result.runs[2]!.deliveredPerS!;
+    expect(verdict.rows.map((row) => row.figures.replicas)).toEqual([1, 2, 3]);
+    expect(verdict.rows[0]!.figures['efficiency (%)']).toBe(100);
+    expect(verdict.rows[2]!.figures['efficiency (%)']).toBeCloseTo((three / (3 * one)) * 100, 9);
+    const svg = await renderSvg(HEADLINES.scale.chart(result)!.spec);
+    // the delivered line and the dashed efficiency line (one offered load)
+    expect(svg.split('class="mark-line role-mark').length - 1).toBe(2);
+    expect(svg).toContain('>efficiency</text>');
+    expect(svg).toContain('>100%</text>');
+  });
+});
+
+describe('scale headline of a capped run', () => {
+  it("plots each count's max sustainable rate, its efficiency and the held-out prediction", async () => {
+    const limits = { replicaCpuCores: 0.25, redisCpuCores: 1, proxyCpuCores: 1, machineCores: 2 };
+    const result = parseResult({
+      ...syntheticResult(),
+      experiment: 'scale',
+      capacity: {
+        capped: true,
+        limits,
+        boundP99Ms: 250,
+        steps: [],
+        perReplicaCount: [
+          { replicas: 1, maxSustainedDeliveriesPerS: 2_000, efficiency: 1, limiting: 'replica' },
+          { replicas: 2, maxSustainedDeliveriesPerS: 3_600, efficiency: 0.9, limiting: 'replica' },
+          {
+            replicas: 3,
+            maxSustainedDeliveriesPerS: 4_800,
+            efficiency: 0.8,
+            limiting: 'machine',
+            predictedDeliveriesPerS: 5_100,
+          },
+        ],
+      },
+    });
+    const verdict = HEADLINES.scale.verdict(result);
+    // the capacity section, not the individual load runs
+    expect(verdict.rows.map((row) => row.key)).toEqual([
+      '1 replica (limit: replica)',
+      '2 replicas (limit: replica)',
+      '3 replicas (limit: machine)',
+    ]);
+    expect(verdict.rows.map((row) => row.figures['delivered/s'])).toEqual([2_000, 3_600, 4_800]);
+    expect(verdict.rows.map((row) => row.figures['efficiency (%)'])).toEqual([100, 90, 80]);
+    expect(verdict.rows[2]!.figures['predicted/s']).toBe(5_100);
+    const svg = await renderSvg(HEADLINES.scale.chart(result)!.spec);
+    expect(svg.split('class="mark-line role-mark').length - 1).toBe(2);
+    // a point per count on each line, plus one square: the prediction held out for 3 replicas
+    expect(svg.split('aria-roledescription="point"').length - 1).toBe(3 + 3 + 1);
+  });
+});

@@ -1,0 +1,32 @@
+import type { ChartSpec } from './chart-spec.js';
+import type { ExperimentResult } from './schema.js';
+
+/** Which way a figure gets better (for deltas in `wslab report --compare`). */
+export type Better = 'lower' | 'higher';
+
+/** A headline figure: a column of the verdict table, compared between reports by (row, name). */
+export interface FigureColumn {
+  name: string;
+  better: Better;
+}
+
+/** One row of the verdict table: a run (or a configuration) and its headline figures by column name. */
+export interface VerdictRow {
+  key: string;
+  figures: Record<string, number | undefined>;
+}
+
+/** The numbers a user would quote, one row per run or configuration. */
+export interface Verdict {
+  columns: FigureColumn[];
+  rows: VerdictRow[];
+}
+
+/**
+ * What a report opens with: one chart that answers the experiment's question on its own, and the
+ * verdict table. An experiment joins by adding one file to headline/ and a line to its index.
+ */
+export interface Headline {
+  chart(result: ExperimentResult): ChartSpec | undefined;
+  verdict(result: ExperimentResult): Verdict;
+}
