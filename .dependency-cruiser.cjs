@@ -1,7 +1,8 @@
 /**
  * The layer order of ARCHITECTURE.md, enforced by `npm run lint:imports` (part of `npm test`).
  * Lowest first: contracts → service (app) → proxy renderers → topology spec → process runtime
- * (runtime/) → the spec's local components (runtime/local/) → load runner → lab, infra and benchmarks. A layer imports only from layers below it; test
+ * (runtime/) → the spec's local components (runtime/local/) → observation (observe/, the one
+ * sampler) → load runner (loadtests/, every WebSocket client) → lab, infra and benchmarks. A layer imports only from layers below it; test
  * helpers (test-support/ and the test/ folders) are imported by tests only; app/ is reached from outside only
  * through its contracts and its config module (the spec takes the service's defaults from it).
  */
@@ -32,16 +33,25 @@ module.exports = {
       from: { pathNot: TEST_FILE },
       to: { path: TEST_FILE },
     },
+    {
+      name: 'websocket-clients-in-loadtests',
+      severity: 'error',
+      comment:
+        'Every WebSocket client the project opens lives in loadtests/ (traffic is made in one room): ' +
+        'outside it only the service and the raw benchmark server (a WebSocketServer) use ws.',
+      from: { path: '^(?!app/|loadtests/)', pathNot: `${TEST_FILE}|^bench/raw-server\\.ts$` },
+      to: { path: '(^|/)node_modules/ws/' },
+    },
     layer(
       'contracts-import-nothing',
       '^app/src/contracts/',
-      '^(app/src/(?!contracts/)|proxy|haproxy|nginx|topology|runtime|loadtests|lab|infra|bench)/',
+      '^(app/src/(?!contracts/)|proxy|haproxy|nginx|topology|runtime|observe|loadtests|lab|infra|bench)/',
       'Contracts (wire protocol, Redis key names) are the floor: every layer may import them.',
     ),
     layer(
       'service-imports-only-itself',
       '^app/',
-      '^(proxy|haproxy|nginx|topology|runtime|loadtests|lab|infra|bench)/',
+      '^(proxy|haproxy|nginx|topology|runtime|observe|loadtests|lab|infra|bench)/',
       'The service is its own package (the Docker image holds app/ only).',
     ),
     {
@@ -55,19 +65,19 @@ module.exports = {
     layer(
       'renderers-below-spec',
       '^(proxy|haproxy|nginx)/',
-      '^(app|topology|runtime|loadtests|lab|infra|bench)/',
+      '^(app|topology|runtime|observe|loadtests|lab|infra|bench)/',
       'Proxy options and renderers are pure: no processes, no service.',
     ),
     layer(
       'topology-below-runtimes',
       '^topology/',
-      '^(runtime|loadtests|lab|infra|bench)/',
+      '^(runtime|observe|loadtests|lab|infra|bench)/',
       'The topology spec is consumed by the runtimes, never the other way round.',
     ),
     layer(
       'runtime-below-load-and-lab',
       '^runtime/',
-      '^(loadtests|lab|infra|bench)/',
+      '^(observe|loadtests|lab|infra|bench)/',
       'The process runtime is the floor the lab, tests and benchmarks share.',
     ),
     layer(
@@ -75,6 +85,12 @@ module.exports = {
       '^runtime/(?!local/)',
       '^runtime/local/',
       'Process starters (redis, replica, haproxy, nginx) know no spec composition; runtime/local/ composes them.',
+    ),
+    layer(
+      'observation-below-load-and-lab',
+      '^observe/',
+      '^(loadtests|lab|infra|bench)/',
+      'The one sampler (/proc, cgroups, metrics, Redis INFO) watches processes; it makes no traffic and runs no experiment.',
     ),
     layer(
       'load-runner-below-lab',
@@ -111,13 +127,13 @@ module.exports = {
     layer(
       'infra-deploys-the-spec',
       '^infra/',
-      '^(runtime|loadtests|lab|bench)/',
+      '^(runtime|observe|loadtests|lab|bench)/',
       'Pulumi consumes the spec and the renderers; local processes are not its business.',
     ),
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '(^|/)(node_modules|\\.lab|reports)/' },
+    exclude: { path: '(^|/)(\\.lab|reports)/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: {

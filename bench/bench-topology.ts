@@ -3,6 +3,7 @@
  * 127.0.0.1 through the lab's process helpers, stopped by their own pids at the end.
  */
 import { fileURLToPath } from 'node:url';
+import { PROXY_RANGES } from '../proxy/options.js';
 import { LocalRedis } from '../runtime/local/local-redis.js';
 import { LocalWsService } from '../runtime/local/local-ws-service.js';
 import { ManagedProcess, stopAll } from '../runtime/managed-process.js';
@@ -31,7 +32,11 @@ export const PROXY_BENCH_OPTIONS = {
   stickiness: 'none',
   // Every client of a benchmark comes from 127.0.0.1: the per-address limits (1000 open, 500/s)
   // would refuse its own subscribers; benchmarks measure the fan-out path (`abuse` tests limits).
-  limits: { workers: 1, connectionsPerAddress: 1_000_000, connectRatePerAddressPerS: 1_000_000 },
+  limits: {
+    workers: 1,
+    connectionsPerAddress: PROXY_RANGES.connectionsPerAddress.max,
+    connectRatePerAddressPerS: PROXY_RANGES.connectRatePerAddressPerS.max,
+  },
   health: { timeoutMs: 2_000, intervalMs: 2_000, fall: 3 },
 } as const;
 

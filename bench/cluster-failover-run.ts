@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import WebSocket from 'ws';
+import { ProbeClient } from '../loadtests/probe/probe-client.js';
 import { LocalRedis } from '../runtime/local/local-redis.js';
 import { LocalWsService } from '../runtime/local/local-ws-service.js';
 import type { RedisClusterHandle } from '../runtime/redis.js';
@@ -49,14 +49,12 @@ interface Ack {
 
 type Frame = Record<string, unknown> & { op: string };
 
-function open(url: string): Promise<{ socket: WebSocket; frames: Frame[] }> {
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url);
-    const frames: Frame[] = [];
-    socket.on('message', (data) => frames.push(JSON.parse(data.toString()) as Frame));
-    socket.once('open', () => resolve({ socket, frames }));
-    socket.once('error', reject);
-  });
+/** A client on the load runner's probe client, with every frame it receives after `hello`. */
+async function open(url: string): Promise<{ client: ProbeClient; frames: Frame[] }> {
+  const client = await ProbeClient.connect(url, { timeoutMs: 10_000 });
+  const frames: Frame[] = [];
+  client.onFrame((frame) => frames.push(frame as unknown as Frame));
+  return { client, frames };
 }
 
 async function nextFrame(frames: Frame[], predicate: (frame: Frame) => boolean, timeoutMs = 20_000) {
@@ -84,7 +82,7 @@ export async function runClusterFailover(options: FailoverRunOptions): Promise<F
   let redis: LocalRedis | undefined;
   let service: LocalWsService | undefined;
   const replicas: ReplicaHandle[] = [];
-  const sockets: WebSocket[] = [];
+  const clients: ProbeClient[] = [];
   try {
     // Absolute: redis-server chdirs to its --dir, so a relative nodes.conf path would not resolve.
     redis = await LocalRedis.start({
@@ -104,8 +102,8 @@ export async function runClusterFailover(options: FailoverRunOptions): Promise<F
     }
     const publisher = await open(replicas[0]!.wsUrl);
     const subscriber = await open(replicas[1]!.wsUrl);
-    sockets.push(publisher.socket, subscriber.socket);
-    subscriber.socket.send(JSON.stringify({ op: 'join', room }));
+    clients.push(publisher.client, subscriber.client);
+    subscriber.client.send({ op: 'join', room });
     await nextFrame(subscriber.frames, (frame) => frame.op === 'joined');
 
     const acks = new Map<number, Ack>();
@@ -113,8 +111,8 @@ export async function runClusterFailover(options: FailoverRunOptions): Promise<F
     let failed = 0;
     let firstAckAfterKillAt: number | undefined;
     let killedAt: number | undefined;
-    publisher.socket.on('message', (data) => {
-      const frame = JSON.parse(data.toString()) as Frame;
+    publisher.client.onFrame((received) => {
+      const frame = received as unknown as Frame;
       if (typeof frame.id !== 'string') return;
       const value = Number(frame.id);
       if (frame.op === 'ack') {
@@ -133,7 +131,7 @@ export async function runClusterFailover(options: FailoverRunOptions): Promise<F
     let next = 0;
     const timer = setInterval(() => {
       sentAt.set(next, Date.now());
-      publisher.socket.send(JSON.stringify({ op: 'pub', room, data: next, id: String(next) }));
+      publisher.client.send({ op: 'pub', room, data: next, id: String(next) });
       next += 1;
     }, publishIntervalMs);
 
@@ -167,8 +165,8 @@ export async function runClusterFailover(options: FailoverRunOptions): Promise<F
       } else break;
     }
     const resumed = await open(replicas[1]!.wsUrl);
-    sockets.push(resumed.socket);
-    resumed.socket.send(JSON.stringify({ op: 'join', room, since: resumeFrom }));
+    clients.push(resumed.client);
+    resumed.client.send({ op: 'join', room, since: resumeFrom });
     const joined = await nextFrame(resumed.frames, (frame) => frame.op === 'joined');
     const lastAckOffset = Math.max(0, ...[...acks.values()].map((ack) => ack.offset));
     await waitFor(
@@ -202,7 +200,7 @@ export async function runClusterFailover(options: FailoverRunOptions): Promise<F
       recoveredWithoutMissedSignal: joined.missed === false,
     };
   } finally {
-    for (const socket of sockets) socket.terminate();
+    for (const client of clients) client.terminate();
     await service?.stop({ signal: 'SIGKILL' });
     await redis?.stop();
   }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Command } from 'commander';
+import { readProcStat } from '../observe/proc.js';
 import { LocalWsService } from '../runtime/local/local-ws-service.js';
 import { ManagedProcess } from '../runtime/managed-process.js';
 import type { ReplicaHandle } from '../runtime/replica.js';
@@ -29,12 +30,11 @@ interface Reading {
 
 /** RSS from /proc (the replica's own process), heap and open connections from its /metrics. */
 async function read(pid: number, httpUrl: string): Promise<Reading> {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const rssKiB = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
+  const rssBytes = (await readProcStat(pid))?.rssBytes ?? Number.NaN;
   const metrics = await (await fetch(`${httpUrl}/metrics`)).text();
   const sample = (name: string) => Number(new RegExp(`^${name}\\{[^}]*\\} (\\S+)$`, 'm').exec(metrics)?.[1]);
   return {
-    rssBytes: rssKiB * 1024,
+    rssBytes,
     heapUsedBytes: sample('nodejs_heap_size_used_bytes'),
     openConnections: sample('wslab_connections_open'),
   };
@@ -54,7 +54,14 @@ try {
   clients = new ManagedProcess({
     name: 'idle-clients',
     command: process.execPath,
-    args: ['--import', 'tsx', 'bench/idle-clients.ts', replica.wsUrl, String(connections), options.rooms],
+    args: [
+      '--import',
+      'tsx',
+      'loadtests/idle/hold-main.ts',
+      replica.wsUrl,
+      String(connections),
+      options.rooms,
+    ],
     logDir,
   });
   const clientLog = join(logDir, 'idle-clients.log');

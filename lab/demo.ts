@@ -1,51 +1,39 @@
 import { resolve } from 'node:path';
-import WebSocket from 'ws';
-import { bearerHeader } from '../app/src/contracts/client-token.js';
+import { ProbeClient } from '../loadtests/probe/probe-client.js';
 import { type ReplicaSlot, Topology } from '../runtime/local/local-topology.js';
-import { waitFor } from '../runtime/wait-for.js';
 
 // A one-second tour (`npm run demo`): one Redis, two replicas, a short scripted exchange
 // between clients on different replicas, printed as it happens; everything stopped at the end.
 
 type Frame = Record<string, unknown> & { op: string };
 
+/** A named demo client on the load runner's probe client (every WebSocket client lives in loadtests/). */
 class DemoClient {
-  readonly frames: Frame[] = [];
   private constructor(
     readonly name: string,
-    readonly socket: WebSocket,
-  ) {
-    socket.on('message', (data) => this.frames.push(JSON.parse(data.toString()) as Frame));
-  }
+    private readonly probe: ProbeClient,
+  ) {}
 
   static async connect(name: string, replica: ReplicaSlot, token: string | undefined): Promise<DemoClient> {
-    const socket = new WebSocket(replica.wsUrl, { headers: token === undefined ? {} : bearerHeader(token) });
-    const client = new DemoClient(name, socket);
-    await new Promise((resolveOpen, reject) => {
-      socket.once('open', resolveOpen);
-      socket.once('error', reject);
+    const probe = await ProbeClient.connect(replica.wsUrl, {
+      timeoutMs: 10_000,
+      ...(token === undefined ? {} : { token }),
     });
-    const hello = await client.next('hello');
-    say(`${name} connected to ${hello.instance}`);
-    return client;
+    say(`${name} connected to ${probe.instance}`);
+    return new DemoClient(name, probe);
   }
 
   send(frame: object): void {
-    this.socket.send(JSON.stringify(frame));
+    this.probe.send(frame);
   }
 
   async next(op: string, where: (frame: Frame) => boolean = () => true): Promise<Frame> {
-    return waitFor(
-      () => {
-        const index = this.frames.findIndex((frame) => frame.op === op && where(frame));
-        return index < 0 ? undefined : this.frames.splice(index, 1)[0];
-      },
-      { timeoutMs: 10_000, intervalMs: 1, description: `${this.name}: ${op}` },
-    );
+    const matches = (frame: object): boolean => (frame as Frame).op === op && where(frame as Frame);
+    return (await this.probe.next(matches, 10_000)) as unknown as Frame;
   }
 
   close(): void {
-    this.socket.terminate();
+    this.probe.terminate();
   }
 }
 

@@ -200,7 +200,8 @@ export const PROXY_RANGES = {
   serverMs: { min: 1_000, max: 86_400_000 },
   tunnelMs: { min: 1_000, max: 86_400_000 },
   workers: { min: 1, max: 64 },
-  connectionsPerAddress: { min: 1, max: 1_000_000 },
+  // Nginx refuses `limit_conn` of 65536 or more ("connection limit must be less 65536").
+  connectionsPerAddress: { min: 1, max: 65_535 },
   connectRatePerAddressPerS: { min: 1, max: 1_000_000 },
 } as const;
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +6,7 @@ import { renderHaproxyConfig } from '../haproxy/render.js';
 import { renderNginxConfig } from '../nginx/render.js';
 import { checkHaproxyConfig, checkNginxConfig } from '../runtime/config-check.js';
 import { type GeneratedCert, generateSelfSignedCert } from '../runtime/tls.js';
-import { type ProxyOptionsInput, STICKINESS_MODES } from './options.js';
+import { PROXY_RANGES, type ProxyOptionsInput, STICKINESS_MODES } from './options.js';
 
 // Every combination of the options that change the rendered text, checked by
 // the real binaries (haproxy -c -dW: warnings fail too; nginx -t).
@@ -86,6 +86,25 @@ describe('every option combination renders a config the binary accepts', () => {
       const result = await checkNginxConfig(path, runDir, join(runDir, 'error.log'));
       expect(result.ok, `${name}\n${result.output}`).toBe(true);
     }
+  });
+
+  it('both binaries accept every limit at the top of its range', async () => {
+    const runDir = join(dir, 'limits');
+    mkdirSync(runDir, { recursive: true });
+    const [, input] = combinations(runDir)[0]!;
+    const limits = {
+      workers: PROXY_RANGES.workers.max,
+      connectionsPerAddress: PROXY_RANGES.connectionsPerAddress.max,
+      connectRatePerAddressPerS: PROXY_RANGES.connectRatePerAddressPerS.max,
+    };
+    const haproxyPath = join(dir, 'haproxy-limits.cfg');
+    writeFileSync(haproxyPath, renderHaproxyConfig({ ...input, limits }));
+    const haproxy = await checkHaproxyConfig(haproxyPath);
+    expect(haproxy.ok, haproxy.output).toBe(true);
+    const nginxPath = join(dir, 'nginx-limits.conf');
+    writeFileSync(nginxPath, renderNginxConfig({ ...input, limits }));
+    const nginx = await checkNginxConfig(nginxPath, runDir, join(runDir, 'error.log'));
+    expect(nginx.ok, nginx.output).toBe(true);
   });
 
   it('the binaries do reject a broken config (the check is real)', async () => {

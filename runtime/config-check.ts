@@ -27,14 +27,19 @@ export function checkHaproxyConfig(configPath: string): Promise<ConfigCheck> {
 
 /**
  * `nginx -t` with the run dir as prefix and `-e` for the error log: without
- * `-e` nginx opens its compiled-in log path before it reads the config.
+ * `-e` nginx opens its compiled-in log path before it reads the config. `netnsPath`: run it in a
+ * lab host's network namespace, where the proxy runs (`nginx -t` binds the listen addresses).
  */
 export async function checkNginxConfig(
   configPath: string,
   runDir: string,
   errorLogPath: string,
+  netnsPath?: string,
 ): Promise<ConfigCheck> {
   // nginx -t opens the pid file and logs: the run dir must exist.
   await mkdir(runDir, { recursive: true });
-  return run('nginx', ['-t', '-q', '-c', configPath, '-p', runDir, '-e', errorLogPath]);
+  const args = ['-t', '-q', '-c', configPath, '-p', runDir, '-e', errorLogPath];
+  return netnsPath === undefined
+    ? run('nginx', args)
+    : run('nsenter', [`--net=${netnsPath}`, 'nginx', ...args]);
 }

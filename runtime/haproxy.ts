@@ -43,6 +43,7 @@ async function startHaproxyOnce(start: StartProxyOptions): Promise<RunningProxy>
     args: ['-W', '-S', `${masterSocket},mode,600`, '-f', configPath],
     logDir: options.paths.runDir,
     ...(start.caps ? { caps: start.caps } : {}),
+    ...(start.host ? { host: start.host } : {}),
   });
   const showProc = async () => parseShowProc(await masterCliCommand(masterSocket, 'show proc'));
   try {

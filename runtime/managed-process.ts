@@ -29,6 +29,8 @@ export interface ManagedProcessOptions {
 /** Where a process runs when it is not on this machine's own network: what runtime/hosts/ gives. */
 export interface ProcessHost {
   readonly name: string;
+  /** Its address: what a process on it binds to and others dial. */
+  readonly address: string;
   /** `/run/netns/<namespace>` */
   readonly netnsPath: string;
   /** The host's budget; each process on the host gets its own cgroup inside it. */

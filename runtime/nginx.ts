@@ -69,7 +69,8 @@ async function startNginxOnce(start: StartProxyOptions): Promise<RunningProxy> {
   let options = await prepareProxyOptions(start.dir, start.options);
   const runDir = options.paths.runDir;
   const configPath = join(runDir, 'nginx.conf');
-  const check = (path: string) => checkNginxConfig(path, runDir, options.paths.errorLogPath);
+  const check = (path: string) =>
+    checkNginxConfig(path, runDir, options.paths.errorLogPath, start.host?.netnsPath);
   await writeCheckedConfig('nginx', configPath, renderNginxConfig(options), check);
   const managed = new ManagedProcess({
     name: start.name ?? 'nginx',
@@ -77,6 +78,7 @@ async function startNginxOnce(start: StartProxyOptions): Promise<RunningProxy> {
     args: ['-c', configPath, '-p', runDir, '-e', options.paths.errorLogPath],
     logDir: runDir,
     ...(start.caps ? { caps: start.caps } : {}),
+    ...(start.host ? { host: start.host } : {}),
   });
   const masterPid = managed.pid;
   const workers = async (): Promise<number[]> => {

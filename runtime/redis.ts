@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { keySlot, roomKeys } from '../app/src/contracts/redis-keys.js';
 import type { ResourceCaps } from './cgroup.js';
-import { ManagedProcess } from './managed-process.js';
+import { ManagedProcess, type ProcessHost } from './managed-process.js';
 import { freePort, freePorts } from './ports.js';
 import { waitFor } from './wait-for.js';
 
@@ -23,9 +23,14 @@ export function redisCliEnv(password: string | undefined): NodeJS.ProcessEnv {
   return password === undefined ? env : { ...env, REDISCLI_AUTH: password };
 }
 
-/** Runs one redis-cli command against 127.0.0.1:port and returns its raw output. */
-export async function redisCli(port: number, args: string[], password?: string): Promise<string> {
-  const { stdout } = await execFileAsync(REDIS_CLI, ['-h', '127.0.0.1', '-p', String(port), ...args], {
+/** Runs one redis-cli command against host:port (default 127.0.0.1) and returns its raw output. */
+export async function redisCli(
+  port: number,
+  args: string[],
+  password?: string,
+  host = '127.0.0.1',
+): Promise<string> {
+  const { stdout } = await execFileAsync(REDIS_CLI, ['-h', host, '-p', String(port), ...args], {
     timeout: 5_000,
     env: redisCliEnv(password),
   });
@@ -46,14 +51,20 @@ function writeAuthConfig(dir: string, password: string): string {
 }
 
 /** Arguments every server we start gets: loopback only, no persistence, logs to stdout (captured). */
-function baseServerArgs(port: number, dir: string, appendonly: boolean, password?: string): string[] {
+function baseServerArgs(
+  port: number,
+  dir: string,
+  appendonly: boolean,
+  password?: string,
+  bind = '127.0.0.1',
+): string[] {
   // The config file must come first: redis-server reads argv[1] as a file, then the options.
   const args = [
     ...(password === undefined ? [] : [writeAuthConfig(dir, password)]),
     '--port',
     String(port),
     '--bind',
-    '127.0.0.1',
+    bind,
     '--save',
     '',
     '--appendonly',
@@ -70,8 +81,13 @@ function baseServerArgs(port: number, dir: string, appendonly: boolean, password
   return args;
 }
 
-async function waitForPing(port: number, password: string | undefined, name: string): Promise<void> {
-  await waitFor(async () => (await redisCli(port, ['PING'], password)).trim() === 'PONG', {
+async function waitForPing(
+  port: number,
+  password: string | undefined,
+  name: string,
+  host?: string,
+): Promise<void> {
+  await waitFor(async () => (await redisCli(port, ['PING'], password, host)).trim() === 'PONG', {
     timeoutMs: 10_000,
     intervalMs: 50,
     description: `${name} answers PING on port ${port}`,
@@ -88,12 +104,14 @@ export interface StartRedisOptions {
   appendonly?: boolean;
   /** CPU/memory caps of the server. */
   caps?: ResourceCaps;
+  /** A lab host to run on (runtime/hosts/): bound to its address instead of 127.0.0.1. */
+  host?: ProcessHost;
 }
 
 /** One running redis-server. `process`/`pid` change after restart(). */
 export interface RedisServerHandle {
   readonly port: number;
-  /** `redis://[:password@]127.0.0.1:port` */
+  /** `redis://[:password@]<address>:port` (127.0.0.1, or its lab host's address) */
   readonly url: string;
   readonly pid: number;
   readonly process: ManagedProcess;
@@ -104,22 +122,24 @@ export interface RedisServerHandle {
   stop(): Promise<void>;
 }
 
-/** Starts redis-server on 127.0.0.1 and resolves once it answers PING. */
+/** Starts redis-server on 127.0.0.1 (or on a lab host, at its address) and resolves once it answers PING. */
 export async function startRedis(options: StartRedisOptions): Promise<RedisServerHandle> {
   const port = options.port ?? (await freePort());
   // Absolute: redis-server chdirs into --dir, so relative paths after it would break.
   const dir = resolve(options.dir, `redis-${port}`);
   mkdirSync(dir, { recursive: true });
+  const address = options.host?.address ?? '127.0.0.1';
   const spawnServer = async (): Promise<ManagedProcess> => {
     const managed = new ManagedProcess({
       name: `redis-${port}`,
       command: REDIS_SERVER,
-      args: baseServerArgs(port, dir, options.appendonly ?? false, options.password),
+      args: baseServerArgs(port, dir, options.appendonly ?? false, options.password, address),
       logDir: options.dir,
       ...(options.caps ? { caps: options.caps } : {}),
+      ...(options.host ? { host: options.host } : {}),
     });
     try {
-      await waitForPing(port, options.password, managed.name);
+      await waitForPing(port, options.password, managed.name, address);
     } catch (error) {
       await managed.stop('SIGKILL');
       throw error;
@@ -130,7 +150,7 @@ export async function startRedis(options: StartRedisOptions): Promise<RedisServe
   const auth = options.password === undefined ? '' : `:${encodeURIComponent(options.password)}@`;
   return {
     port,
-    url: `redis://${auth}127.0.0.1:${port}`,
+    url: `redis://${auth}${address}:${port}`,
     get pid() {
       return current.pid;
     },

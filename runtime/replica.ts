@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { type ReplicaPlacement, replicaEnv } from '../topology/replica-env.js';
 import type { TopologySpec } from '../topology/spec.js';
 import type { ResourceCaps } from './cgroup.js';
-import { ManagedProcess } from './managed-process.js';
+import { ManagedProcess, type ProcessHost } from './managed-process.js';
 import { freePort } from './ports.js';
 import { waitFor } from './wait-for.js';
 
@@ -33,12 +33,14 @@ export interface StartReplicaOptions {
   startTimeoutMs?: number;
   /** CPU/memory caps (its own cgroup, as a container's --cpus/--memory). */
   caps?: ResourceCaps;
+  /** A lab host to run on (runtime/hosts/): bound to its address instead of 127.0.0.1. */
+  host?: ProcessHost;
 }
 
 export interface ReplicaHandle {
   readonly port: number;
   readonly httpUrl: string;
-  /** `ws://127.0.0.1:<port>/ws` */
+  /** `ws://<address>:<port>/ws` (127.0.0.1, or its lab host's address) */
   readonly wsUrl: string;
   readonly instanceId: string;
   readonly process: ManagedProcess;
@@ -68,7 +70,8 @@ export async function startReplica(options: StartReplicaOptions): Promise<Replic
   const port = options.port === undefined || options.port === 0 ? await freePort() : options.port;
   const name = options.name ?? `replica-${port}`;
   const instanceId = options.instanceId ?? name;
-  const env = replicaEnv(options.spec, { ...options.placement, host: '127.0.0.1', port, instanceId });
+  const address = options.host?.address ?? '127.0.0.1';
+  const env = replicaEnv(options.spec, { ...options.placement, host: address, port, instanceId });
   const managed = new ManagedProcess({
     name,
     command: process.execPath,
@@ -77,8 +80,9 @@ export async function startReplica(options: StartReplicaOptions): Promise<Replic
     logDir: options.logDir,
     env: { ...process.env, ...env },
     ...(options.caps ? { caps: options.caps } : {}),
+    ...(options.host ? { host: options.host } : {}),
   });
-  const httpUrl = `http://127.0.0.1:${port}`;
+  const httpUrl = `http://${address}:${port}`;
   const path = options.waitReady ? '/readyz' : '/healthz';
   // waitFor treats a thrown error as "not yet", so an exit while starting
   // (bad config: exit 2) ends the wait instead, and fails at once below.
@@ -100,7 +104,7 @@ export async function startReplica(options: StartReplicaOptions): Promise<Replic
   return {
     port,
     httpUrl,
-    wsUrl: `ws://127.0.0.1:${port}/ws`,
+    wsUrl: `ws://${address}:${port}/ws`,
     instanceId,
     process: managed,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {

@@ -1,7 +1,7 @@
 import type { ProxyListen, ProxyOptions, ProxyOptionsInput, ProxyPaths, ProxyTls } from '../proxy/options.js';
 import type { ProxyKind } from '../topology/spec.js';
 import type { ResourceCaps } from './cgroup.js';
-import type { ManagedProcess } from './managed-process.js';
+import type { ManagedProcess, ProcessHost } from './managed-process.js';
 
 /**
  * What startHaproxy/startNginx take: the shared options, with ports (free ones are
@@ -23,6 +23,8 @@ export interface StartProxyOptions {
   name?: string;
   /** CPU/memory caps of the proxy (master and workers share one cgroup). */
   caps?: ResourceCaps;
+  /** A lab host to run on (runtime/hosts/); set `options.listen.host`/`stats.host` to its address. */
+  host?: ProcessHost;
 }
 
 /** A proxy process started here, stopped only by its own pid. */

@@ -49,6 +49,7 @@ export function replicaEnv<Secret = string>(
     AUTH_TOKEN_MAX_LIFETIME_S: String(spec.authTokenMaxLifetimeS),
     AUTH_CLOCK_SKEW_S: String(spec.authClockSkewS),
     LOG_LEVEL: spec.logLevel,
+    ...(spec.allowedOrigins === undefined ? {} : { ALLOWED_ORIGINS: spec.allowedOrigins }),
   };
   // Optional secrets become env vars only when set (the service treats unset as "feature off").
   if (placement.redisPassword !== undefined) env.REDIS_PASSWORD = placement.redisPassword;

@@ -84,6 +84,8 @@ const image = (fallback: string, description: string) =>
       scope: 'docker',
       expectation: 'an image reference such as redis:7.4',
     } satisfies FieldMeta);
+// Origins as browsers send them: scheme://host[:port], no path; comma-separated.
+const ORIGIN_LIST = /^https?:\/\/[^\s/,]+(,https?:\/\/[^\s/,]+)*$/;
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 /** CPU and memory caps of one component: unset = uncapped (the default). */
 const cpuCores = (component: string, scope?: 'lab') =>
@@ -160,6 +162,15 @@ export const topologySpecFields = z.object({
     'AUTH_CLOCK_SKEW_S',
     'clock difference tolerated on the exp, nbf and iat of a token',
   ),
+  allowedOrigins: z
+    .string()
+    .regex(ORIGIN_LIST)
+    .optional()
+    .meta({
+      description:
+        'browser Origins allowed to upgrade (service ALLOWED_ORIGINS); with auth on, unset = no browser Origin',
+      expectation: 'a comma list of scheme://host[:port] such as https://app.example',
+    } satisfies FieldMeta),
   logLevel: z
     .enum(LOG_LEVELS)
     .default(SERVICE_DEFAULTS.LOG_LEVEL)

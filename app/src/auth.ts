@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { errors, jwtVerify } from 'jose';
 import type { Config } from './config.js';
 import { TOKEN_SUBPROTOCOL_PREFIX, WSLAB_SUBPROTOCOL } from './contracts/client-token.js';
@@ -125,12 +125,32 @@ export async function verifyToken(rules: TokenRules, token: string): Promise<Gra
   return { join: new Set(stringList(payload.rooms)), publish: new Set(stringList(payload.pub)) };
 }
 
+/** Why an Origin was refused: the metric label of the rejection. */
+export type OriginRefusal = 'origin' | 'origin_missing';
+
 /**
- * Origin allow-list. A request without an Origin header (not a browser) is
- * allowed: the list protects browsers from cross-site use, and any other
- * client could forge the header anyway; use the token for real access control.
+ * A browser, or something that says it is one: browsers send `Sec-Fetch-Mode` on every request
+ * (`websocket` on an upgrade) and a `Mozilla/…` User-Agent. A real browser always sends Origin on a
+ * WebSocket upgrade, so one of these without Origin is a forged or stripped request.
  */
-export function originAllowed(allowedOrigins: string[] | undefined, origin: string | undefined): boolean {
-  if (allowedOrigins === undefined || origin === undefined) return true;
-  return allowedOrigins.includes(origin);
+export function browserLike(headers: IncomingHttpHeaders): boolean {
+  return headers['sec-fetch-mode'] !== undefined || (headers['user-agent'] ?? '').startsWith('Mozilla/');
+}
+
+/**
+ * The Origin check of an upgrade; undefined = allowed. With auth on, the allow-list is required:
+ * no list allows no browser Origin, and a browser-like request without Origin is refused. A
+ * request without Origin from a non-browser (the load runner, a back end) passes: it could forge
+ * the header anyway, and the token is its access control. With auth off, the list (if any)
+ * protects browsers only, as before.
+ */
+export function originRefusal(
+  allowedOrigins: readonly string[] | undefined,
+  headers: IncomingHttpHeaders,
+  authOn: boolean,
+): OriginRefusal | undefined {
+  const origin = headers.origin;
+  if (origin === undefined) return authOn && browserLike(headers) ? 'origin_missing' : undefined;
+  if (allowedOrigins === undefined) return authOn ? 'origin' : undefined;
+  return allowedOrigins.includes(origin) ? undefined : 'origin';
 }

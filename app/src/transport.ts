@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import {
   type Grants,
-  originAllowed,
+  originRefusal,
   selectSubprotocol,
   TokenRefused,
   type TokenRules,
@@ -19,6 +19,7 @@ const REJECTIONS = {
   max_connections: { status: 503, text: 'Service Unavailable' },
   path: { status: 404, text: 'Not Found' },
   origin: { status: 403, text: 'Forbidden' },
+  origin_missing: { status: 403, text: 'Forbidden' },
   token_missing: { status: 401, text: 'Unauthorized' },
   token_invalid: { status: 401, text: 'Unauthorized' },
   token_expired: { status: 401, text: 'Unauthorized' },
@@ -90,9 +91,12 @@ export async function serverOnUpgrade(
   if (context.isDraining()) return rejectUpgrade(context, socket, 'draining');
   const url = new URL(request.url ?? '/', 'http://localhost');
   if (url.pathname !== '/ws') return rejectUpgrade(context, socket, 'path');
-  if (!originAllowed(context.config.allowedOrigins, request.headers.origin)) {
-    return rejectUpgrade(context, socket, 'origin');
-  }
+  const refusedOrigin = originRefusal(
+    context.config.allowedOrigins,
+    request.headers,
+    context.tokenRules !== null,
+  );
+  if (refusedOrigin !== undefined) return rejectUpgrade(context, socket, refusedOrigin);
   let grants: Grants | null = null;
   if (context.tokenRules !== null) {
     const token = tokenFromRequest(request);

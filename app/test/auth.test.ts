@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import {
+  originRefusal,
   selectSubprotocol,
   type TokenRules,
   tokenFromRequest,
@@ -117,5 +118,42 @@ describe('token transport', () => {
   it('answers wslab.v1, never the token subprotocol', () => {
     expect(selectSubprotocol(new Set(tokenSubprotocols('h.p.s')))).toBe('wslab.v1');
     expect(selectSubprotocol(new Set(['wslab.token.h.p.s']))).toBe(false);
+  });
+});
+
+describe('originRefusal', () => {
+  const browser = { 'sec-fetch-mode': 'websocket', 'user-agent': 'Mozilla/5.0' };
+  const list = ['https://app.example'];
+
+  it.each([
+    ['auth on, a listed Origin', list, { ...browser, origin: 'https://app.example' }, true, undefined],
+    ['auth on, a foreign Origin', list, { ...browser, origin: 'https://evil.example' }, true, 'origin'],
+    [
+      'auth on, no list: every Origin',
+      undefined,
+      { ...browser, origin: 'https://app.example' },
+      true,
+      'origin',
+    ],
+    ['auth on, a browser without Origin', list, browser, true, 'origin_missing'],
+    [
+      'auth on, a Mozilla UA alone without Origin',
+      list,
+      { 'user-agent': 'Mozilla/5.0' },
+      true,
+      'origin_missing',
+    ],
+    ['auth on, a non-browser without Origin', list, { 'user-agent': 'node' }, true, undefined],
+    [
+      'auth off, no list: any Origin',
+      undefined,
+      { ...browser, origin: 'https://evil.example' },
+      false,
+      undefined,
+    ],
+    ['auth off, a list: a foreign Origin', list, { origin: 'https://evil.example' }, false, 'origin'],
+    ['auth off, a browser without Origin', list, browser, false, undefined],
+  ] as const)('%s → %s', (_, allowed, headers, authOn, expected) => {
+    expect(originRefusal(allowed, headers, authOn)).toBe(expected);
   });
 });

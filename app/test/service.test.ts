@@ -25,6 +25,17 @@ describe('service over real sockets (memory bus)', () => {
     clients.push(client);
     return client;
   };
+  /** The upgrade's HTTP status (101 once open; the socket is closed again at once). */
+  const upgradeStatus = (url: string, protocols: string[] = [], options: WebSocket.ClientOptions = {}) =>
+    new Promise<number>((resolve) => {
+      const socket = new WebSocket(url, protocols, options);
+      socket.on('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
+      socket.on('open', () => {
+        socket.close();
+        resolve(101);
+      });
+      socket.on('error', () => undefined);
+    });
   const metric = (replica: InProcessReplica, name: string, labels: Record<string, string> = {}) =>
     metricValue(replica.service.metrics.registry, name, labels);
   afterEach(async () => {
@@ -255,16 +266,7 @@ describe('service over real sockets (memory bus)', () => {
     const expired = await sign(JWT_SECRET, (jwt) => jwt.setIssuedAt('10m ago').setExpirationTime('5m ago'));
     const noExp = await sign(JWT_SECRET, (jwt) => jwt.setIssuedAt());
     const tooLong = await sign(JWT_SECRET, (jwt) => jwt.setIssuedAt().setExpirationTime('2h'));
-    const status = (url: string, protocols: string[] = [], options: WebSocket.ClientOptions = {}) =>
-      new Promise<number>((resolve) => {
-        const socket = new WebSocket(url, protocols, options);
-        socket.on('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
-        socket.on('open', () => {
-          socket.close();
-          resolve(101);
-        });
-        socket.on('error', () => undefined);
-      });
+    const status = upgradeStatus;
     const reason = (name: string) => metric(replica, 'wslab_upgrades_rejected_total', { reason: name });
     expect(await status(replica.wsUrl)).toBe(401);
     expect(await status(`${replica.wsUrl}?token=${token}`)).toBe(401);
@@ -302,6 +304,33 @@ describe('service over real sockets (memory bus)', () => {
     expect(await client.next('error')).toMatchObject({ code: 'forbidden' });
     client.send({ op: 'pub', room: 'granted', data: 1, id: 'p' });
     expect(await client.next('error')).toMatchObject({ code: 'forbidden', id: 'p' });
+  });
+
+  it('with auth on, Origin: listed passes, foreign or missing from a browser-like client 403, each counted', async () => {
+    const replica = await start({ AUTH_JWT_SECRET: JWT_SECRET, ALLOWED_ORIGINS: 'https://app.example' });
+    const token = await new SignJWT({ rooms: ['*'], pub: [] })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode(JWT_SECRET));
+    const browser = { 'sec-fetch-mode': 'websocket', 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64)' };
+    const status = (headers: Record<string, string>) =>
+      upgradeStatus(replica.wsUrl, tokenSubprotocols(token), { headers });
+    const reason = (name: string) => metric(replica, 'wslab_upgrades_rejected_total', { reason: name });
+    expect(await status({ ...browser, origin: 'https://app.example' })).toBe(101);
+    expect(await status({ ...browser, origin: 'https://evil.example' })).toBe(403);
+    expect(await reason('origin')).toBe(1);
+    expect(await status(browser)).toBe(403);
+    expect(await reason('origin_missing')).toBe(1);
+    // A non-browser (no Origin, no browser headers) is judged by its token alone.
+    expect(await status({})).toBe(101);
+
+    const unlisted = await start({ AUTH_JWT_SECRET: JWT_SECRET });
+    const refused = await upgradeStatus(unlisted.wsUrl, tokenSubprotocols(token), {
+      headers: { ...browser, origin: 'https://app.example' },
+    });
+    // Auth on and no allow-list: no browser Origin is allowed.
+    expect(refused).toBe(403);
   });
 
   it('drains: readyz 503, new upgrades 503, clients closed with 1012 within the window', async () => {

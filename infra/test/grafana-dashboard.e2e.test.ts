@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fetchText } from '../../lab/collect/prometheus.js';
+import { fetchText } from '../../observe/prometheus.js';
 import { Topology } from '../../runtime/local/local-topology.js';
 import { stopAll } from '../../runtime/managed-process.js';
 import { closeSocket, connectHello } from '../../test-support/lab/helpers.js';

@@ -47,6 +47,7 @@ const CHANGED: Partial<Record<StackConfigKey, string>> = {
   auth: 'jwt',
   authTokenMaxLifetimeS: '3600',
   authClockSkewS: '5',
+  allowedOrigins: 'https://app.example,http://127.0.0.1:3000',
   logLevel: 'warn',
   proxyConnectTimeoutMs: '1500',
   proxyClientTimeoutMs: '31000',

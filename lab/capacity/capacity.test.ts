@@ -2,11 +2,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { MachineCpuMeter } from '../../observe/machine-cpu.js';
 import { readStackFile } from '../../topology/stack-config.js';
 import { runPlan } from '../cli/plan-command.js';
 import type { Capacity, CapacityLimits, LoadStep, UnitCosts } from '../report/capacity-schema.js';
 import { capacityTables } from '../report/capacity-tables.js';
-import { MachineCpuMeter } from '../sampler/machine-cpu.js';
 import { type Demand, planCapacity, planWithPlacement } from './deployment-plan.js';
 import {
   componentCapacities,

@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { processTree, readAllProcStats } from '../../observe/proc.js';
 import { waitFor } from '../../runtime/wait-for.js';
 import { alivePids, openPorts } from '../../test-support/lab/helpers.js';
-import { processTree, readAllProcStats } from '../sampler/proc.js';
 import { isAlive } from './pids.js';
 import { type LabState, readLabState } from './state.js';
 

@@ -1,6 +1,6 @@
+import { processTree, readAllProcStats } from '../../observe/proc.js';
 import { isPortOpen } from '../../runtime/ports.js';
 import { waitFor } from '../../runtime/wait-for.js';
-import { processTree, readAllProcStats } from '../sampler/proc.js';
 import { isAlive, isOurProcess } from './pids.js';
 import { type LabState, readLabState, removeLabState } from './state.js';
 

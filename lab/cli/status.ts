@@ -1,6 +1,6 @@
+import { fetchText, metricValue } from '../../observe/prometheus.js';
 import { isPortOpen } from '../../runtime/ports.js';
 import { redisCli } from '../../runtime/redis.js';
-import { fetchText, metricValue } from '../collect/prometheus.js';
 import { markdownTable } from '../report/format.js';
 import { isAlive } from './pids.js';
 import { authLine, type LabState, type LabStateComponent } from './state.js';

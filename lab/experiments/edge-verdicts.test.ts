@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ComponentFootprint } from '../collect/footprint.js';
+import type { ComponentFootprint } from '../../observe/footprint.js';
 import { parseResult, type RunResultInput } from '../report/schema.js';
 import { syntheticResult } from '../report/synthetic.js';
 import { abuseChecker } from './abuse/checker.js';

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { roomKeys } from '../../app/src/contracts/redis-keys.js';
+import { ConnectionsPoller } from '../../observe/connections.js';
 import { Topology } from '../../runtime/local/local-topology.js';
 import { stopAll } from '../../runtime/managed-process.js';
 import { waitFor } from '../../runtime/wait-for.js';
 import { alivePids, closeSocket, connectHello } from '../../test-support/lab/helpers.js';
-import { ConnectionsPoller } from '../collect/connections.js';
 import { measureRun } from '../experiments/shared/measure.js';
 import { createProgress } from '../ui/progress.js';
 import {

@@ -1,8 +1,8 @@
 import { roomKeys } from '../../app/src/contracts/redis-keys.js';
+import { fetchText, metricValue } from '../../observe/prometheus.js';
 import type { Topology } from '../../runtime/local/local-topology.js';
 import { waitFor } from '../../runtime/wait-for.js';
 import type { ProxyKind } from '../../topology/spec.js';
-import { fetchText, metricValue } from '../collect/prometheus.js';
 
 /** What a fault did, for the run's event list and the report. */
 export interface FaultOutcome {

@@ -1,6 +1,6 @@
+import { type ConnectionsPoller, spreadOf } from '../../observe/connections.js';
 import type { Topology } from '../../runtime/local/local-topology.js';
 import { waitFor } from '../../runtime/wait-for.js';
-import { type ConnectionsPoller, spreadOf } from '../collect/connections.js';
 import type { FaultOutcome } from './faults.js';
 
 export interface ScaleOutOptions {

@@ -1,14 +1,14 @@
+import { fetchText, metricValue } from '../../observe/prometheus.js';
+import type { ResourcePass, ResourceStream } from '../../observe/samples.js';
+import { topologySampler } from '../../observe/topology-sampler.js';
 import type { Topology } from '../../runtime/local/local-topology.js';
-import { fetchText, metricValue } from '../collect/prometheus.js';
-import { CLOCK_TICKS_PER_S, processTree, readAllProcStats } from '../sampler/proc.js';
-import type { SampledComponent } from '../sampler/sampler.js';
 import { addBuckets, type Buckets, parseBuckets, quantileBetween } from './latency-buckets.js';
 import { LIVE_VIEW_DEFAULTS, type LiveViewOptions } from './options.js';
 
-/** What the live view watches: the replicas (their /metrics) and every process (/proc). */
+/** What the live view watches: the replicas (their /metrics) and the run's one sample stream (CPU). */
 export interface LiveSource {
   replicas(): { id: string; httpUrl: string; running: boolean }[];
-  components(): SampledComponent[];
+  resources: ResourceStream;
 }
 
 /** A running topology as a live source (its replica list changes with faults and scale-out). */
@@ -20,7 +20,7 @@ export function topologySource(topology: Topology): LiveSource {
         httpUrl: slot.httpUrl,
         running: slot.handle?.process.running === true,
       })),
-    components: () => topology.sampledComponents(),
+    resources: topologySampler(topology),
   };
 }
 
@@ -50,7 +50,8 @@ const LATENCY = 'wslab_publish_to_deliver_seconds';
 
 /**
  * The lab's own collectors for the live view: every `sampleEveryMs` it reads each replica's
- * /metrics (connections, deliveries, latency buckets) and /proc (CPU of every component); every
+ * /metrics (connections, deliveries, latency buckets) and takes the CPU of every component from
+ * the latest pass of the source's sample stream (the sampler measurement uses too); every
  * `watchEveryMs` it checks which replicas are up, so a killed one shows at once. Listeners get
  * each snapshot and each event.
  */
@@ -68,7 +69,8 @@ export class LiveCollector {
   private deliveredByReplica = new Map<string, number>();
   private lastSampleMs = 0;
   private latencyReadings: { atMs: number; buckets: Buckets }[] = [];
-  private cpuTicks = new Map<string, number>();
+  private latestResources: ResourcePass | undefined;
+  private unsubscribeResources: (() => void) | undefined;
 
   constructor(options: Partial<LiveViewOptions> = {}) {
     this.options = { ...LIVE_VIEW_DEFAULTS, ...options };
@@ -80,12 +82,19 @@ export class LiveCollector {
     this.replicasUp = new Map(source.replicas().map((replica) => [replica.id, replica.running]));
     this.deliveredByReplica.clear();
     this.latencyReadings = [];
-    this.cpuTicks.clear();
     this.lastSampleMs = 0;
+    this.unsubscribeResources?.();
+    this.latestResources = undefined;
+    this.unsubscribeResources = source.resources.subscribe((pass) => {
+      this.latestResources = pass;
+    });
   }
 
   detach(): void {
     this.source = undefined;
+    this.unsubscribeResources?.();
+    this.unsubscribeResources = undefined;
+    this.latestResources = undefined;
   }
 
   start(): void {
@@ -101,6 +110,7 @@ export class LiveCollector {
     clearInterval(this.sampleTimer);
     clearInterval(this.watchTimer);
     await this.sampling;
+    this.detach();
     this.listeners.clear();
   }
 
@@ -149,7 +159,7 @@ export class LiveCollector {
     }
   }
 
-  /** One reading of /metrics and /proc, pushed to every listener. */
+  /** One reading of /metrics (and the latest CPU pass), pushed to every listener. */
   async sample(): Promise<void> {
     const source = this.source;
     const atMs = Date.now();
@@ -196,38 +206,20 @@ export class LiveCollector {
       const oldest = this.latencyReadings[0]?.buckets ?? new Map();
       snapshot.latencyP50Ms = round(quantileBetween(oldest, buckets, 0.5));
       snapshot.latencyP99Ms = round(quantileBetween(oldest, buckets, 0.99));
-      snapshot.cpu = await this.readCpu(source.components(), elapsedMs);
+      snapshot.cpu = this.cpuNow();
     }
     this.history.push(snapshot);
     if (this.history.length > this.options.historyLength) this.history.shift();
     this.publish({ type: 'snapshot', snapshot });
   }
 
-  /** CPU % of each component (with its forked workers) since the last reading. */
-  private async readCpu(components: SampledComponent[], elapsedMs: number) {
-    const stats = await readAllProcStats();
-    const roots = new Set(components.map((component) => component.pid));
-    const ticks = new Map<string, number>();
-    const cpu: LiveSnapshot['cpu'] = [];
-    for (const component of components) {
-      const tree = processTree(component.pid, stats, roots);
-      if (tree.length === 0) continue;
-      const key = `${component.component}:${component.pid}`;
-      const now = tree.reduce((sum, stat) => sum + stat.cpuTicks, 0);
-      ticks.set(key, now);
-      const before = this.cpuTicks.get(key);
-      const percent =
-        before === undefined || elapsedMs <= 0
-          ? 0
-          : (Math.max(0, now - before) / CLOCK_TICKS_PER_S) * (100_000 / elapsedMs);
-      cpu.push({
-        component: component.component,
-        kind: component.kind,
-        percent: Math.round(percent * 10) / 10,
-      });
-    }
-    this.cpuTicks = ticks;
-    return cpu;
+  /** CPU % of each component (with its forked workers) in the stream's latest pass. */
+  private cpuNow(): LiveSnapshot['cpu'] {
+    return (this.latestResources?.components ?? []).map((reading) => ({
+      component: reading.component,
+      kind: reading.kind,
+      percent: Math.round(reading.cpuPercent * 10) / 10,
+    }));
   }
 }
 

@@ -2,7 +2,7 @@
 export const LIVE_VIEW_DEFAULTS = {
   /** Loopback port of the page; 0: the port the last lab used (so an open page reconnects), else a free one. */
   port: 0,
-  /** Scrape of /metrics and /proc, and a snapshot to every page (ms): at least once a second. */
+  /** Scrape of /metrics (CPU comes from the run's sample stream), and a snapshot to every page (ms): at least once a second. */
   sampleEveryMs: 500,
   /** Replica liveness check (ms): a killed replica shows on the page within this plus one push. */
   watchEveryMs: 100,

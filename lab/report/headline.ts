@@ -24,7 +24,8 @@ export interface Verdict {
 
 /**
  * What a report opens with: one chart that answers the experiment's question on its own, and the
- * verdict table. An experiment joins by adding one file to headline/ and a line to its index.
+ * verdict table. Each experiment names its own (`lab/experiments/<name>/headline.ts`) or the shared
+ * `defaultHeadline`.
  */
 export interface Headline {
   chart(result: ExperimentResult): ChartSpec | undefined;

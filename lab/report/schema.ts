@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { COMPONENT_KINDS } from '../../observe/samples.js';
 import { capacitySchema } from './capacity-schema.js';
 
 /**
@@ -70,17 +71,17 @@ export const replicaConnectionsPointSchema = z.object({
   connections: z.number().int().min(0),
 });
 
-/** One /proc sample of a component. */
+/** One /proc sample of a component (observe/samples.ts ResourceSample). */
 export const resourceSampleSchema = z.object({
   tMs: nonNegative,
   cpuPercent: nonNegative,
   rssBytes: z.number().int().min(0),
 });
 
-/** CPU and memory of one process of the topology (or the load generator) over a run. */
+/** CPU and memory of one process of the topology (or the load generator) over a run (observe/samples.ts ComponentUsage). */
 export const componentUsageSchema = z.object({
   component: z.string().min(1),
-  kind: z.enum(['replica', 'redis', 'haproxy', 'nginx', 'load', 'lab']),
+  kind: z.enum(COMPONENT_KINDS),
   pid: z.number().int().positive(),
   /** utime + stime consumed during the run, in seconds. */
   cpuSeconds: nonNegative,
@@ -181,7 +182,7 @@ export type ClientEvent = z.infer<typeof clientEventSchema>;
 export type MessageCounts = z.infer<typeof messageCountsSchema>;
 export type RunEvent = z.infer<typeof runEventSchema>;
 export type ComponentUsage = z.infer<typeof componentUsageSchema>;
-export type ComponentKind = ComponentUsage['kind'];
+export type { ComponentKind } from '../../observe/samples.js';
 export type ResourceSample = z.infer<typeof resourceSampleSchema>;
 export type RunResult = z.infer<typeof runResultSchema>;
 export type RunValidity = z.infer<typeof runValiditySchema>;

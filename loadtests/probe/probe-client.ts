@@ -34,6 +34,7 @@ export class ProbeClient {
   lastHeardAt = Date.now();
   private readonly frames: ServerFrame[] = [];
   private readonly waiters: (() => void)[] = [];
+  private readonly frameListeners: ((frame: ServerFrame) => void)[] = [];
 
   private constructor(ws: WebSocket, hello: HelloFrame, response: IncomingMessage, frames: ServerFrame[]) {
     this.ws = ws;
@@ -48,7 +49,9 @@ export class ProbeClient {
     });
     ws.on('message', (data) => {
       this.lastHeardAt = Date.now();
-      this.frames.push(JSON.parse(String(data)) as ServerFrame);
+      const frame = JSON.parse(String(data)) as ServerFrame;
+      this.frames.push(frame);
+      for (const listener of this.frameListeners) listener(frame);
       for (const wake of this.waiters.splice(0)) wake();
     });
     ws.once('close', () => {
@@ -69,6 +72,11 @@ export class ProbeClient {
       Math.max(50, Math.floor(silentMs / 10)),
     );
     void this.closed.then(() => clearInterval(timer));
+  }
+
+  /** Calls `listener` with every frame that arrives from now on (beside the queue `next` reads). */
+  onFrame(listener: (frame: ServerFrame) => void): void {
+    this.frameListeners.push(listener);
   }
 
   get instance(): string {

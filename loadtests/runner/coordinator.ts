@@ -72,7 +72,7 @@ export function setUpRun(
       sourceAddresses,
       ...(target.token === undefined ? {} : { token: target.token }),
     },
-    probe: new ServerProbe(target.serverPids ?? [], target.metricsUrls ?? []),
+    probe: new ServerProbe(target.serverPids ?? [], target.metricsUrls ?? [], options.resources),
     startedAtMs: Date.now(),
   };
 }

@@ -1,4 +1,5 @@
 /** What a run is pointed at and how it runs. */
+import type { ResourceStream } from '../../observe/samples.js';
 import type { Threshold } from '../scenarios/thresholds.js';
 import type { SourceAddresses } from './source-addresses.js';
 import type { WireProtocol } from './wire.js';
@@ -63,6 +64,11 @@ export interface RunOptions {
   maxLagP99Ms?: number;
   /** Seed of the Poisson arrival gaps (recorded in the result). Default: a fresh random seed per run. */
   arrivalSeed?: number;
+  /**
+   * The caller's sample stream (the lab's one sampler of the run): the server probe reads
+   * `serverPids` from its passes instead of polling /proc beside it. Default: none.
+   */
+  resources?: ResourceStream;
 }
 
 /** How every client of a run connects (what the shards need of the run options). */

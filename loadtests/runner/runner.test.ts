@@ -13,7 +13,7 @@ import { resolveParams } from './index.js';
 import { readStat } from './metric-values.js';
 import { PUBLISHER_SHARD_MIN_DELIVERIES_PER_S, shardLayout, targetUrls } from './options.js';
 import { countMissing, rangesHave, SequenceSet, toRanges } from './sequence-set.js';
-import { coresBetween, promValue, ServerProbe } from './server-probe.js';
+import { coresBetween, ServerProbe } from './server-probe.js';
 import { shardPlans } from './stream-run.js';
 
 describe('backoff', () => {
@@ -169,15 +169,6 @@ describe('options', () => {
   });
 });
 
-describe('prometheus text', () => {
-  it('reads unlabelled and labelled samples', () => {
-    const text = '# HELP x\nprocess_cpu_seconds_total 12.5\nprocess_resident_memory_bytes{a="b"} 1.5e+07\n';
-    expect(promValue(text, 'process_cpu_seconds_total')).toBe(12.5);
-    expect(promValue(text, 'process_resident_memory_bytes')).toBe(15_000_000);
-    expect(promValue(text, 'nope')).toBeNull();
-  });
-});
-
 describe('server probe', () => {
   it('reads CPU seconds and RSS of a pid from /proc', async () => {
     const probe = new ServerProbe([process.pid], []);
@@ -194,5 +185,30 @@ describe('server probe', () => {
     const sample = await new ServerProbe([process.pid, 2 ** 22 + 7], []).sample();
     expect(sample).toMatchObject({ cpuSeconds: null, rssBytes: null });
     expect((await new ServerProbe([], []).sample()).rssBytes).toBeNull();
+  });
+
+  it('with a sample stream, reads its pids from the stream instead of /proc', async () => {
+    let passes = 0;
+    const reading = (pid: number, cpuSeconds: number) => ({
+      component: `r${pid}`,
+      kind: 'replica' as const,
+      pid,
+      cpuSeconds,
+      cpuPercent: 0,
+      rssBytes: 1_000,
+    });
+    const stream = {
+      subscribe: () => () => undefined,
+      sampleNow: async () => {
+        passes += 1;
+        return { atMs: Date.now(), components: [reading(11, passes), reading(12, 2 * passes)] };
+      },
+    };
+    const probe = new ServerProbe([11, 12], [], stream);
+    expect(await probe.sample()).toMatchObject({ cpuSeconds: 3, rssBytes: 2_000 });
+    expect(await probe.sample()).toMatchObject({ cpuSeconds: 6 });
+    expect(passes).toBe(2);
+    // a pid the stream does not watch: null, like an unreadable /proc entry
+    expect(await new ServerProbe([11, 13], [], stream).sample()).toMatchObject({ cpuSeconds: null });
   });
 });

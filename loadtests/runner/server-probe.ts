@@ -1,9 +1,13 @@
 /**
- * Reads the server's CPU time and resident memory: from /proc/<pid>/{stat,status} when the
- * caller knows the pids (lab, benchmarks), else from each replica's Prometheus /metrics
- * (`process_cpu_seconds_total`, `process_resident_memory_bytes`). Several servers are summed.
+ * Reads the server's CPU time and resident memory: from the lab's sample stream when the run
+ * is given one (one sampler per run), else from /proc/<pid>/stat through the observation layer
+ * when the caller knows the pids (benchmarks, the CLI's --server-pid), else from each replica's
+ * Prometheus /metrics (`process_cpu_seconds_total`, `process_resident_memory_bytes`). Several
+ * servers are summed.
  */
-import { readFile } from 'node:fs/promises';
+import { CLOCK_TICKS_PER_S, readProcStat } from '../../observe/proc.js';
+import { fetchText, metricValue } from '../../observe/prometheus.js';
+import type { ResourceStream } from '../../observe/samples.js';
 
 export interface ServerSample {
   atMs: number;
@@ -11,41 +15,42 @@ export interface ServerSample {
   rssBytes: number | null;
 }
 
-/** Linux USER_HZ: /proc times are in these ticks (100 on every mainstream kernel build). */
-const CLOCK_TICKS_PER_S = 100;
-
-async function readProcSample(pid: number): Promise<{ cpuSeconds: number; rssBytes: number }> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  // The command name (field 2) may contain spaces: split after its closing parenthesis.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
-  return { cpuSeconds: (utime + stime) / CLOCK_TICKS_PER_S, rssBytes: rssKb * 1024 };
+interface ServerReading {
+  cpuSeconds: number | null;
+  rssBytes: number | null;
 }
 
-/** Value of an unlabelled sample in Prometheus text, or null. */
-export function promValue(text: string, name: string): number | null {
-  const match = new RegExp(`^${name}(?:\\{[^}]*\\})?\\s+([0-9.eE+-]+)`, 'm').exec(text);
-  return match ? Number(match[1]) : null;
+async function readProcSample(pid: number): Promise<ServerReading> {
+  const stat = await readProcStat(pid);
+  if (!stat) throw new Error(`no process ${pid}`);
+  return { cpuSeconds: stat.cpuTicks / CLOCK_TICKS_PER_S, rssBytes: stat.rssBytes };
 }
 
-async function readMetricsSample(
-  url: string,
-): Promise<{ cpuSeconds: number | null; rssBytes: number | null }> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-  const text = await response.text();
+async function readMetricsSample(url: string): Promise<ServerReading> {
+  const text = await fetchText(url, 2_000);
+  if (text === undefined) throw new Error(`no metrics from ${url}`);
   return {
-    cpuSeconds: promValue(text, 'process_cpu_seconds_total'),
-    rssBytes: promValue(text, 'process_resident_memory_bytes'),
+    cpuSeconds: metricValue(text, 'process_cpu_seconds_total') ?? null,
+    rssBytes: metricValue(text, 'process_resident_memory_bytes') ?? null,
   };
+}
+
+/** The servers' figures from one pass of the stream (each pid's tree; a pid not in it fails). */
+async function readStreamSample(stream: ResourceStream, pids: readonly number[]): Promise<ServerReading[]> {
+  const pass = await stream.sampleNow();
+  return pids.map((pid) => {
+    const reading = pass.components.find((component) => component.pid === pid);
+    if (!reading) throw new Error(`process ${pid} is not in the sample stream`);
+    return { cpuSeconds: reading.cpuSeconds, rssBytes: reading.rssBytes };
+  });
 }
 
 export class ServerProbe {
   constructor(
     readonly pids: readonly number[],
     readonly metricsUrls: readonly string[],
+    /** The run's sample stream (the lab's): pids are read from its passes instead of /proc directly. */
+    readonly stream?: ResourceStream,
   ) {}
 
   get enabled(): boolean {
@@ -58,9 +63,11 @@ export class ServerProbe {
     if (!this.enabled) return { atMs, cpuSeconds: null, rssBytes: null };
     try {
       const parts =
-        this.pids.length > 0
-          ? await Promise.all(this.pids.map(readProcSample))
-          : await Promise.all(this.metricsUrls.map(readMetricsSample));
+        this.pids.length === 0
+          ? await Promise.all(this.metricsUrls.map(readMetricsSample))
+          : this.stream
+            ? await readStreamSample(this.stream, this.pids)
+            : await Promise.all(this.pids.map(readProcSample));
       let cpuSeconds: number | null = 0;
       let rssBytes: number | null = 0;
       for (const part of parts) {

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fetchText, metricValue } from '../../lab/collect/prometheus.js';
+import { fetchText, metricValue } from '../../observe/prometheus.js';
 import type { Stickiness } from '../../proxy/options.js';
 import { startHaproxy } from '../../runtime/haproxy.js';
 import { backendsOf, type ReplicaSet, startReplicaSet } from '../../runtime/local/replica-set.js';

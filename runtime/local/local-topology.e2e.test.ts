@@ -24,6 +24,7 @@ afterAll(async () => {
 
 const TOPOLOGIES: [string, TopologySpecInput][] = [
   ['no proxy, single Redis', { proxy: 'none', replicas: 1, redisMode: 'single' }],
+  ['HAProxy, no Redis (in-process bus)', { proxy: 'haproxy', replicas: 1, redisMode: 'none' }],
   ['HAProxy, 2 replicas', { proxy: 'haproxy', replicas: 2, redisMode: 'single', stickiness: 'cookie' }],
   [
     'Nginx, history off',
@@ -43,8 +44,10 @@ describe('Topology up/down', () => {
       const topology = await Topology.start({ ...options, dir: join(root, String(Math.random()).slice(2)) });
       const pids = await topologyPids(topology);
       const ports = topologyPorts(topology);
-      const expectedProcesses =
-        (options.redisMode === 'cluster' ? 6 : 1) + (options.replicas ?? 0) + topology.proxies.length;
+      const expectedProcesses = topology.plan.redis.nodes + (options.replicas ?? 0) + topology.proxies.length;
+      expect(topology.plan.redis.nodes).toBe(
+        { single: 1, cluster: 6, none: 0 }[options.redisMode ?? 'single'],
+      );
       expect(topology.components()).toHaveLength(expectedProcesses);
       expect(alivePids(pids)).toEqual(pids);
       expect(await openPorts(ports)).toEqual(ports);

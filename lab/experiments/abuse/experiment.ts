@@ -1,12 +1,9 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { connectProbe } from '../../../loadtests/abuse/connect-probe.js';
+import { footprintMetrics, readFootprint, restartedComponents } from '../../../observe/footprint.js';
+import { proxyRefusals } from '../../../observe/proxy-refusals.js';
 import { PROXY_DEFAULTS } from '../../../proxy/options.js';
 import type { Topology } from '../../../runtime/local/local-topology.js';
-import { ManagedProcess } from '../../../runtime/managed-process.js';
-import { footprintMetrics, readFootprint, restartedComponents } from '../../collect/footprint.js';
-import { proxyRefusals } from '../../collect/proxy-refusals.js';
-import { type AttackerPlan, type AttackerResult, connectProbe } from '../../faults/abuse.js';
+import { runAttackerProcess } from '../../faults/abuse.js';
 import { defaultHeadline } from '../../report/default-headline.js';
 import type { RunResultInput } from '../../report/schema.js';
 import { compose } from '../check/checker.js';
@@ -44,24 +41,6 @@ function stormShape(context: Pick<ExperimentContext, 'mode'>) {
         loadMs: 18_000,
         connectRatePerAddressPerS: PROXY_DEFAULTS.limits.connectRatePerAddressPerS,
       };
-}
-
-const ATTACKER_MAIN = fileURLToPath(new URL('../../faults/attacker-main.ts', import.meta.url));
-
-/** Runs the attacker as its own process (its event loop is not the measuring one) and reads its result. */
-async function runAttackerProcess(topology: Topology, plan: AttackerPlan): Promise<AttackerResult> {
-  const resultPath = join(topology.dir, `attacker-${Date.now()}.json`);
-  const token = await topology.clientToken();
-  const attacker = new ManagedProcess({
-    name: 'attacker',
-    command: process.execPath,
-    args: ['--import', 'tsx', ATTACKER_MAIN, JSON.stringify(plan), resultPath],
-    logDir: topology.logDir,
-    env: { ...process.env, ...(token === undefined ? {} : { WSLAB_TOKEN: token }) },
-  });
-  const { code } = await attacker.exited;
-  if (code !== 0) throw new Error(`attacker exited with ${code}; see ${attacker.logPath}`);
-  return JSON.parse(await readFile(resultPath, 'utf8')) as AttackerResult;
 }
 
 /** Abuse during one run: the probe always, the attacker (storm + slowloris) only when `storm`. */
@@ -201,8 +180,8 @@ export const abuse: Experiment = {
       notes: [
         `Attacker: ${STORM_ADDRESS}; normal load clients: ${CLIENT_ADDRESSES[0]} … ${CLIENT_ADDRESSES.at(-1)}; connect probe: ${PROBE_ADDRESS} (one WebSocket every 100 ms, opened and closed).`,
         'Storm attempts are raw upgrade requests closed as soon as the answer arrives; slowloris connections send one more header line per second and never finish the request.',
-        'Proxy refusals: HAProxy haproxy_frontend_requests_denied_total, Nginx error-log "limiting …" lines (lab/collect/proxy-refusals.ts).',
-        'The attacker runs as its own process (lab/faults/attacker-main.ts); it, the probe and the load share the 2 cores with the topology, so the storm also costs the measuring side CPU.',
+        'Proxy refusals: HAProxy haproxy_frontend_requests_denied_total, Nginx error-log "limiting …" lines (observe/proxy-refusals.ts).',
+        'The attacker runs as its own process (loadtests/abuse/attacker-main.ts, scheduled by lab/faults/abuse.ts); it, the probe and the load share the 2 cores with the topology, so the storm also costs the measuring side CPU.',
         'Short mode lowers the per-address connect rate to 100/s: the short storm on a busy 2-core machine stays under the default 500/s.',
       ],
     };

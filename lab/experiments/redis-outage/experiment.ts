@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { readFootprint, restartedComponents } from '../../../observe/footprint.js';
+import { ReadinessPoller } from '../../../observe/readiness.js';
 import { waitFor } from '../../../runtime/wait-for.js';
-import { readFootprint, restartedComponents } from '../../collect/footprint.js';
-import { ReadinessPoller } from '../../collect/readiness.js';
 import { defaultHeadline } from '../../report/default-headline.js';
 import type { RunEvent, RunResultInput } from '../../report/schema.js';
 import { compose } from '../check/checker.js';

@@ -1,5 +1,5 @@
+import { memoryLine } from '../../../loadtests/idle/ramp.js';
 import { fitUnitCosts, predictMaxRate } from '../../capacity/model.js';
-import { memoryLine } from '../../load/idle-ramp.js';
 import type { Capacity, CapacityLimits, LoadStep, UnitCosts } from '../../report/capacity-schema.js';
 import type { IdleConnections } from './idle.js';
 import { bestSustainable } from './search.js';

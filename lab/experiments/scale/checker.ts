@@ -1,4 +1,4 @@
-import { memoryLine } from '../../load/idle-ramp.js';
+import { memoryLine } from '../../../loadtests/idle/ramp.js';
 import { findings } from '../check/checker.js';
 import { ms } from '../shared/describe-run.js';
 

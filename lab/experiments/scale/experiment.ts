@@ -1,9 +1,10 @@
 import { availableParallelism } from 'node:os';
+import { MachineCpuMeter } from '../../../observe/machine-cpu.js';
+import { topologySampler } from '../../../observe/topology-sampler.js';
 import { cgroupSupport } from '../../../runtime/cgroup.js';
 import type { TopologySpecInput } from '../../../topology/spec.js';
 import type { CapacityLimits, LoadStep } from '../../report/capacity-schema.js';
 import type { RunResultInput } from '../../report/schema.js';
-import { MachineCpuMeter } from '../../sampler/machine-cpu.js';
 import { compose } from '../check/checker.js';
 import { validityChecker } from '../check/validity.js';
 import type { Experiment } from '../experiment.js';
@@ -58,8 +59,9 @@ export const scale: Experiment = {
     const runs: RunResultInput[] = [];
     const steps: LoadStep[] = [];
     const meter = new MachineCpuMeter();
-    meter.start();
     await withTopology(context, 'scale', SPEC, async (topology) => {
+      // the machine's CPU from the run's one sampler (it reads /proc/stat with every pass)
+      meter.follow(topologySampler(topology));
       const search = { context, topology, shape, limits, baseLoad, fanout, meter, runs };
       let firstOffered = shape.firstOfferedDeliveriesPerS;
       for (const count of shape.replicaCounts) {

@@ -1,7 +1,7 @@
+import { rampIdleConnections } from '../../../loadtests/idle/ramp.js';
+import { CLOCK_TICKS_PER_S, processTree, readAllProcStats } from '../../../observe/proc.js';
 import type { TopologySpecInput } from '../../../topology/spec.js';
-import { rampIdleConnections } from '../../load/idle-ramp.js';
 import type { Capacity } from '../../report/capacity-schema.js';
-import { CLOCK_TICKS_PER_S, processTree, readAllProcStats } from '../../sampler/proc.js';
 import type { ExperimentContext } from '../experiment.js';
 import { withToken } from '../shared/measure.js';
 import { withTopology } from '../shared/with-topology.js';

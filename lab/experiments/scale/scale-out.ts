@@ -1,5 +1,5 @@
+import { ConnectionsPoller } from '../../../observe/connections.js';
 import type { Topology } from '../../../runtime/local/local-topology.js';
-import { ConnectionsPoller } from '../../collect/connections.js';
 import { scaleOut } from '../../faults/scale-out.js';
 import type { RunResultInput } from '../../report/schema.js';
 import type { ExperimentContext } from '../experiment.js';

@@ -1,9 +1,9 @@
 import type { StreamParams } from '../../../loadtests/scenarios/definition.js';
+import type { MachineCpuMeter } from '../../../observe/machine-cpu.js';
 import type { Topology } from '../../../runtime/local/local-topology.js';
 import { stepOf } from '../../capacity/steps.js';
 import type { CapacityLimits, LoadStep } from '../../report/capacity-schema.js';
 import type { RunResultInput } from '../../report/schema.js';
-import type { MachineCpuMeter } from '../../sampler/machine-cpu.js';
 import type { ExperimentContext } from '../experiment.js';
 import { describeLoad } from '../shared/load-sizes.js';
 import { measureRun } from '../shared/measure.js';

@@ -1,12 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type RunOptions, runScenario } from '../../../loadtests/runner/index.js';
 import type { StreamParams } from '../../../loadtests/scenarios/definition.js';
+import { ConnectionsPoller, connectedTimeline } from '../../../observe/connections.js';
+import { readRedisTraffic, redisTrafficMetrics } from '../../../observe/redis-traffic.js';
+import { topologySampler } from '../../../observe/topology-sampler.js';
+import { UsageRecorder } from '../../../observe/usage-recorder.js';
 import type { Topology } from '../../../runtime/local/local-topology.js';
-import { ConnectionsPoller, connectedTimeline } from '../../collect/connections.js';
-import { readRedisTraffic, redisTrafficMetrics } from '../../collect/redis-traffic.js';
 import type { FaultOutcome } from '../../faults/faults.js';
 import type { RunEvent, RunResultInput } from '../../report/schema.js';
-import { ResourceSampler } from '../../sampler/sampler.js';
 import type { Progress } from '../../ui/progress.js';
 import { runFiguresFrom } from './run-figures.js';
 
@@ -60,10 +61,10 @@ export const LOAD_SOURCE_ADDRESSES = 16;
 export async function measureRun(options: MeasureOptions): Promise<RunResultInput> {
   const { topology, progress } = options;
   const startedAtMs = Date.now();
-  const sampler = new ResourceSampler({ intervalMs: 500 });
-  for (const component of topology.sampledComponents()) sampler.track(component);
-  // inline shards run in this process: its CPU is the load generator's
-  sampler.track({ component: 'lab+load', kind: 'load', pid: process.pid });
+  // the topology's one sampler (the live view and the runner's server probe read it too); it
+  // watches components started mid-run and this process (inline shards: the load generator's CPU)
+  const resources = topologySampler(topology);
+  const usage = new UsageRecorder(resources);
   const poller = new ConnectionsPoller(
     () =>
       topology.replicas
@@ -75,7 +76,7 @@ export async function measureRun(options: MeasureOptions): Promise<RunResultInpu
   const events: RunEvent[] = [];
   const faultFigures: Record<string, number> = {};
   const redisBefore = options.redisTraffic ? await readRedisTraffic(topology) : undefined;
-  await sampler.start();
+  await usage.start();
   poller.start();
   const ticker = setInterval(() => {
     const connected = [...poller.latest().values()].reduce((sum, count) => sum + count, 0);
@@ -96,8 +97,6 @@ export async function measureRun(options: MeasureOptions): Promise<RunResultInpu
       events.push({ tMs: faultStartMs - startedAtMs, kind: outcome.kind, detail: outcome.detail });
       progress.event?.(outcome.kind, outcome.detail);
       for (const [name, value] of Object.entries(outcome.figures)) faultFigures[name] = value;
-      // new processes (a restarted replica, new proxy workers) are sampled too
-      for (const component of topology.sampledComponents()) sampler.track(component);
     }
   };
   try {
@@ -115,6 +114,7 @@ export async function measureRun(options: MeasureOptions): Promise<RunResultInpu
       },
       {
         progress: false,
+        resources,
         ...options.clients,
         hooks: {
           // The hook returns at once: the runner measures its publishing window up to the
@@ -141,7 +141,7 @@ export async function measureRun(options: MeasureOptions): Promise<RunResultInpu
         ? {}
         : redisTrafficMetrics(redisBefore, await readRedisTraffic(topology), Date.now() - publishStartMs);
     const points = await poller.stop();
-    const resources = await sampler.stop();
+    const componentUsage = await usage.stop();
     const parameters: Record<string, Parameter> = { ...options.parameters };
     for (const [key, value] of Object.entries(result.parameters)) {
       if (
@@ -160,12 +160,12 @@ export async function measureRun(options: MeasureOptions): Promise<RunResultInpu
       connectionsPerReplica: points,
       events,
       metrics: finiteOnly({ ...figures.metrics, ...faultFigures, ...redisMetrics }),
-      resources,
+      resources: componentUsage,
     };
   } finally {
     clearInterval(ticker);
     await poller.stop();
-    await sampler.stop().catch(() => []);
+    await usage.stop().catch(() => []);
   }
 }
 

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type ComponentFootprint, readFootprint, restartedComponents } from '../../../observe/footprint.js';
 import type { Topology } from '../../../runtime/local/local-topology.js';
-import { type ComponentFootprint, readFootprint, restartedComponents } from '../../collect/footprint.js';
 import { judgeTrend } from '../../collect/trend.js';
 import { defaultHeadline } from '../../report/default-headline.js';
 import type { RunResultInput } from '../../report/schema.js';

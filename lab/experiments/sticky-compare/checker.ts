@@ -1,4 +1,4 @@
-import { spreadOf } from '../../collect/connections.js';
+import { spreadOf } from '../../../observe/connections.js';
 import { findings } from '../check/checker.js';
 import { describeCounts, describePlacement, eventTime, ms, peakConnections } from '../shared/describe-run.js';
 

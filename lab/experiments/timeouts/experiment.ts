@@ -1,9 +1,10 @@
+import { holdIdleConnections } from '../../../loadtests/idle/hold.js';
+import { topologySampler } from '../../../observe/topology-sampler.js';
+import { UsageRecorder } from '../../../observe/usage-recorder.js';
 import type { ProxyKind } from '../../../topology/spec.js';
-import { holdIdleConnections } from '../../load/idle-clients.js';
 import { defaultHeadline } from '../../report/default-headline.js';
 import type { RunResultInput } from '../../report/schema.js';
 import { summarize } from '../../report/stats.js';
-import { ResourceSampler } from '../../sampler/sampler.js';
 import { compose } from '../check/checker.js';
 import { validityChecker } from '../check/validity.js';
 import type { Experiment } from '../experiment.js';
@@ -43,15 +44,15 @@ export const timeouts: Experiment = {
           for (const kind of ['haproxy', 'nginx'] as ProxyKind[]) {
             const label = `${kind}, ${pings}`;
             context.progress.phase(`run ${label}: ${clients} idle clients for ${holdMs} ms`);
-            const sampler = new ResourceSampler();
-            for (const component of topology.sampledComponents()) sampler.track(component);
-            await sampler.start();
+            // the topology's components only: the idle clients' CPU is not what this run measures
+            const usage = new UsageRecorder(topologySampler(topology), (c) => c.kind !== 'load');
+            await usage.start();
             const idle = await holdIdleConnections(topology.proxy(kind).wsUrl, {
               count: clients,
               holdMs,
               ...withToken(await topology.clientToken()),
             });
-            const resources = await sampler.stop();
+            const resources = await usage.stop();
             const closed = idle.outcomes.filter((o) => o.closedAtMs !== undefined);
             const lifetimes = closed.map((o) => (o.closedAtMs ?? 0) - o.openedAtMs);
             const lifetime = summarize(lifetimes);

@@ -1,4 +1,10 @@
+/**
+ * The one reader of /proc in the project's measurements: process CPU and RSS (/proc/<pid>/stat),
+ * open descriptors (/proc/<pid>/fd) and the machine's CPU (/proc/stat), in the kernel's units
+ * (clock ticks and pages from getconf).
+ */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 
 /** CPU time and memory of one process, read from /proc/<pid>/stat. */
@@ -90,4 +96,14 @@ export function processTree(
     queue.push(...(byParent.get(next.pid) ?? []).filter((child) => !exclude.has(child.pid)));
   }
   return tree;
+}
+
+/** Open file descriptors of one pid (0 when it is gone). */
+export async function countFds(pid: number): Promise<number> {
+  return (await readdir(`/proc/${pid}/fd`).catch(() => [])).length;
+}
+
+/** The text of /proc/stat (the machine's CPU time per state, all cores). */
+export function readMachineStat(): string {
+  return readFileSync('/proc/stat', 'utf8');
 }

@@ -1,11 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { readMachineStat } from './proc.js';
+import type { MachineTicks, ResourceStream } from './samples.js';
 
-/** Busy and total CPU time of the whole machine (all cores, every process), in clock ticks. */
-export interface MachineTicks {
-  atMs: number;
-  busy: number;
-  total: number;
-}
+export type { MachineTicks } from './samples.js';
 
 /** The `cpu` line of /proc/stat: busy = total − idle − iowait. */
 export function parseMachineTicks(procStat: string, atMs: number): MachineTicks {
@@ -25,10 +21,11 @@ export function parseMachineTicks(procStat: string, atMs: number): MachineTicks 
 export class MachineCpuMeter {
   private readonly samples: MachineTicks[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private unfollow: (() => void) | undefined;
 
   constructor(
     private readonly intervalMs = 250,
-    private readonly read: () => string = () => readFileSync('/proc/stat', 'utf8'),
+    private readonly read: () => string = readMachineStat,
   ) {}
 
   sampleNow(): void {
@@ -41,7 +38,22 @@ export class MachineCpuMeter {
     this.timer.unref();
   }
 
+  /**
+   * Records the machine counters of every pass of `stream` instead of polling /proc/stat itself
+   * (a run's one sampler), until `stop`.
+   */
+  follow(stream: ResourceStream): void {
+    this.unfollow = stream.subscribe((pass) => {
+      if (pass.machine) this.samples.push(pass.machine);
+    });
+  }
+
   stop(): void {
+    if (this.unfollow) {
+      this.unfollow();
+      this.unfollow = undefined;
+      return;
+    }
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     this.sampleNow();

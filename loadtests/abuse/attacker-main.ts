@@ -1,10 +1,10 @@
 /**
  * The abusive client as its own process (the `abuse` experiment spawns it), so its event loop
  * is not the one that measures the normal clients: a connect storm and slowloris from one
- * address. Usage: node --import tsx lab/faults/attacker-main.ts '<AttackerPlan JSON>' <result.json>
+ * address. Usage: node --import tsx loadtests/abuse/attacker-main.ts '<AttackerPlan JSON>' <result.json>
  */
 import { writeFileSync } from 'node:fs';
-import { type AttackerPlan, runAttacker } from './abuse.js';
+import { type AttackerPlan, runAttacker } from './attacker.js';
 
 const [planJson, resultPath] = process.argv.slice(2);
 if (planJson === undefined || resultPath === undefined) {

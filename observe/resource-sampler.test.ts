@@ -1,10 +1,13 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ManagedProcess, stopAll } from '../../runtime/managed-process.js';
-import { waitFor } from '../../runtime/wait-for.js';
+import { ManagedProcess, stopAll } from '../runtime/managed-process.js';
+import { waitFor } from '../runtime/wait-for.js';
+import { MachineCpuMeter } from './machine-cpu.js';
 import { CLOCK_TICKS_PER_S, PAGE_SIZE_BYTES, parseProcStat, processTree, readAllProcStats } from './proc.js';
-import { ResourceSampler } from './sampler.js';
+import { ResourceSampler } from './resource-sampler.js';
+import type { ResourcePass, SampledComponent } from './samples.js';
+import { UsageRecorder } from './usage-recorder.js';
 
 const logDir = join(tmpdir(), 'wslab-sampler-test');
 
@@ -79,13 +82,14 @@ describe('ResourceSampler', () => {
     sampler.track({ component: 'busy', kind: 'replica', pid: busy.pid });
     sampler.track({ component: 'idle', kind: 'redis', pid: idle.pid });
     sampler.track({ component: 'parent', kind: 'nginx', pid: parent.pid });
-    await sampler.start();
+    const recorder = new UsageRecorder(sampler);
+    await recorder.start();
     // the sampler's baseline is its first pass: wait for 0.4 CPU-s past it
     const baseline = await ticksOf([busy.pid, parent.pid]);
     await cpuReached(busy.pid, baseline[0]!, 0.4);
     await cpuReached(parent.pid, baseline[1]!, 0.4);
     await waitFor(() => sampler.passes >= 5, { description: '5 samples' });
-    const usage = await sampler.stop();
+    const usage = await recorder.stop();
     const byName = new Map(usage.map((entry) => [entry.component, entry]));
     expect(byName.get('busy')!.cpuSeconds).toBeGreaterThanOrEqual(0.4);
     expect(byName.get('parent')!.cpuSeconds).toBeGreaterThanOrEqual(0.4);
@@ -108,7 +112,8 @@ describe('ResourceSampler', () => {
     const doomed = startNode('doomed', burn(5_000));
     const sampler = new ResourceSampler({ intervalMs: 50 });
     sampler.track({ component: 'doomed', kind: 'replica', pid: doomed.pid });
-    await sampler.start();
+    const recorder = new UsageRecorder(sampler);
+    await recorder.start();
     const [doomedBaseline] = await ticksOf([doomed.pid]);
     await cpuReached(doomed.pid, doomedBaseline!, 0.2);
     // a full pass after the threshold, so the sampler has seen that CPU before the kill
@@ -116,7 +121,57 @@ describe('ResourceSampler', () => {
     await waitFor(() => sampler.passes >= passesAtThreshold + 2, { description: 'two more samples' });
     doomed.killNow('SIGKILL');
     await doomed.exited;
-    const [usage] = await sampler.stop();
+    const [usage] = await recorder.stop();
     expect(usage!.cpuSeconds).toBeGreaterThanOrEqual(0.2);
+  });
+});
+
+describe('one sample stream', () => {
+  it('hands every pass to every subscriber and polls only while someone listens', async () => {
+    const components: SampledComponent[] = [{ component: 'self', kind: 'lab', pid: process.pid }];
+    const sampler = new ResourceSampler({ intervalMs: 30, components: () => components });
+    const live: ResourcePass[] = [];
+    const unsubscribe = sampler.subscribe((pass) => live.push(pass));
+    const recorder = new UsageRecorder(sampler);
+    await recorder.start();
+    await waitFor(() => live.length >= 3, { description: 'three passes' });
+    // a component started mid-run (an added replica) is watched from the next pass
+    const late = startNode('late', 'setInterval(() => {}, 1000);');
+    components.push({ component: 'late', kind: 'replica', pid: late.pid });
+    await waitFor(() => live.at(-1)!.components.some((reading) => reading.component === 'late'), {
+      description: 'late component sampled',
+    });
+    const usage = await recorder.stop();
+    expect(usage.map((entry) => entry.component).sort()).toEqual(['late', 'self']);
+    // the recorder saw the passes the live subscriber saw (no second poller)
+    expect(sampler.passes).toBe(live.length);
+    unsubscribe();
+    const passesAfterLast = sampler.passes;
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(sampler.passes).toBe(passesAfterLast);
+    await late.stop('SIGKILL');
+  });
+});
+
+describe('machine CPU from the stream', () => {
+  it('a following meter takes the machine counters of every pass and polls nothing itself', async () => {
+    const sampler = new ResourceSampler({ intervalMs: 1_000 });
+    let ownReads = 0;
+    const meter = new MachineCpuMeter(10, () => {
+      ownReads += 1;
+      return '';
+    });
+    meter.follow(sampler);
+    const first = await sampler.sampleNow();
+    const until = Date.now() + 100;
+    while (Date.now() < until) Math.sqrt(Math.random());
+    const last = await sampler.sampleNow();
+    expect(first.machine!.total).toBeGreaterThan(0);
+    expect(last.machine!.total).toBeGreaterThan(first.machine!.total);
+    const busy = meter.busyFraction(first.atMs, last.atMs);
+    expect(busy).toBeGreaterThan(0);
+    expect(busy).toBeLessThanOrEqual(1);
+    meter.stop();
+    expect(ownReads).toBe(0);
   });
 });

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { RunningProxy } from '../../runtime/running-proxy.js';
+import type { RunningProxy } from '../runtime/running-proxy.js';
 import { fetchText, metricValue } from './prometheus.js';
 
 /** Where each proxy counts requests it refused with 429 for a per-address limit. */

@@ -1,7 +1,6 @@
-import { readdir } from 'node:fs/promises';
-import type { Topology } from '../../runtime/local/local-topology.js';
-import { redisCli } from '../../runtime/redis.js';
-import { processTree, readAllProcStats } from '../sampler/proc.js';
+import type { Topology } from '../runtime/local/local-topology.js';
+import { redisCli } from '../runtime/redis.js';
+import { countFds, processTree, readAllProcStats } from './proc.js';
 import { fetchText, metricValue } from './prometheus.js';
 
 /** What one component holds at one moment: memory and descriptors (the leak suspects). */
@@ -16,10 +15,6 @@ export interface ComponentFootprint {
   heapUsedBytes?: number;
   /** Redis: used_memory from INFO memory. */
   redisUsedMemoryBytes?: number;
-}
-
-async function countFds(pid: number): Promise<number> {
-  return (await readdir(`/proc/${pid}/fd`).catch(() => [])).length;
 }
 
 /**

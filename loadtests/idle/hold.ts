@@ -1,5 +1,5 @@
-import WebSocket from 'ws';
-import { bearerHeader } from '../../app/src/contracts/client-token.js';
+import type WebSocket from 'ws';
+import { openIdleSocket, terminateAll } from './idle-socket.js';
 
 /** How one idle connection ended. */
 export interface IdleOutcome {
@@ -31,34 +31,27 @@ export async function holdIdleConnections(
   const outcomes: IdleOutcome[] = [];
   let failedToOpen = 0;
   await Promise.all(
-    Array.from(
-      { length: options.count },
-      () =>
-        new Promise<void>((resolve) => {
-          const socket = new WebSocket(url, {
-            perMessageDeflate: false,
-            handshakeTimeout: 5_000,
-            headers: options.token === undefined ? {} : bearerHeader(options.token),
-          });
-          const outcome: IdleOutcome = { openedAtMs: 0, closedAtMs: undefined, closeCode: undefined };
-          socket.once('open', () => {
-            outcome.openedAtMs = Date.now() - startedAtMs;
-            outcomes.push(outcome);
-            sockets.push(socket);
-            resolve();
-          });
-          socket.once('close', (code) => {
-            outcome.closedAtMs ??= Date.now() - startedAtMs;
-            outcome.closeCode ??= code;
-          });
-          socket.once('error', () => {
-            if (outcome.openedAtMs === 0) {
-              failedToOpen += 1;
-              resolve();
-            }
-          });
-        }),
-    ),
+    Array.from({ length: options.count }, async () => {
+      const socket = await openIdleSocket(url, {
+        handshakeTimeoutMs: 5_000,
+        ...(options.token === undefined ? {} : { token: options.token }),
+      });
+      if (!socket) {
+        failedToOpen += 1;
+        return;
+      }
+      const outcome: IdleOutcome = {
+        openedAtMs: Date.now() - startedAtMs,
+        closedAtMs: undefined,
+        closeCode: undefined,
+      };
+      outcomes.push(outcome);
+      sockets.push(socket);
+      socket.once('close', (code) => {
+        outcome.closedAtMs ??= Date.now() - startedAtMs;
+        outcome.closeCode ??= code;
+      });
+    }),
   );
   const timeline: IdleRun['timeline'] = [];
   const sample = () =>
@@ -77,15 +70,6 @@ export async function holdIdleConnections(
     timeline,
     failedToOpen,
   };
-  await Promise.all(
-    sockets.map(
-      (socket) =>
-        new Promise<void>((resolve) => {
-          if (socket.readyState === WebSocket.CLOSED) return resolve();
-          socket.once('close', () => resolve());
-          socket.terminate();
-        }),
-    ),
-  );
+  await terminateAll(sockets);
   return result;
 }

@@ -1,5 +1,5 @@
-import type { Topology } from '../../runtime/local/local-topology.js';
-import { redisCli } from '../../runtime/redis.js';
+import type { Topology } from '../runtime/local/local-topology.js';
+import { redisCli } from '../runtime/redis.js';
 
 /** Counters summed over every live Redis node. */
 export interface RedisTraffic {

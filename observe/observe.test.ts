@@ -39,3 +39,12 @@ describe('spread', () => {
     ]);
   });
 });
+
+describe('prometheus text', () => {
+  it('reads unlabelled and labelled samples (the runner reads process_* through it)', () => {
+    const text = '# HELP x\nprocess_cpu_seconds_total 12.5\nprocess_resident_memory_bytes{a="b"} 1.5e+07\n';
+    expect(metricValue(text, 'process_cpu_seconds_total')).toBe(12.5);
+    expect(metricValue(text, 'process_resident_memory_bytes')).toBe(15_000_000);
+    expect(metricValue(text, 'nope')).toBeUndefined();
+  });
+});

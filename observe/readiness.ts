@@ -1,4 +1,4 @@
-import type { Topology } from '../../runtime/local/local-topology.js';
+import type { Topology } from '../runtime/local/local-topology.js';
 
 /** One replica's /readyz answer at one moment. */
 export interface ReadinessPoint {

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import WebSocket from 'ws';
-import { bearerHeader } from '../../app/src/contracts/client-token.js';
+import type WebSocket from 'ws';
+import { openCount, openIdleSocket } from './idle-socket.js';
 
 /** One reading of the ramp: connections open and what the watched process holds then. */
 export interface RampPoint {
@@ -21,7 +21,7 @@ export interface IdleRampOptions {
   exitReason: () => string | undefined;
   /** Wait after each batch before the reading. Default 300 ms. */
   settleMs?: number;
-  /** JWT of the topology (`auth: jwt`); unset: connect without one. */
+  /** JWT of the deployment (`auth: jwt`); unset: connect without one. */
   token?: string;
 }
 
@@ -33,22 +33,11 @@ export interface IdleRampResult {
   detail: string;
 }
 
-/** Opens one idle connection that joins `room`; resolves false when it could not open. */
-function openIdle(url: string, room: string, sockets: WebSocket[], token?: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = new WebSocket(url, {
-      perMessageDeflate: false,
-      handshakeTimeout: 10_000,
-      headers: token === undefined ? {} : bearerHeader(token),
-    });
-    socket.once('open', () => {
-      socket.send(JSON.stringify({ op: 'join', room }));
-      sockets.push(socket);
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-    socket.once('unexpected-response', () => resolve(false));
-  });
+/** Opens one idle connection that joins `room` into `sockets`; resolves false when it could not open. */
+async function openIdle(url: string, room: string, sockets: WebSocket[], token?: string): Promise<boolean> {
+  const socket = await openIdleSocket(url, { room, ...(token === undefined ? {} : { token }) });
+  if (socket) sockets.push(socket);
+  return socket !== undefined;
 }
 
 /**
@@ -59,7 +48,7 @@ function openIdle(url: string, room: string, sockets: WebSocket[], token?: strin
 export async function rampIdleConnections(url: string, options: IdleRampOptions): Promise<IdleRampResult> {
   const sockets: WebSocket[] = [];
   const points: RampPoint[] = [];
-  const open = () => sockets.filter((socket) => socket.readyState === WebSocket.OPEN).length;
+  const open = () => openCount(sockets);
   let outcome: Pick<IdleRampResult, 'ended' | 'detail'> | undefined;
   try {
     const base = options.readMemoryMiB();
