@@ -65,8 +65,9 @@ module.exports = {
     layer(
       'renderers-below-spec',
       '^(proxy|haproxy|nginx)/',
-      '^(app|topology|runtime|observe|loadtests|lab|infra|bench)/',
-      'Proxy options and renderers are pure: no processes, no service.',
+      // The contracts are the floor (the heartbeat timeout the tunnel timeout derives from).
+      '^(app/(?!src/contracts/)|topology|runtime|observe|loadtests|lab|infra|bench)/',
+      'Proxy options and renderers are pure: no processes, no service (the contracts only).',
     ),
     layer(
       'topology-below-runtimes',

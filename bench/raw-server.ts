@@ -36,6 +36,8 @@ export async function startRawServer(port = 0): Promise<RawServer> {
       instance: 'raw',
       version: PROTOCOL_VERSION,
       pingIntervalMs: 0,
+      heartbeatIntervalMs: 0,
+      heartbeatTimeoutMs: 0,
       history: false,
       limits: { maxFrameBytes: 1 << 20, maxRoomsPerConnection: 1_000, publishPerSecond: 1e9 },
     });

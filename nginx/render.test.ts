@@ -20,6 +20,16 @@ describe('renderNginxConfig', () => {
     expect(text).toContain('worker_shutdown_timeout 30s;');
   });
 
+  it("derives the tunnel and upgrade-response timeout from the replicas' heartbeat", () => {
+    // Heartbeat 2 s → clients give up after 3 s; so does Nginx, on an idle tunnel and on an
+    // upgrade sent to a frozen replica, which then moves on within the next-upstream budget.
+    const text = renderNginxConfig(base);
+    expect(text).toContain('proxy_read_timeout 3s;');
+    expect(text).toContain('proxy_send_timeout 3s;');
+    expect(text).toContain('proxy_next_upstream_timeout 7s;');
+    expect(renderNginxConfig({ ...base, heartbeatIntervalMs: 0 })).toContain('proxy_read_timeout 60s;');
+  });
+
   it('counts both sides of a proxied socket in worker_connections', () => {
     const text = renderNginxConfig(base);
     expect(text).toContain('worker_rlimit_nofile 20000;');
@@ -40,7 +50,7 @@ describe('renderNginxConfig', () => {
   it('marks servers failed passively and retries the next one on connect errors', () => {
     const text = renderNginxConfig(base);
     expect(text).toContain('server replica-1:8080 max_fails=1 fail_timeout=5s;');
-    expect(text).toContain('proxy_next_upstream error timeout;');
+    expect(text).toContain('proxy_next_upstream error timeout http_503;');
     expect(text).toContain('stub_status;');
   });
 

@@ -80,7 +80,8 @@ export function nginxView(options: ProxyOptions): NginxView {
       clientHeader: durationLiteral(timeouts.httpRequestMs),
       clientBody: durationLiteral(timeouts.clientMs),
       keepAlive: durationLiteral(timeouts.httpKeepAliveMs),
-      nextUpstream: durationLiteral(timeouts.connectMs * 2),
+      // Room for one upgrade that times out on a frozen replica, then a connect to the next one.
+      nextUpstream: durationLiteral(timeouts.tunnelMs + timeouts.connectMs * 2),
     },
     maps: balance.maps,
     balance: balance.balance,

@@ -108,9 +108,14 @@ ${indent(view.tlsLines, 8)}
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
             proxy_set_header X-Forwarded-Proto ${view.forwardedProto};
             proxy_connect_timeout ${t.connect};
+            # The tunnel's idle timeout and the wait for the upgrade response alike: derived from
+            # the replicas' heartbeat (proxy/options.ts tunnelTimeoutMsFor).
             proxy_read_timeout ${t.read};
             proxy_send_timeout ${t.send};
-            proxy_next_upstream error timeout;
+            # A refused connect (killed replica), no upgrade response within proxy_read_timeout
+            # (frozen replica: the kernel still accepts) or a 503 (draining, or without Redis) moves
+            # the request to the next replica and counts a failure, so max_fails skips it.
+            proxy_next_upstream error timeout http_503;
             proxy_next_upstream_tries 3;
             proxy_next_upstream_timeout ${t.nextUpstream};
             proxy_buffering off;

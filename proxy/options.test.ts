@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { heartbeatTimeoutMs } from '../app/src/contracts/protocol.js';
 import {
   maxProxiedConnections,
   PROXY_DEFAULTS,
   ProxyOptionsError,
   type ProxyOptionsInput,
   resolveProxyOptions,
+  tunnelTimeoutMsFor,
 } from './options.js';
 
 const base: ProxyOptionsInput = {
@@ -28,6 +30,21 @@ function codeOf(input: ProxyOptionsInput): string {
 }
 
 describe('resolveProxyOptions', () => {
+  it("derives the tunnel timeout from the replicas' heartbeat: the clients' heartbeat timeout", () => {
+    expect(resolveProxyOptions(base).timeouts.tunnelMs).toBe(3_000);
+    expect(resolveProxyOptions({ ...base, heartbeatIntervalMs: 10_000 }).timeouts.tunnelMs).toBe(15_000);
+    // No heartbeat: only the 25 s pings keep a tunnel, so the old 60 s.
+    expect(resolveProxyOptions({ ...base, heartbeatIntervalMs: 0 }).timeouts).toMatchObject({
+      tunnelMs: 60_000,
+      clientFinMs: 5_000,
+    });
+    // A given tunnel wins; client-fin follows a short tunnel down.
+    const given = resolveProxyOptions({ ...base, heartbeatIntervalMs: 0, timeouts: { tunnelMs: 2_000 } });
+    expect(given.timeouts).toMatchObject({ tunnelMs: 2_000, clientFinMs: 2_000 });
+    expect(tunnelTimeoutMsFor(2_000)).toBe(heartbeatTimeoutMs(2_000));
+    expect(codeOf({ ...base, heartbeatIntervalMs: -1 })).toBe('bad_timeout');
+  });
+
   it('merges defaults once and derives paths from runDir', () => {
     const options = resolveProxyOptions(base);
     expect(options.listen.host).toBe('127.0.0.1');

@@ -1,4 +1,5 @@
 import { isAbsolute, join } from 'node:path';
+import { DEFAULT_HEARTBEAT_INTERVAL_MS, heartbeatTimeoutMs } from '../app/src/contracts/protocol.js';
 
 /**
  * One options type for both proxies (HAProxy and Nginx). The lab and the
@@ -32,7 +33,10 @@ export interface ProxyTimeouts {
   clientMs: number;
   /** Server inactivity before the upgrade (plain HTTP phase). */
   serverMs: number;
-  /** Inactivity of an upgraded (WebSocket) connection, both directions. Must exceed the replicas' ping interval. */
+  /**
+   * Inactivity of an upgraded (WebSocket) connection, both directions; for Nginx also the wait
+   * for the upgrade response. Default: `tunnelTimeoutMsFor(heartbeatIntervalMs)`.
+   */
   tunnelMs: number;
   /** Half-closed client side: how long to wait for the client's FIN after the server closed. */
   clientFinMs: number;
@@ -127,6 +131,11 @@ export interface ProxyOptions {
   tls: ProxyTls;
   paths: ProxyPaths;
   /**
+   * The replicas' application heartbeat interval (service HEARTBEAT_INTERVAL_MS; 0 = none): the
+   * tunnel timeout is derived from it unless `timeouts.tunnelMs` is given.
+   */
+  heartbeatIntervalMs: number;
+  /**
    * DNS server (`host:port`) the proxy re-resolves backend hostnames with while it runs, or null
    * to resolve once at start (the lab: backends are 127.0.0.1). Docker: its embedded DNS
    * (127.0.0.11:53), so a replaced replica's new address is picked up without a proxy restart.
@@ -146,19 +155,40 @@ export type ProxyOptionsInput = DeepPartial<Omit<ProxyOptions, 'backends' | 'lis
   paths: Partial<ProxyPaths> & { runDir: string };
 };
 
-/** Defaults for a replica pinging every 25 s (the service's PING_INTERVAL_MS default) on a machine with fd limit 20000. */
+/** Idle limit of an upgraded connection when the replicas send no heartbeat (their pings every 25 s keep it). */
+export const TUNNEL_TIMEOUT_WITHOUT_HEARTBEAT_MS = 60_000;
+
+/**
+ * The one place the proxies' idle timeout of an upgraded connection comes from: the clients'
+ * heartbeat timeout (contracts: interval + grace). Both renderers read the result — HAProxy
+ * `timeout tunnel`, Nginx `proxy_read_timeout`/`proxy_send_timeout` — so a tunnel to a frozen
+ * replica is cut when its clients give it up, and (Nginx, where the same timeout bounds the wait
+ * for the upgrade response) a reconnect sent to it fails over to the next replica that much
+ * later, counted as a failure (`max_fails`). Without a heartbeat: 60 s, above the 25 s pings.
+ */
+export function tunnelTimeoutMsFor(heartbeatIntervalMs: number): number {
+  return heartbeatIntervalMs > 0
+    ? heartbeatTimeoutMs(heartbeatIntervalMs)
+    : TUNNEL_TIMEOUT_WITHOUT_HEARTBEAT_MS;
+}
+
+const CLIENT_FIN_MS = 5_000;
+
+/** Defaults for replicas with the service's heartbeat (2 s) and pings (25 s) on a machine with fd limit 20000. */
 export const PROXY_DEFAULTS = {
   listenHost: '127.0.0.1',
   statsPort: 8404,
   stickiness: 'cookie' as Stickiness,
   cookieName: 'WSLAB_SRV',
   roomParam: 'room',
+  heartbeatIntervalMs: DEFAULT_HEARTBEAT_INTERVAL_MS,
   timeouts: {
     connectMs: 2_000,
     clientMs: 30_000,
     serverMs: 30_000,
-    tunnelMs: 60_000,
-    clientFinMs: 5_000,
+    tunnelMs: tunnelTimeoutMsFor(DEFAULT_HEARTBEAT_INTERVAL_MS),
+    // 5 s, but never above the tunnel (the renderers require client-fin <= tunnel).
+    clientFinMs: Math.min(CLIENT_FIN_MS, tunnelTimeoutMsFor(DEFAULT_HEARTBEAT_INTERVAL_MS)),
     httpRequestMs: 5_000,
     httpKeepAliveMs: 5_000,
     hardStopAfterMs: 30_000,
@@ -237,6 +267,7 @@ export class ProxyOptionsError extends Error {
 /** Merges defaults into `input` (one place) and validates the result. */
 export function resolveProxyOptions(input: ProxyOptionsInput): ProxyOptions {
   const runDir = input.paths.runDir;
+  const heartbeatIntervalMs = input.heartbeatIntervalMs ?? PROXY_DEFAULTS.heartbeatIntervalMs;
   const options: ProxyOptions = {
     listen: { host: input.listen.host ?? PROXY_DEFAULTS.listenHost, port: input.listen.port },
     stats: {
@@ -248,7 +279,8 @@ export function resolveProxyOptions(input: ProxyOptionsInput): ProxyOptions {
     cookieName: input.cookieName ?? PROXY_DEFAULTS.cookieName,
     roomParam: input.roomParam ?? PROXY_DEFAULTS.roomParam,
     dnsResolver: input.dnsResolver ?? null,
-    timeouts: { ...PROXY_DEFAULTS.timeouts, ...definedOnly(input.timeouts) },
+    heartbeatIntervalMs,
+    timeouts: resolveTimeouts(input.timeouts, heartbeatIntervalMs),
     health: { ...PROXY_DEFAULTS.health, ...definedOnly(input.health) },
     limits: { ...PROXY_DEFAULTS.limits, ...definedOnly(input.limits) },
     tls: {
@@ -268,6 +300,21 @@ export function resolveProxyOptions(input: ProxyOptionsInput): ProxyOptions {
   };
   validateProxyOptions(options);
   return options;
+}
+
+/** Timeouts with the tunnel derived from the heartbeat unless given; client-fin never above the tunnel. */
+function resolveTimeouts(
+  input: Partial<ProxyTimeouts> | undefined,
+  heartbeatIntervalMs: number,
+): ProxyTimeouts {
+  const given = definedOnly(input);
+  const tunnelMs = given.tunnelMs ?? tunnelTimeoutMsFor(heartbeatIntervalMs);
+  return {
+    ...PROXY_DEFAULTS.timeouts,
+    clientFinMs: Math.min(CLIENT_FIN_MS, tunnelMs),
+    ...given,
+    tunnelMs,
+  };
 }
 
 function definedOnly<T extends object>(value: T | undefined): Partial<T> {
@@ -343,6 +390,12 @@ export function validateProxyOptions(options: ProxyOptions): void {
   }
   if (!QUERY_PARAM.test(options.roomParam)) {
     fail('bad_room_param', `roomParam: "${options.roomParam}" must match ${QUERY_PARAM.source}`);
+  }
+  if (!Number.isInteger(options.heartbeatIntervalMs) || options.heartbeatIntervalMs < 0) {
+    fail(
+      'bad_timeout',
+      `heartbeatIntervalMs: ${options.heartbeatIntervalMs} must be an integer >= 0 (0 = no heartbeat)`,
+    );
   }
   for (const [key, value] of Object.entries(options.timeouts)) {
     if (!Number.isInteger(value) || value < 1)

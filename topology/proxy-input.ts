@@ -1,11 +1,5 @@
-import {
-  PROXY_DEFAULTS,
-  type ProxyBackend,
-  type ProxyListen,
-  type ProxyOptionsInput,
-  type ProxyPaths,
-} from '../proxy/options.js';
-import type { TopologySpec } from './spec.js';
+import type { ProxyBackend, ProxyListen, ProxyOptionsInput, ProxyPaths } from '../proxy/options.js';
+import { type TopologySpec, tunnelTimeoutMsOf } from './spec.js';
 
 /** Where a proxy runs: the parts of its options that differ between Docker and the local lab. */
 export interface ProxyPlacement {
@@ -25,13 +19,14 @@ export type ProxySettings = Omit<ProxyOptionsInput, 'backends' | 'listen' | 'sta
 export function proxySettings(spec: TopologySpec): ProxySettings {
   return {
     stickiness: spec.stickiness,
+    // The tunnel timeout is derived from it when proxyTunnelTimeoutMs is unset (proxy/options.ts).
+    heartbeatIntervalMs: spec.heartbeatIntervalMs,
     timeouts: {
       connectMs: spec.proxyConnectTimeoutMs,
       clientMs: spec.proxyClientTimeoutMs,
       serverMs: spec.proxyServerTimeoutMs,
-      tunnelMs: spec.proxyTunnelTimeoutMs,
-      // The renderers require tunnel >= client-fin: a short tunnel shrinks client-fin with it.
-      clientFinMs: Math.min(PROXY_DEFAULTS.timeouts.clientFinMs, spec.proxyTunnelTimeoutMs),
+      // Resolved here (not left to the renderers' default) so the lab and Pulumi render one number.
+      tunnelMs: tunnelTimeoutMsOf(spec),
     },
     limits: {
       workers: spec.proxyWorkers,

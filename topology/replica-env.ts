@@ -38,6 +38,7 @@ export function replicaEnv<Secret = string>(
     HISTORY_REPLICA_ACKS: String(spec.historyReplicaAcks),
     HISTORY_REPLICA_ACK_TIMEOUT_MS: String(spec.historyReplicaAckTimeoutMs),
     PING_INTERVAL_MS: String(spec.pingIntervalMs),
+    HEARTBEAT_INTERVAL_MS: String(spec.heartbeatIntervalMs),
     DRAIN_WINDOW_MS: String(spec.drainWindowMs),
     MAX_FRAME_BYTES: String(spec.maxFrameBytes),
     MAX_ROOMS_PER_CONNECTION: String(spec.maxRoomsPerConnection),

@@ -5,7 +5,13 @@ import {
   SERVICE_INTEGER_SETTINGS,
   type ServiceIntegerSetting,
 } from '../app/src/config.js';
-import { PROXY_DEFAULTS, PROXY_RANGES, STICKINESS_MODES, type Stickiness } from '../proxy/options.js';
+import {
+  PROXY_DEFAULTS,
+  PROXY_RANGES,
+  STICKINESS_MODES,
+  type Stickiness,
+  tunnelTimeoutMsFor,
+} from '../proxy/options.js';
 
 /**
  * The topology spec: every setting of a deployment, each with exactly one default and one
@@ -67,7 +73,7 @@ const service = (name: ServiceIntegerSetting, description: string) => {
     .meta({ description: `${description} (service ${name})` } satisfies FieldMeta);
 };
 /** A proxy timeout: default from PROXY_DEFAULTS, range from PROXY_RANGES (proxy/options.ts). */
-const proxyTimeout = (name: 'connectMs' | 'clientMs' | 'serverMs' | 'tunnelMs', description: string) =>
+const proxyTimeout = (name: 'connectMs' | 'clientMs' | 'serverMs', description: string) =>
   integer(PROXY_RANGES[name].min, PROXY_RANGES[name].max)
     .default(PROXY_DEFAULTS.timeouts[name])
     .meta({ description } satisfies FieldMeta);
@@ -139,6 +145,10 @@ export const topologySpecFields = z.object({
     'how long that confirmation may take',
   ),
   pingIntervalMs: service('PING_INTERVAL_MS', 'server ping interval, 0 = none; below the tunnel timeout'),
+  heartbeatIntervalMs: service(
+    'HEARTBEAT_INTERVAL_MS',
+    "server `ping` frame interval, 0 = none; clients give a silent link up after it + grace, the proxies' tunnel timeout is derived from it",
+  ),
   drainWindowMs: service('DRAIN_WINDOW_MS', 'how long a replica spends closing its clients on SIGTERM'),
   maxFrameBytes: service('MAX_FRAME_BYTES', 'largest client frame'),
   maxRoomsPerConnection: service('MAX_ROOMS_PER_CONNECTION', 'rooms one connection may join'),
@@ -178,7 +188,12 @@ export const topologySpecFields = z.object({
   proxyConnectTimeoutMs: proxyTimeout('connectMs', 'proxy: TCP connect to a replica'),
   proxyClientTimeoutMs: proxyTimeout('clientMs', 'proxy: client inactivity before the upgrade'),
   proxyServerTimeoutMs: proxyTimeout('serverMs', 'proxy: server inactivity before the upgrade'),
-  proxyTunnelTimeoutMs: proxyTimeout('tunnelMs', 'proxy: idle timeout of an upgraded (WebSocket) connection'),
+  proxyTunnelTimeoutMs: integer(PROXY_RANGES.tunnelMs.min, PROXY_RANGES.tunnelMs.max)
+    .optional()
+    .meta({
+      description:
+        'proxy: idle timeout of an upgraded (WebSocket) connection (unset: derived from heartbeatIntervalMs, 60 s without one)',
+    } satisfies FieldMeta),
   proxyWorkers: integer(PROXY_RANGES.workers.min, PROXY_RANGES.workers.max)
     .default(PROXY_DEFAULTS.limits.workers)
     .meta({ description: 'HAProxy threads / Nginx worker processes' }),
@@ -244,9 +259,15 @@ export function combinationProblems(
   if (spec.httpPort === spec.statsPort) {
     problems.push(`${name('statsPort')} must differ from ${name('httpPort')} (${spec.httpPort})`);
   }
-  if (spec.pingIntervalMs >= spec.proxyTunnelTimeoutMs) {
+  // What keeps an idle tunnel open: the heartbeat when on, else the WebSocket pings.
+  const tunnelMs = tunnelTimeoutMsOf(spec);
+  const keepAlive =
+    spec.heartbeatIntervalMs > 0
+      ? { key: 'heartbeatIntervalMs' as const, ms: spec.heartbeatIntervalMs }
+      : { key: 'pingIntervalMs' as const, ms: spec.pingIntervalMs };
+  if (keepAlive.ms > 0 && keepAlive.ms >= tunnelMs) {
     problems.push(
-      `${name('pingIntervalMs')} (${spec.pingIntervalMs}) must be below ${name('proxyTunnelTimeoutMs')} (${spec.proxyTunnelTimeoutMs}), or the proxy drops idle sockets between pings`,
+      `${name(keepAlive.key)} (${keepAlive.ms}) must be below ${name('proxyTunnelTimeoutMs')} (${tunnelMs}), or the proxy drops idle sockets between pings`,
     );
   }
   if (spec.fanout === 'broadcast' && spec.redisMode !== 'single') {
@@ -264,6 +285,13 @@ export function combinationProblems(
     problems.push(`${name('historyReplicaAcks')} needs ${name('history')} on`);
   }
   return problems;
+}
+
+/** The proxies' tunnel timeout for a spec: the key when set, else derived from the heartbeat (proxy/options.ts). */
+export function tunnelTimeoutMsOf(
+  spec: Pick<z.output<typeof topologySpecFields>, 'proxyTunnelTimeoutMs' | 'heartbeatIntervalMs'>,
+): number {
+  return spec.proxyTunnelTimeoutMs ?? tunnelTimeoutMsFor(spec.heartbeatIntervalMs);
 }
 
 export const topologySpecSchema = topologySpecFields.superRefine((spec, context) => {

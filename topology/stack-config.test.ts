@@ -6,7 +6,7 @@ import { PROXY_DEFAULTS } from '../proxy/options.js';
 import { SPEC_DEFAULTS } from './fields.js';
 import { README_PATH, specTable, tableCells } from './readme-table.js';
 import { replicaEnv } from './replica-env.js';
-import { busModeOf, resolveTopologySpec } from './spec.js';
+import { busModeOf, resolveTopologySpec, tunnelTimeoutMsOf } from './spec.js';
 import {
   checkSecret,
   parseConfigMap,
@@ -83,7 +83,9 @@ describe('parseConfigMap', () => {
     const stack = parseConfigMap({ 'wslab:proxy': 'nginx' });
     expect(stack).toEqual({ ...SPEC_DEFAULTS, proxy: 'nginx' });
     expect(stack.stickiness).toBe(PROXY_DEFAULTS.stickiness);
-    expect(stack.proxyTunnelTimeoutMs).toBe(PROXY_DEFAULTS.timeouts.tunnelMs);
+    // Unset: the proxies derive it from the heartbeat, the same number as their own default.
+    expect(stack.proxyTunnelTimeoutMs).toBeUndefined();
+    expect(tunnelTimeoutMsOf(stack)).toBe(PROXY_DEFAULTS.timeouts.tunnelMs);
   });
 
   it('accepts YAML numbers and booleans as well as the strings `pulumi config set` writes', () => {
@@ -167,10 +169,21 @@ describe('parseConfigMap', () => {
       problemsOf({
         'wslab:proxy': 'haproxy',
         'wslab:pingIntervalMs': '60000',
+        'wslab:heartbeatIntervalMs': '0',
         'wslab:proxyTunnelTimeoutMs': '60000',
       }),
     ).toEqual([
       'wslab:pingIntervalMs (60000) must be below wslab:proxyTunnelTimeoutMs (60000), or the proxy drops idle sockets between pings',
+    ]);
+    // With the heartbeat on it is what keeps a tunnel open, so it is what must fit below it.
+    expect(
+      problemsOf({
+        'wslab:proxy': 'haproxy',
+        'wslab:heartbeatIntervalMs': '5000',
+        'wslab:proxyTunnelTimeoutMs': '5000',
+      }),
+    ).toEqual([
+      'wslab:heartbeatIntervalMs (5000) must be below wslab:proxyTunnelTimeoutMs (5000), or the proxy drops idle sockets between pings',
     ]);
     expect(problemsOf({ 'wslab:proxy': 'haproxy', 'wslab:httpPort': '8404' })).toEqual([
       'wslab:statsPort must differ from wslab:httpPort (8404)',

@@ -7,6 +7,7 @@ import {
   CLOSES,
   ERRORS,
   type HelloFrame,
+  heartbeatTimeoutMs,
   type JoinFrame,
   type LeaveFrame,
   PROTOCOL_VERSION,
@@ -56,6 +57,8 @@ export function wssOnConnection(
     instance: config.instanceId,
     version: PROTOCOL_VERSION,
     pingIntervalMs: config.pingIntervalMs,
+    heartbeatIntervalMs: config.heartbeatIntervalMs,
+    heartbeatTimeoutMs: heartbeatTimeoutMs(config.heartbeatIntervalMs),
     history: context.hub.historyEnabled,
     limits: {
       maxFrameBytes: config.maxFrameBytes,

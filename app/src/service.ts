@@ -2,11 +2,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tokenRulesOf } from './auth.js';
 import type { Bus } from './bus/bus.js';
+import { BusLossGuard } from './bus-loss.js';
 import type { Client } from './client.js';
 import type { Config } from './config.js';
 import { CLOSES } from './contracts/protocol.js';
 import { closeSpread, pickFraction } from './drain.js';
-import { startHeartbeat } from './heartbeat.js';
+import { startAppHeartbeat, startHeartbeat } from './heartbeat.js';
 import { type RoutesContext, serverOnRequest } from './http/routes.js';
 import { Hub } from './hub.js';
 import type { Logger } from './logger.js';
@@ -48,10 +49,18 @@ export function createService(options: ServiceOptions): Service {
   const clients = new Set<Client>();
   let draining = false;
   const isDraining = () => draining;
+  const busLoss = new BusLossGuard({
+    clients,
+    isSilentFailure: () => bus.silentFailure === true,
+    sender,
+    onShed: (count) => logger.warn({ clients: count }, 'redis unreachable: closing clients (1013)'),
+  });
 
   recordBusState(metrics, bus.state);
+  busLoss.busOnState(bus.state);
   bus.onStateChange((state) => {
     recordBusState(metrics, state);
+    busLoss.busOnState(state);
     logger.info({ busState: state }, 'bus state');
   });
   bus.onDecodeError((error) => {
@@ -68,6 +77,7 @@ export function createService(options: ServiceOptions): Service {
     clients,
     logger,
     isDraining,
+    isBusLost: () => busLoss.isLost,
     tokenRules: tokenRulesOf(config),
   };
   const wss = createWebSocketServer(context);
@@ -111,7 +121,15 @@ export function createService(options: ServiceOptions): Service {
     socket.destroy();
   });
 
-  const stopHeartbeat = startHeartbeat(clients, sender, config.pingIntervalMs);
+  const stopPings = startHeartbeat(clients, sender, config.pingIntervalMs);
+  const stopAppHeartbeat = startAppHeartbeat(clients, sender, config.heartbeatIntervalMs, (sent) =>
+    metrics.framesOut.inc(sent),
+  );
+  const stopHeartbeat = () => {
+    stopPings();
+    stopAppHeartbeat();
+    busLoss.stop();
+  };
   let port = 0;
 
   const stopListening = () =>

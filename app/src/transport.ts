@@ -16,6 +16,7 @@ import type { Logger } from './logger.js';
 /** Why an upgrade was refused (metric label) and the HTTP status sent. */
 const REJECTIONS = {
   draining: { status: 503, text: 'Service Unavailable' },
+  bus_unavailable: { status: 503, text: 'Service Unavailable' },
   max_connections: { status: 503, text: 'Service Unavailable' },
   path: { status: 404, text: 'Not Found' },
   origin: { status: 403, text: 'Forbidden' },
@@ -31,6 +32,8 @@ export interface TransportContext extends ConnectionContext {
   logger: Logger;
   /** Read on every upgrade: true once the replica drains. */
   isDraining: () => boolean;
+  /** Read on every upgrade: true while Redis, once reached, is unreachable (see bus-loss.ts). */
+  isBusLost: () => boolean;
   /** Null = auth off (`auth: none`). */
   tokenRules: TokenRules | null;
 }
@@ -89,6 +92,7 @@ export async function serverOnUpgrade(
 ): Promise<void> {
   socket.on('error', () => socket.destroy());
   if (context.isDraining()) return rejectUpgrade(context, socket, 'draining');
+  if (context.isBusLost()) return rejectUpgrade(context, socket, 'bus_unavailable');
   const url = new URL(request.url ?? '/', 'http://localhost');
   if (url.pathname !== '/ws') return rejectUpgrade(context, socket, 'path');
   const refusedOrigin = originRefusal(

@@ -36,6 +36,7 @@ const CHANGED: Partial<Record<StackConfigKey, string>> = {
   historyReplicaAcks: '1',
   historyReplicaAckTimeoutMs: '150',
   pingIntervalMs: '20000',
+  heartbeatIntervalMs: '3000',
   drainWindowMs: '4000',
   maxFrameBytes: '32768',
   maxRoomsPerConnection: '50',

@@ -10,6 +10,7 @@ import { localProxyOptions } from '../../runtime/local/local-load-balancer.js';
 import { planLocalStart } from '../../runtime/local/start-plan.js';
 import { prepareProxyOptions } from '../../runtime/proxy-launch.js';
 import { proxySettings } from '../../topology/proxy-input.js';
+import { tunnelTimeoutMsOf } from '../../topology/spec.js';
 import type { StackConfig } from '../../topology/stack-config.js';
 import { CONTAINER_PROXY } from '../container-proxy.js';
 import { REPO_ROOT, runProgram, stackFileConfig, TYPES } from './harness.js';
@@ -126,7 +127,7 @@ describe.each(['haproxy', 'nginx', 'single-redis'])(
       expect(pulumiText.includes('nameserver')).toBe(kind === 'haproxy');
       expect(labText).not.toContain('nameserver');
       // Not vacuous: the shared text carries the stack's stickiness and timeouts.
-      expect(labTokens).toContain(String(labSpec.proxyTunnelTimeoutMs / 1000));
+      expect(labTokens).toContain(String(tunnelTimeoutMsOf(labSpec) / 1000));
       expect(labTokens).not.toContain('127.0.0.1:41001');
     });
   },

@@ -26,7 +26,7 @@ describe('up --stack', () => {
       historySize: 1000,
       historyTtlS: 3600,
       pingIntervalMs: 25_000,
-      proxyTunnelTimeoutMs: 60_000,
+      heartbeatIntervalMs: 2_000,
       proxyConnectTimeoutMs: 2_000,
       proxyClientTimeoutMs: 30_000,
       proxyServerTimeoutMs: 30_000,

@@ -3,6 +3,7 @@ import WebSocket from 'ws';
 import { bearerHeader } from '../../app/src/contracts/client-token.js';
 import type { HelloFrame, ServerFrame } from '../../app/src/contracts/protocol.js';
 import type { CookieJar } from '../runner/cookie-jar.js';
+import { SilenceWatch } from '../runner/silence-watch.js';
 
 // One cookie jar for the proxy tests and the load clients (Max-Age/Expires honoured there).
 export { CookieJar } from '../runner/cookie-jar.js';
@@ -14,6 +15,11 @@ export interface ConnectOptions {
   timeoutMs?: number;
   /** JWT for a deployment with `auth: jwt`, sent as `Authorization: Bearer`. */
   token?: string;
+  /**
+   * The heartbeat rule, as a browser client runs it (app/PROTOCOL.md, "Liveness"): no frame for
+   * the hello's `heartbeatTimeoutMs` → the socket is terminated (closed resolves 1006). Default true.
+   */
+  heartbeat?: boolean;
 }
 
 /**
@@ -36,7 +42,16 @@ export class ProbeClient {
   private readonly waiters: (() => void)[] = [];
   private readonly frameListeners: ((frame: ServerFrame) => void)[] = [];
 
-  private constructor(ws: WebSocket, hello: HelloFrame, response: IncomingMessage, frames: ServerFrame[]) {
+  /** True once the heartbeat rule gave this connection up (the server fell silent). */
+  silentDrop = false;
+
+  private constructor(
+    ws: WebSocket,
+    hello: HelloFrame,
+    response: IncomingMessage,
+    frames: ServerFrame[],
+    heartbeat: boolean,
+  ) {
     this.ws = ws;
     this.hello = hello;
     this.instanceHeader = response.headers['x-instance'] as string | undefined;
@@ -47,14 +62,28 @@ export class ProbeClient {
     ws.on('ping', () => {
       this.lastHeardAt = Date.now();
     });
+    const silence = new SilenceWatch(() => {
+      this.silentDrop = true;
+      ws.terminate();
+    });
+    if (heartbeat) silence.start(hello.heartbeatTimeoutMs ?? 0);
     ws.on('message', (data) => {
       this.lastHeardAt = Date.now();
-      const frame = JSON.parse(String(data)) as ServerFrame;
+      silence.heard();
+      let frame: ServerFrame;
+      try {
+        frame = JSON.parse(String(data)) as ServerFrame;
+      } catch {
+        return;
+      }
+      // The heartbeat only proves life; it is never a frame a test waits for.
+      if (frame.op === 'ping') return;
       this.frames.push(frame);
       for (const listener of this.frameListeners) listener(frame);
       for (const wake of this.waiters.splice(0)) wake();
     });
     ws.once('close', () => {
+      silence.stop();
       for (const wake of this.waiters.splice(0)) wake();
     });
   }
@@ -106,7 +135,13 @@ export class ProbeClient {
         options.jar?.store(res.headers['set-cookie']);
       });
       const onMessage = (data: WebSocket.RawData) => {
-        const frame = JSON.parse(String(data)) as ServerFrame;
+        let frame: ServerFrame;
+        try {
+          frame = JSON.parse(String(data)) as ServerFrame;
+        } catch {
+          return;
+        }
+        if (frame.op === 'ping') return;
         if (frame.op !== 'hello') {
           early.push(frame);
           return;
@@ -114,7 +149,7 @@ export class ProbeClient {
         clearTimeout(timer);
         ws.off('message', onMessage);
         ws.off('error', onError);
-        resolve(new ProbeClient(ws, frame, response!, early));
+        resolve(new ProbeClient(ws, frame, response!, early, options.heartbeat !== false));
       };
       const onError = (error: Error) => {
         clearTimeout(timer);

@@ -3,6 +3,9 @@ import { type BackoffOptions, backoffDelayMs } from '../runner/backoff.js';
 import { type ConnectOptions, ProbeClient } from './probe-client.js';
 
 /** Same policy as the load runner's clients: full jitter, doubling from 100 ms up to 2 s. */
+/** Hello within this, or the attempt failed. */
+export const HELLO_TIMEOUT_MS = 6_000;
+
 export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 100, maxMs: 2_000 };
 
 /**
@@ -20,7 +23,13 @@ export async function reconnectWithBackoff(
   for (let attempt = 0; Date.now() < deadline; attempt += 1) {
     await sleep(backoffDelayMs(attempt, backoff));
     try {
-      const client = await ProbeClient.connect(url, { ...options, timeoutMs: 2_000 });
+      // Longer than the heartbeat timeout (3 s by default) plus a connect: Nginx waits that long on
+      // a frozen replica before it moves the upgrade on; a client that gives up sooner never lets
+      // it count the failure, and comes back to the frozen replica again and again.
+      const client = await ProbeClient.connect(url, {
+        ...options,
+        timeoutMs: options.timeoutMs ?? HELLO_TIMEOUT_MS,
+      });
       try {
         await client.join(room);
       } catch (error) {

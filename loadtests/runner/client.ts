@@ -15,6 +15,7 @@ import { RoomResume } from '../scenarios/resume.js';
 import { type BackoffOptions, backoffDelayMs } from './backoff.js';
 import { nowMs } from './clock.js';
 import { CookieJar } from './cookie-jar.js';
+import { SilenceWatch } from './silence-watch.js';
 import { SocketIoWire } from './socketio-wire.js';
 import { type Wire, type WireProtocol, type WireSink, WslabWire } from './wire.js';
 
@@ -79,6 +80,12 @@ export interface ResilientClientOptions {
   listener: ClientListener;
   /** The server's protocol (see wire.ts). Default `wslab`. */
   protocol?: WireProtocol;
+  /**
+   * The heartbeat rule (app/PROTOCOL.md, "Liveness"): no frame for the `heartbeatTimeoutMs` the
+   * server's hello announced → drop the connection as dead (1006) and reconnect with `since`.
+   * Default true; off, the client notices a frozen replica only when something closes the socket.
+   */
+  heartbeat?: boolean;
 }
 
 export function createWire(protocol: WireProtocol): Wire {
@@ -106,10 +113,18 @@ export class ResilientClient {
   /** The protocol session of the current socket is up (at once for wslab, after CONNECT for Socket.IO). */
   private sessionUp = false;
   private readonly sink: WireSink;
+  /** Gives the current socket up when the server falls silent (the heartbeat rule). */
+  private readonly silence: SilenceWatch;
+  /** Connections this client gave up because the server fell silent. */
+  silentDrops = 0;
 
   constructor(private readonly options: ResilientClientOptions) {
     this.urlIndex = options.urlIndex % options.urls.length;
     this.jar = options.cookies === false ? null : new CookieJar();
+    this.silence = new SilenceWatch(() => {
+      this.silentDrops += 1;
+      this.ws?.terminate();
+    });
     this.wire = createWire(options.protocol ?? 'wslab');
     this.sink = {
       frame: (frame) => this.serverOnFrame(frame),
@@ -180,6 +195,7 @@ export class ResilientClient {
   /** Closes for good (1000) and cancels any pending reconnect. */
   stop(): void {
     this.stopped = true;
+    this.silence.stop();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
     for (const timer of this.joinRetryTimers) clearTimeout(timer);
@@ -218,6 +234,7 @@ export class ResilientClient {
       if (!this.wire.handshake) this.sessionOnOpen();
     });
     ws.on('message', (data, isBinary) => {
+      if (this.ws === ws) this.silence.heard();
       if (!isBinary) this.wire.decode(data.toString(), this.sink);
     });
     ws.on('error', (error) => {
@@ -228,6 +245,7 @@ export class ResilientClient {
       if (this.ws === ws) {
         this.ws = null;
         this.sessionUp = false;
+        this.silence.stop();
       }
       this.socketOnClose(opened, code);
     });
@@ -268,8 +286,10 @@ export class ResilientClient {
       this.options.listener.onMessage?.(frame, replayed, receivedAt);
       return;
     }
+    if (frame.op === 'ping') return;
     if (frame.op === 'hello') {
       this.instance = frame.instance;
+      if (this.options.heartbeat !== false) this.silence.start(frame.heartbeatTimeoutMs ?? 0);
       if (this.placementPending) this.placementPending.replica = frame.instance;
       this.placementPending = null;
     }

@@ -114,6 +114,8 @@ export class SocketIoWire implements Wire {
         instance: String(body),
         version: PROTOCOL_VERSION,
         pingIntervalMs: 0,
+        heartbeatIntervalMs: 0,
+        heartbeatTimeoutMs: 0,
         history: false,
         limits: { maxFrameBytes: 0, maxRoomsPerConnection: 0, publishPerSecond: 0 },
       });

@@ -58,6 +58,13 @@ export interface Bus {
   readonly mode: BusMode;
   readonly historyEnabled: boolean;
   readonly state: BusState;
+  /**
+   * True while the bus is not ready because Redis stopped answering on connections that look open
+   * (the health check: frozen, cut off, a dead host), not because a connection closed. Only then
+   * may moving clients to another replica help: a Redis that closed its connections (stopped,
+   * restarted) is gone for every replica alike. Absent: never.
+   */
+  readonly silentFailure?: boolean;
 
   /** Stores (when history is on and not ephemeral) and fans out, atomically. */
   publish(request: PublishRequest): Promise<PublishResult>;

@@ -18,6 +18,8 @@ export interface ConnectionStateOptions {
   onResubscribed: () => void;
   /** Wait before trying a failed resubscribe again. Default RESYNC_RETRY_MS. */
   retryMs?: number;
+  /** False while the health check gets no PONG (a silent failure the clients' status misses). */
+  isHealthy?: () => boolean;
 }
 
 /** A failed resubscribe is tried again after this, not in a hot loop. */
@@ -45,6 +47,11 @@ export class ConnectionState {
     this.update();
   }
 
+  /** Re-reads the clients and the health check (call when the health check changes). */
+  refresh(): void {
+    this.update();
+  }
+
   /** Detaches from the clients (the caller owns and quits them). */
   detach(): void {
     for (const unwatch of this.unwatchers.splice(0)) unwatch();
@@ -66,7 +73,9 @@ export class ConnectionState {
   private update(): void {
     const { events } = this.options;
     if (events.state === 'closed') return;
-    const allReady = this.options.clients.every((client) => client.status === 'ready');
+    const allReady =
+      this.options.clients.every((client) => client.status === 'ready') &&
+      (this.options.isHealthy?.() ?? true);
     if (!allReady) {
       if (events.state === 'ready') this.needsResync = true;
       if (events.state !== 'connecting') events.setState('reconnecting');

@@ -29,11 +29,18 @@ export class MemoryBroker {
     return this.isAvailable;
   }
 
-  /** Simulates Redis going away (false) and coming back (true). Subscriptions survive, as with Redis. */
-  setAvailable(available: boolean): void {
+  /**
+   * Simulates Redis going away (false) and coming back (true). Subscriptions survive, as with Redis.
+   * `silent`: it went away without closing anything (frozen, cut off), as the health check finds.
+   */
+  setAvailable(available: boolean, how: { silent?: boolean } = {}): void {
     this.isAvailable = available;
+    this.silent = !available && how.silent === true;
     for (const bus of this.buses) bus.brokerAvailabilityChanged(available);
   }
+
+  /** True while unavailable silently (see setAvailable). */
+  silent = false;
 
   /** Sends a raw payload to every bus subscribed to `room` (tests: garbage on the channel). */
   publishRaw(room: string, payload: string): void {
@@ -85,6 +92,10 @@ export class MemoryBus implements Bus {
     this.historyEnabled = this.options.history;
     broker.attach(this);
     this.events.setState(broker.available ? 'ready' : 'reconnecting');
+  }
+
+  get silentFailure(): boolean {
+    return this.broker.silent && this.state !== 'ready';
   }
 
   get state(): BusState {

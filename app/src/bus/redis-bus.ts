@@ -6,6 +6,7 @@ import { decodePayload } from './codec.js';
 import { ConnectionState } from './connection-state.js';
 import { BusDecodeError, BusUnavailableError } from './errors.js';
 import type { Fanout } from './fanout.js';
+import { BusHealthCheck, HEALTH_CHECK_DEFAULTS, type PingTarget } from './health-check.js';
 import { BusEvents } from './listeners.js';
 import { type BusOptions, type ResolvedBusOptions, resolveBusOptions } from './options.js';
 import { RedisHistory } from './redis-history.js';
@@ -27,6 +28,13 @@ export interface RedisBusParts {
   fanout: Fanout;
   /** Every client whose reachability makes up the bus state (commands and subscriber). */
   watched: Array<Redis | Cluster>;
+  /** Overrides of the PING health check's timing (tests); defaults HEALTH_CHECK_DEFAULTS. */
+  healthCheck?: Partial<typeof HEALTH_CHECK_DEFAULTS>;
+}
+
+/** A Redis connection PINGs itself; a Cluster is checked through its masters (any one answering will do). */
+function pingTargetsOf(client: Redis | Cluster): PingTarget[] {
+  return 'nodes' in client && typeof client.nodes === 'function' ? client.nodes('master') : [client as Redis];
 }
 
 /**
@@ -53,6 +61,7 @@ export class RedisBus implements Bus {
   private readonly rooms = new Map<string, RoomSubscription>();
   private readonly sequencer: RoomSequencer;
   private readonly connection: ConnectionState;
+  private readonly health: BusHealthCheck;
   private readonly started: Promise<void>;
   /** Times the client re-subscribed by itself (cluster failovers seen); for tests and the lab. */
   resubscribedCount = 0;
@@ -72,19 +81,31 @@ export class RedisBus implements Bus {
       (room, since) => this.readSince(room, since),
       (entry) => this.deliver(entry),
     );
+    this.health = new BusHealthCheck({
+      ...HEALTH_CHECK_DEFAULTS,
+      ...parts.healthCheck,
+      targets: () => parts.watched.map(pingTargetsOf),
+      onChange: () => this.connection.refresh(),
+    });
     this.connection = new ConnectionState({
       clients: parts.watched,
       events: this.events,
+      isHealthy: () => this.health.isHealthy,
       resubscribe: () => this.bounded(parts.fanout.resync([...this.rooms.keys()]), 'resubscribe'),
       onResubscribed: () => this.sequencer.repairAll(),
     });
     this.started = parts.fanout.start((channel, payload) => this.fanoutOnPayload(channel, payload));
     parts.fanout.onResubscribed?.(() => this.fanoutOnResubscribed());
     this.started.catch(() => undefined);
+    this.health.start();
   }
 
   get state(): BusState {
     return this.events.state;
+  }
+
+  get silentFailure(): boolean {
+    return !this.health.isHealthy && this.events.state !== 'ready' && this.events.state !== 'closed';
   }
 
   async publish(request: PublishRequest): Promise<PublishResult> {
@@ -161,6 +182,7 @@ export class RedisBus implements Bus {
     this.sequencer.untrackAll();
     this.events.setState('closed');
     clearTimeout(this.resubscribeTimer);
+    this.health.stop();
     this.connection.detach();
     await Promise.allSettled(rooms.map((room) => this.bounded(this.parts.fanout.unsubscribe(room), 'close')));
   }

@@ -7,6 +7,29 @@
 
 export const PROTOCOL_VERSION = 1;
 
+/**
+ * The application-level heartbeat (server → client), which browsers can observe (they cannot see
+ * WebSocket ping frames): every `heartbeatIntervalMs` each connection gets `{"op":"ping"}`. A
+ * client that has received no frame at all for `heartbeatTimeoutMs(interval)` treats the
+ * connection as dead (frozen replica, dead host, a cut link: nothing sends a FIN or RST), closes it
+ * and reconnects with `since`. The proxies' idle timeout of an upgraded connection is the same
+ * number (proxy/options.ts), so they cut such a tunnel at the same moment.
+ */
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 2_000;
+/** The heartbeat frame's text: one constant, framed once per interval for every socket. */
+export const HEARTBEAT_FRAME_TEXT = '{"op":"ping"}';
+
+/**
+ * How long a client waits for any frame before it gives the connection up: one interval plus a
+ * grace of half an interval (at least 1 s) for event-loop lag on a busy replica and the network.
+ * Socket.IO (pingInterval + pingTimeout) and Centrifugo (ping interval + max server ping delay)
+ * use the same shape. 0 = no heartbeat, no timeout.
+ */
+export function heartbeatTimeoutMs(intervalMs: number): number {
+  if (intervalMs <= 0) return 0;
+  return intervalMs + Math.max(1_000, Math.round(intervalMs / 2));
+}
+
 /** Room names: 1–64 of [A-Za-z0-9_.:-]. No braces, so a room can always be wrapped in a Redis hash tag. */
 export const ROOM_NAME_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
 
@@ -54,8 +77,12 @@ export interface HelloFrame {
   op: 'hello';
   instance: string;
   version: typeof PROTOCOL_VERSION;
-  /** The server pings this often; a client may use it to detect a dead link. */
+  /** The server sends WebSocket pings this often (and ends peers that do not answer). */
   pingIntervalMs: number;
+  /** The server sends a `ping` frame this often; 0 = no heartbeat. */
+  heartbeatIntervalMs: number;
+  /** No frame for this long: the connection is dead, close and reconnect (`heartbeatTimeoutMs`). */
+  heartbeatTimeoutMs: number;
   history: boolean;
   limits: { maxFrameBytes: number; maxRoomsPerConnection: number; publishPerSecond: number };
 }
@@ -108,8 +135,14 @@ export interface ErrorFrame {
   id?: string;
 }
 
+/** The heartbeat: carries nothing, needs no answer; any frame counts as life. */
+export interface PingFrame {
+  op: 'ping';
+}
+
 export type ServerFrame =
   | HelloFrame
+  | PingFrame
   | JoinedFrame
   | LeftFrame
   | MsgFrame
@@ -153,7 +186,7 @@ export const CLOSE_CODES = {
   internalError: 1011,
   /** Drain: the replica is restarting; reconnect (elsewhere) and resume. */
   serviceRestart: 1012,
-  /** Slow consumer: the send buffer went over its cap; reconnect and resume. */
+  /** Slow consumer (the send buffer went over its cap) or Redis unreachable: reconnect and resume. */
   tryAgainLater: 1013,
   /** Rebalance: the lab asked a share of clients to move to a new replica. */
   rebalance: 4000,
@@ -181,6 +214,8 @@ export const CLOSES = {
   binaryFrame: { code: CLOSE_CODES.unsupportedData, reason: 'text frames only' },
   publishFlood: { code: CLOSE_CODES.policyViolation, reason: 'publish flood' },
   slowConsumer: { code: CLOSE_CODES.tryAgainLater, reason: 'slow consumer' },
+  /** The replica lost Redis: it cannot fan out, so its clients move to a replica that can. */
+  busUnavailable: { code: CLOSE_CODES.tryAgainLater, reason: 'redis unreachable' },
   serviceRestart: { code: CLOSE_CODES.serviceRestart, reason: 'service restart' },
   rebalance: { code: CLOSE_CODES.rebalance, reason: 'rebalance' },
 } as const satisfies Record<string, CloseValue>;

@@ -39,6 +39,8 @@ export const timeouts: Experiment = {
           stickiness: 'none',
           proxyTunnelTimeoutMs: tunnelTimeoutMs,
           pingIntervalMs,
+          // The question is the WebSocket pings: the application heartbeat would keep tunnels open too.
+          heartbeatIntervalMs: 0,
         },
         async (topology) => {
           for (const kind of ['haproxy', 'nginx'] as ProxyKind[]) {
