@@ -43,7 +43,13 @@ const redisPassword =
   secret('redisPassword') ??
   new random.RandomPassword('redis-password', { length: 32, special: false }).result;
 const publishApiKey = secret('publishApiKey');
-const authJwtSecret = secret('authJwtSecret');
+// Closed by default: with `auth: jwt` (the spec's default) the stack gets a generated signing secret
+// unless one is configured; `auth: none` deploys open, on purpose.
+const tokenSecret =
+  stack.auth === 'none'
+    ? undefined
+    : (secret('authJwtSecret') ??
+      new random.RandomPassword('auth-jwt-secret', { length: 48, special: false }).result);
 // Set during a rollover: tokens signed with the retired secret keep working until they expire.
 const authJwtSecretPrevious = secret('authJwtSecretPrevious');
 
@@ -99,7 +105,7 @@ const service = new WsService(
         redisClusterNodes: redis.seeds,
         redisPassword: pulumi.secret(redisPassword),
         ...(publishApiKey === undefined ? {} : { publishApiKey: pulumi.secret(publishApiKey) }),
-        ...(authJwtSecret === undefined ? {} : { authJwtSecret: pulumi.secret(authJwtSecret) }),
+        ...(tokenSecret === undefined ? {} : { authJwtSecret: pulumi.secret(tokenSecret) }),
         ...(authJwtSecretPrevious === undefined
           ? {}
           : { authJwtSecretPrevious: pulumi.secret(authJwtSecretPrevious) }),
@@ -161,3 +167,6 @@ export const redisReady = redis.ready;
 export const networkName = network.name;
 /** `pulumi stack output redisPassword --show-secrets`; stored encrypted in the state. */
 export const redisPasswordSecret = pulumi.secret(redisPassword);
+/** The token signing secret (`wslab token` mints with it); absent with `auth: none`. */
+export const authJwtSecret = tokenSecret === undefined ? undefined : pulumi.secret(tokenSecret);
+export const authMode = stack.auth;

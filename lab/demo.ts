@@ -14,8 +14,11 @@ class DemoClient {
     private readonly probe: ProbeClient,
   ) {}
 
-  static async connect(name: string, replica: ReplicaSlot): Promise<DemoClient> {
-    const probe = await ProbeClient.connect(replica.wsUrl, { timeoutMs: 10_000 });
+  static async connect(name: string, replica: ReplicaSlot, token: string | undefined): Promise<DemoClient> {
+    const probe = await ProbeClient.connect(replica.wsUrl, {
+      timeoutMs: 10_000,
+      ...(token === undefined ? {} : { token }),
+    });
     say(`${name} connected to ${probe.instance}`);
     return new DemoClient(name, probe);
   }
@@ -57,9 +60,16 @@ try {
     say(`replica ${replica.id} on ${replica.httpUrl} (pid ${replica.handle?.process.pid})`);
   }
   const [r1, r2] = replicas as [ReplicaSlot, ReplicaSlot];
+  // Each person gets a token for the lobby only, minted from this topology's secret.
+  const token = await topology.clientToken({ rooms: ['lobby'], pub: ['lobby'] }, 600);
+  say(
+    token === undefined
+      ? 'auth: none (anyone may connect)'
+      : 'auth: jwt (each client offers a token for the lobby)',
+  );
 
-  const alice = await DemoClient.connect('alice', r1);
-  const bob = await DemoClient.connect('bob', r2);
+  const alice = await DemoClient.connect('alice', r1, token);
+  const bob = await DemoClient.connect('bob', r2, token);
   clients.push(alice, bob);
   for (const client of [alice, bob]) {
     client.send({ op: 'join', room: 'lobby' });
@@ -85,7 +95,7 @@ try {
     say(`alice → "${text}" (bob is offline)`);
   }
 
-  const bobAgain = await DemoClient.connect('bob', r1);
+  const bobAgain = await DemoClient.connect('bob', r1, token);
   clients.push(bobAgain);
   bobAgain.send({ op: 'join', room: 'lobby', since: lastSeen });
   const rejoined = await bobAgain.next('joined');

@@ -99,6 +99,8 @@ for (const name of SCENARIO_NAMES) {
         serverPids: (flags.serverPid as string[]).map(Number),
         metricsUrls: flags.metricsUrl as string[],
         ...(typeof flags.label === 'string' ? { label: flags.label } : {}),
+        // From the env, not a flag: argv is visible to every local user (`wslab token` mints one).
+        ...(process.env.WSLAB_TOKEN ? { token: process.env.WSLAB_TOKEN } : {}),
       },
       {
         ...(typeof flags.shards === 'number' ? { shards: flags.shards } : {}),

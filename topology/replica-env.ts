@@ -55,10 +55,21 @@ export function replicaEnv<Secret = string>(
   // Optional secrets become env vars only when set (the service treats unset as "feature off").
   if (placement.redisPassword !== undefined) env.REDIS_PASSWORD = placement.redisPassword;
   if (placement.publishApiKey !== undefined) env.PUBLISH_API_KEY = placement.publishApiKey;
-  if (placement.authJwtSecret !== undefined) env.AUTH_JWT_SECRET = placement.authJwtSecret;
-  if (placement.authJwtSecretPrevious !== undefined)
-    env.AUTH_JWT_SECRET_PREVIOUS = placement.authJwtSecretPrevious;
-  return env;
+  return { ...env, ...authEnv(spec, placement) };
+}
+
+/** Closed unless the spec says `auth: none`: a `jwt` spec without a secret is refused, never run open. */
+function authEnv<Secret>(spec: TopologySpec, placement: ReplicaPlacement<Secret>): Record<string, Secret> {
+  if (spec.auth === 'none') return {};
+  if (placement.authJwtSecret === undefined) {
+    throw new Error('replicaEnv: auth jwt needs authJwtSecret (or set auth: none to run open)');
+  }
+  return {
+    AUTH_JWT_SECRET: placement.authJwtSecret,
+    ...(placement.authJwtSecretPrevious === undefined
+      ? {}
+      : { AUTH_JWT_SECRET_PREVIOUS: placement.authJwtSecretPrevious }),
+  };
 }
 
 function redisAddress(spec: TopologySpec, placement: ReplicaPlacement<unknown>): Record<string, string> {

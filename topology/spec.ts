@@ -41,6 +41,13 @@ export type DeployedRedisMode = (typeof DEPLOYED_REDIS_MODES)[number];
  */
 export const FANOUT_MODES = ['per-room', 'broadcast'] as const;
 export type FanoutMode = (typeof FANOUT_MODES)[number];
+/**
+ * `jwt`: upgrades need a token signed with the deployment's secret (generated per deployment:
+ * per lab topology, a Pulumi secret per stack). `none`: anyone may connect, join and publish; a
+ * choice that the startup log, `wslab status` and every report state.
+ */
+export const AUTH_MODES = ['jwt', 'none'] as const;
+export type AuthMode = (typeof AUTH_MODES)[number];
 export { LOG_LEVELS, STICKINESS_MODES, type Stickiness };
 
 /** Who reads a setting: both runtimes unless it says otherwise. */
@@ -153,6 +160,10 @@ export const topologySpecFields = z.object({
     'MAX_CONNECTIONS',
     'open WebSocket connections per replica; past it an upgrade gets 503',
   ),
+  auth: z.enum(AUTH_MODES).default('none').meta({
+    description:
+      'jwt: upgrades need a token signed with the generated secret of the deployment; none: open (stated in logs, status, reports)',
+  }),
   authTokenMaxLifetimeS: service(
     'AUTH_TOKEN_MAX_LIFETIME_S',
     'longest lifetime (exp − iat) a client token may claim; longer → 401',

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { errors, jwtVerify } from 'jose';
 import type { Config } from './config.js';
+import { TOKEN_SUBPROTOCOL_PREFIX, WSLAB_SUBPROTOCOL } from './contracts/client-token.js';
 
 /** What a token allows. `'*'` in a list grants every room. */
 export interface Grants {
@@ -13,20 +14,6 @@ export function allows(grants: Grants | null, list: 'join' | 'publish', room: st
   if (grants === null) return true;
   const rooms = grants[list];
   return rooms.has('*') || rooms.has(room);
-}
-
-/** The subprotocol the service speaks; a client offers it beside its token. */
-export const WSLAB_SUBPROTOCOL = 'wslab.v1';
-/**
- * A client offers its token as one more subprotocol, `wslab.token.<jwt>` (a JWT is base64url and
- * dots, valid token characters): browsers cannot set Authorization on a WebSocket, and unlike
- * `?token=` the Sec-WebSocket-Protocol header is in no proxy's access log.
- */
-export const TOKEN_SUBPROTOCOL_PREFIX = 'wslab.token.';
-
-/** Subprotocols a client offers to connect with `token`. */
-export function tokenSubprotocols(token: string): string[] {
-  return [WSLAB_SUBPROTOCOL, `${TOKEN_SUBPROTOCOL_PREFIX}${token}`];
 }
 
 /**

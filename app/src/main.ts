@@ -40,7 +40,17 @@ async function main(): Promise<void> {
   process.on('SIGINT', onSignal);
   const port = await service.listen();
   // The lab and tests read this line to learn the port when PORT=0.
-  logger.info({ port, host: config.host, busMode: config.busMode, history: config.history }, 'listening');
+  // Running open is a choice the log states, never a silent default.
+  logger.info(
+    {
+      port,
+      host: config.host,
+      busMode: config.busMode,
+      history: config.history,
+      auth: config.authJwtSecret === undefined ? 'none' : 'jwt',
+    },
+    'listening',
+  );
 }
 
 main().catch((error: unknown) => {

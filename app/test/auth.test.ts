@@ -7,9 +7,9 @@ import {
   type TokenRules,
   tokenFromRequest,
   tokenRulesOf,
-  tokenSubprotocols,
   verifyToken,
 } from '../src/auth.js';
+import { tokenSubprotocols } from '../src/contracts/client-token.js';
 
 const CURRENT = 'current-secret-current-secret-current-secret';
 const PREVIOUS = 'previous-secret-previous-secret-previous-sec';

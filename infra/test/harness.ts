@@ -29,6 +29,8 @@ export const TYPES = {
 
 /** What the mocked RandomPassword returns: tests look for it in every plain output. */
 export const MOCK_REDIS_PASSWORD = 'mock-redis-password-7f3a9c1e5b';
+/** What the mocked RandomPassword of the token signing secret returns. */
+export const MOCK_AUTH_JWT_SECRET = 'mock-auth-jwt-secret-0123456789abcdef0123456789ab';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -140,7 +142,7 @@ function mockOutputs(type: string, name: string): Record<string, unknown> {
     case TYPES.remoteImage:
       return { imageId: `sha256:${name}-image-id` };
     case TYPES.password:
-      return { result: MOCK_REDIS_PASSWORD };
+      return { result: name === 'auth-jwt-secret' ? MOCK_AUTH_JWT_SECRET : MOCK_REDIS_PASSWORD };
     case TYPES.container:
       return { exitCode: 0 };
     default:

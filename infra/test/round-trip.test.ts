@@ -45,6 +45,7 @@ const CHANGED: Partial<Record<StackConfigKey, string>> = {
   sendBufferMaxBytes: '2097152',
   handshakeTimeoutMs: '5000',
   maxConnections: '5000',
+  auth: 'jwt',
   authTokenMaxLifetimeS: '3600',
   authClockSkewS: '5',
   allowedOrigins: 'https://app.example,http://127.0.0.1:3000',
@@ -108,6 +109,8 @@ function labPlanOf(name: string, config: Record<string, string>): string {
   const env = plan.replicaEnv({
     port: 41_001,
     instanceId: 'r1',
+    // What the local runtime makes per topology with auth jwt (Topology.authJwtSecret).
+    ...(plan.spec.auth === 'jwt' ? { authJwtSecret: 'lab-generated-secret-0123456789abcdef' } : {}),
     ...(plan.redis.mode === 'cluster'
       ? { redisClusterNodes: ['127.0.0.1:7000'] }
       : { redisUrl: 'redis://127.0.0.1:6379' }),

@@ -18,6 +18,7 @@ describe('stack config secrets (mocks)', () => {
         'wslab:proxy': 'nginx',
         'wslab:redisMode': 'single',
         'wslab:replicas': '2',
+        'wslab:auth': 'jwt',
         'wslab:redisPassword': REDIS_PASSWORD,
         'wslab:publishApiKey': PUBLISH_API_KEY,
         'wslab:authJwtSecret': AUTH_JWT_SECRET,

@@ -315,7 +315,7 @@ export function stackSuite(
           ? (await pulumi.isSecret(value))
             ? ''
             : JSON.stringify(await outputValue(value))
-          : JSON.stringify(value);
+          : (JSON.stringify(value) ?? '');
         expect(plain, `output ${name}`).not.toContain(MOCK_REDIS_PASSWORD);
       }
       const leaks = run.resources.filter((resource: Registered) =>

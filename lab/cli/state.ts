@@ -30,11 +30,21 @@ export const labStateSchema = z.object({
   publishApiKey: z.string(),
   /** requirepass of the lab's Redis (status pings with it). */
   redisPassword: z.string(),
+  /** The topology's token signing secret (`wslab token` mints with it); absent with `auth: none`. */
+  authJwtSecret: z.string().optional(),
   /** The live view's page on loopback (absent with --no-live). */
   liveUrl: z.string().optional(),
 });
 
 export type LabState = z.infer<typeof labStateSchema>;
+
+/** How clients get in: a token (and how to mint one), or open on purpose. */
+export function authLine(state: Pick<LabState, 'settings'>): string {
+  return state.settings.auth === 'none'
+    ? 'none: open, anyone may connect, join and publish (auth: none)'
+    : 'jwt: clients need a token; mint one with `npm run wslab -- token --room demo --pub demo --ttl 1h`';
+}
+
 export type LabStateComponent = LabState['components'][number];
 
 export function statePath(dir: string): string {

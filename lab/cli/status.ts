@@ -3,7 +3,7 @@ import { isPortOpen } from '../../runtime/ports.js';
 import { redisCli } from '../../runtime/redis.js';
 import { markdownTable } from '../report/format.js';
 import { isAlive } from './pids.js';
-import type { LabState, LabStateComponent } from './state.js';
+import { authLine, type LabState, type LabStateComponent } from './state.js';
 
 export interface ComponentStatus {
   name: string;
@@ -84,7 +84,7 @@ export async function statusOf(state: LabState): Promise<ComponentStatus[]> {
 export function formatStatus(state: LabState, statuses: ComponentStatus[]): string {
   const header =
     `lab supervisor pid ${state.supervisorPid} (${isAlive(state.supervisorPid) ? 'running' : 'gone'}), ` +
-    `${state.detached ? 'detached' : 'foreground'}, since ${state.startedAt}`;
+    `${state.detached ? 'detached' : 'foreground'}, since ${state.startedAt}\nauth: ${authLine(state)}`;
   const table = markdownTable(
     ['component', 'kind', 'pid', 'port', 'health', 'connections'],
     statuses.map((status) => [

@@ -9,7 +9,7 @@ import { topologySource } from '../live/collector.js';
 import { type LiveView, startLiveView } from '../live/live-view.js';
 import { down } from './down.js';
 import { isAlive } from './pids.js';
-import { type LabState, readLabState, removeLabState, statePath, writeLabState } from './state.js';
+import { authLine, type LabState, readLabState, removeLabState, statePath, writeLabState } from './state.js';
 
 /**
  * The spec of a Pulumi stack file, through the same parser the Pulumi program uses, so
@@ -34,6 +34,7 @@ export function stateOf(topology: Topology, detached: boolean, ready: boolean, l
     urls: topology.urls(),
     publishApiKey: topology.publishApiKey,
     redisPassword: topology.redisPassword,
+    ...(topology.authJwtSecret === undefined ? {} : { authJwtSecret: topology.authJwtSecret }),
   };
 }
 
@@ -46,6 +47,7 @@ export function describeUp(state: LabState): string {
   });
   if (state.liveUrl) lines.push(`  live     ${state.liveUrl}`);
   lines.push(`  logs     ${join(state.dir, 'logs')}`);
+  lines.push(`  auth     ${authLine(state)}`);
   // The key stays in state.json (0600): this summary is printed, and often lands in a log.
   lines.push(
     `  publish  curl -H "x-api-key: $(node -p 'require(process.argv[1]).publishApiKey' ${statePath(state.dir)})" \\`,

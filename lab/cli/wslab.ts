@@ -21,6 +21,7 @@ import { stopEverythingOnSignals } from './signals.js';
 import { specFromFlags, specOptions } from './spec-flags.js';
 import { readLabState } from './state.js';
 import { formatStatus, statusOf } from './status.js';
+import { type TokenFlags, tokenFor } from './token.js';
 import { describeUp, stackSpec, upDetached, upForeground } from './up.js';
 
 export interface UpFlags extends Record<string, unknown> {
@@ -36,6 +37,11 @@ export interface UpFlags extends Record<string, unknown> {
  */
 export function specOfUp(flags: UpFlags): TopologySpec {
   return specFromFlags(flags, flags.stack ? stackSpec(process.cwd(), flags.stack) : undefined);
+}
+
+/** Commander's collector for a repeatable text option. */
+function collectText(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 /** A commander parser for a positive number (an integer when asked): a bad value is one clear line. */
@@ -100,6 +106,30 @@ export function buildProgram(): Command {
         return;
       }
       process.stdout.write(`${formatStatus(state, await statusOf(state))}\n`);
+    });
+
+  program
+    .command('token')
+    .description("mint a token for a person, signed with the running lab's secret (or --secret-env NAME)")
+    .option('--room <room>', 'a room the token may join (repeatable; * = every room)', collectText, [])
+    .option('--pub <room>', 'a room the token may publish to (repeatable; * = every room)', collectText, [])
+    .option(
+      '--ttl <duration>',
+      'lifetime, e.g. 15m, 1h (at most authTokenMaxLifetimeS)',
+      parseDuration,
+      3_600_000,
+    )
+    .option(
+      '--secret-env <name>',
+      "env variable holding the signing secret (a Pulumi stack's) instead of the lab's",
+    )
+    .action(async (flags: TokenFlags) => {
+      try {
+        process.stdout.write(`${await tokenFor(flags, readLabState(labDir()), process.env)}\n`);
+      } catch (error) {
+        process.stderr.write(`wslab token: ${(error as Error).message}\n`);
+        process.exitCode = 2;
+      }
     });
 
   program

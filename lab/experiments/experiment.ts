@@ -20,6 +20,8 @@ export interface ExperimentContext {
   durationMs?: number;
   /** The live view's collector, when one is served (`wslab run`): each topology is attached to it. */
   live?: LiveCollector;
+  /** The `auth` of every topology started (withTopology adds to it): the report states it. */
+  authModes?: Set<string>;
 }
 
 /** What the measure phase hands back: raw figures only; what they mean is the checker's to say. */

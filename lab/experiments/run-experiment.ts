@@ -61,7 +61,9 @@ export async function runExperiment(
   );
   try {
     const arrivals = options.arrivals ?? STREAM_DEFAULTS.arrivals;
+    const authModes = new Set<string>();
     const measured = await experiment.measure({
+      authModes,
       mode: options.mode,
       arrivals,
       workDir,
@@ -80,10 +82,18 @@ export async function runExperiment(
       finishedAt: finishedAt.toISOString(),
       durationMs: finishedAt.getTime() - startedAt.getTime(),
       machine: describeMachine(),
-      parameters: { mode: options.mode, arrivals, ...measured.parameters },
+      parameters: {
+        mode: options.mode,
+        arrivals,
+        auth: [...authModes].sort().join(',') || 'n/a',
+        ...measured.parameters,
+      },
       runs: measured.runs,
       notes: [
         ...(options.mode === 'short' ? ['Short mode: seconds per run, figures are indicative only.'] : []),
+        ...(authModes.has('none')
+          ? ['auth: none — a topology of this run was open: anyone could connect, join and publish.']
+          : []),
         ...(measured.notes ?? []),
       ],
       restarted: measured.restarted ?? [],

@@ -17,11 +17,14 @@ const ATTACKER_MAIN = fileURLToPath(new URL('../../loadtests/abuse/attacker-main
  */
 export async function runAttackerProcess(topology: Topology, plan: AttackerPlan): Promise<AttackerResult> {
   const resultPath = join(topology.dir, `attacker-${Date.now()}.json`);
+  const token = await topology.clientToken();
   const attacker = new ManagedProcess({
     name: 'attacker',
     command: process.execPath,
     args: ['--import', 'tsx', ATTACKER_MAIN, JSON.stringify(plan), resultPath],
     logDir: topology.logDir,
+    // The token in the env, never argv (visible to every local user).
+    env: { ...process.env, ...(token === undefined ? {} : { WSLAB_TOKEN: token }) },
   });
   const { code } = await attacker.exited;
   if (code !== 0) throw new Error(`attacker exited with ${code}; see ${attacker.logPath}`);

@@ -18,7 +18,8 @@ export function renderMarkdown(
   const parts: string[] = [
     `# ${result.title}`,
     '',
-    `Experiment \`${result.experiment}\` (${result.mode} mode), ${result.startedAt}, ${(result.durationMs / 1000).toFixed(1)} s.`,
+    `Experiment \`${result.experiment}\` (${result.mode} mode), ${result.startedAt}, ${(result.durationMs / 1000).toFixed(1)} s` +
+      (result.parameters.auth === undefined ? '.' : `, auth: ${result.parameters.auth}.`),
   ];
   if (result.question) parts.push('', `**Question.** ${result.question}`);
   const invalid = invalidRunLines(judgement);

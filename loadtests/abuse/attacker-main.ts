@@ -11,5 +11,6 @@ if (planJson === undefined || resultPath === undefined) {
   process.stderr.write('usage: attacker-main.ts <plan JSON> <result path>\n');
   process.exit(2);
 }
-const result = await runAttacker(JSON.parse(planJson) as AttackerPlan);
+// The token comes in the env, not argv (which every local user can read).
+const result = await runAttacker(JSON.parse(planJson) as AttackerPlan, process.env.WSLAB_TOKEN || undefined);
 writeFileSync(resultPath, `${JSON.stringify(result)}\n`);

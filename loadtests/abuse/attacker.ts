@@ -17,9 +17,10 @@ export interface AttackerResult {
   slowloris: SlowlorisCounts;
 }
 
-export async function runAttacker(plan: AttackerPlan): Promise<AttackerResult> {
+export async function runAttacker(plan: AttackerPlan, token?: string): Promise<AttackerResult> {
   const [storm, loris] = await Promise.all([
     connectStorm({
+      ...(token === undefined ? {} : { token }),
       target: plan.target,
       localAddress: plan.localAddress,
       attemptsPerS: plan.attemptsPerS,

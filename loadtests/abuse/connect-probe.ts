@@ -19,6 +19,7 @@ export async function connectProbe(options: {
   localAddress: string;
   everyMs: number;
   durationMs: number;
+  token?: string;
 }): Promise<ConnectProbeSummary> {
   const upgradeMs = newHistogram();
   let failures = 0;
@@ -29,16 +30,18 @@ export async function connectProbe(options: {
     attempts += 1;
     const openStartMs = performance.now();
     inFlight.push(
-      openIdleSocket(options.url, { localAddress: options.localAddress, handshakeTimeoutMs: 5_000 }).then(
-        (socket) => {
-          if (!socket) {
-            failures += 1;
-            return;
-          }
-          recordMs(upgradeMs, performance.now() - openStartMs);
-          socket.close();
-        },
-      ),
+      openIdleSocket(options.url, {
+        localAddress: options.localAddress,
+        handshakeTimeoutMs: 5_000,
+        ...(options.token === undefined ? {} : { token: options.token }),
+      }).then((socket) => {
+        if (!socket) {
+          failures += 1;
+          return;
+        }
+        recordMs(upgradeMs, performance.now() - openStartMs);
+        socket.close();
+      }),
     );
     await sleep(options.everyMs);
   }

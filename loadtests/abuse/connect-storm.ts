@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { bearerHeader } from '../../app/src/contracts/client-token.js';
 
 /** Where abusive clients aim: the proxy's listener. */
 export interface AbuseTarget {
@@ -20,16 +21,22 @@ export interface StormCounts {
   failed: number;
 }
 
-const UPGRADE_REQUEST = (host: string, port: number) =>
+const UPGRADE_REQUEST = (host: string, port: number, token: string | undefined) =>
   `GET /ws HTTP/1.1\r\nHost: ${host}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+  (token === undefined ? '' : `Authorization: ${bearerHeader(token).Authorization}\r\n`) +
   'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n';
 
 /** One raw upgrade attempt: the status code of the answer, or 0 when none came. */
-function upgradeAttempt(target: AbuseTarget, localAddress: string, timeoutMs: number): Promise<number> {
+function upgradeAttempt(
+  target: AbuseTarget,
+  localAddress: string,
+  timeoutMs: number,
+  token: string | undefined,
+): Promise<number> {
   return new Promise((resolve) => {
     let settled = false;
     const socket: Socket = connect({ host: target.host, port: target.port, localAddress }, () =>
-      socket.write(UPGRADE_REQUEST(target.host, target.port)),
+      socket.write(UPGRADE_REQUEST(target.host, target.port, token)),
     );
     const finish = (status: number) => {
       if (settled) return;
@@ -54,6 +61,11 @@ export interface StormOptions {
   durationMs: number;
   /** Attempts in flight at most (bounds this process's descriptors). Default 2000. */
   maxInFlight?: number;
+  /**
+   * A valid token of the deployment (`auth: jwt`): the storm is an abusive client, not a stranger,
+   * so it is the proxy's per-address limits that must stop it, not the 401.
+   */
+  token?: string;
 }
 
 /**
@@ -74,13 +86,15 @@ export async function connectStorm(options: StormOptions): Promise<StormCounts> 
       scheduled += 1;
       if (pending.size >= maxInFlight) continue; // over the bound: this attempt is skipped, not queued
       counts.attempts += 1;
-      const attempt = upgradeAttempt(options.target, options.localAddress, 5_000).then((status) => {
-        if (status === 101) counts.accepted += 1;
-        else if (status === 429) counts.refused429 += 1;
-        else if (status === 0) counts.failed += 1;
-        else counts.refusedOther += 1;
-        pending.delete(attempt);
-      });
+      const attempt = upgradeAttempt(options.target, options.localAddress, 5_000, options.token).then(
+        (status) => {
+          if (status === 101) counts.accepted += 1;
+          else if (status === 429) counts.refused429 += 1;
+          else if (status === 0) counts.failed += 1;
+          else counts.refusedOther += 1;
+          pending.delete(attempt);
+        },
+      );
       pending.add(attempt);
     }
     await sleep(tickMs);

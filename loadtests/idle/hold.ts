@@ -24,7 +24,7 @@ export interface IdleRun {
  */
 export async function holdIdleConnections(
   url: string,
-  options: { count: number; holdMs: number; sampleEveryMs?: number },
+  options: { count: number; holdMs: number; sampleEveryMs?: number; token?: string },
 ): Promise<IdleRun> {
   const startedAtMs = Date.now();
   const sockets: WebSocket[] = [];
@@ -32,7 +32,10 @@ export async function holdIdleConnections(
   let failedToOpen = 0;
   await Promise.all(
     Array.from({ length: options.count }, async () => {
-      const socket = await openIdleSocket(url, { handshakeTimeoutMs: 5_000 });
+      const socket = await openIdleSocket(url, {
+        handshakeTimeoutMs: 5_000,
+        ...(options.token === undefined ? {} : { token: options.token }),
+      });
       if (!socket) {
         failedToOpen += 1;
         return;

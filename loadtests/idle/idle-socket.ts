@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { bearerHeader } from '../../app/src/contracts/client-token.js';
 
 export interface IdleSocketOptions {
   /** A room the socket joins once open (a member costs the replica more than a bare socket). */
@@ -7,6 +8,8 @@ export interface IdleSocketOptions {
   handshakeTimeoutMs?: number;
   /** Local (source) address to connect from. Default: the system's choice. */
   localAddress?: string;
+  /** JWT of the deployment (`auth: jwt`), sent as `Authorization: Bearer`; unset: none. */
+  token?: string;
 }
 
 /**
@@ -20,6 +23,7 @@ export function openIdleSocket(url: string, options: IdleSocketOptions = {}): Pr
       perMessageDeflate: false,
       handshakeTimeout: options.handshakeTimeoutMs ?? 10_000,
       ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
+      headers: options.token === undefined ? {} : bearerHeader(options.token),
     });
     socket.once('open', () => {
       if (options.room !== undefined) socket.send(JSON.stringify({ op: 'join', room: options.room }));

@@ -21,6 +21,8 @@ export interface IdleRampOptions {
   exitReason: () => string | undefined;
   /** Wait after each batch before the reading. Default 300 ms. */
   settleMs?: number;
+  /** JWT of the deployment (`auth: jwt`); unset: connect without one. */
+  token?: string;
 }
 
 export interface IdleRampResult {
@@ -32,8 +34,8 @@ export interface IdleRampResult {
 }
 
 /** Opens one idle connection that joins `room` into `sockets`; resolves false when it could not open. */
-async function openIdle(url: string, room: string, sockets: WebSocket[]): Promise<boolean> {
-  const socket = await openIdleSocket(url, { room });
+async function openIdle(url: string, room: string, sockets: WebSocket[], token?: string): Promise<boolean> {
+  const socket = await openIdleSocket(url, { room, ...(token === undefined ? {} : { token }) });
   if (socket) sockets.push(socket);
   return socket !== undefined;
 }
@@ -55,7 +57,7 @@ export async function rampIdleConnections(url: string, options: IdleRampOptions)
       const before = sockets.length;
       const opened = await Promise.all(
         Array.from({ length: options.batch }, (_, index) =>
-          openIdle(url, `idle-${(before + index) % options.rooms}`, sockets),
+          openIdle(url, `idle-${(before + index) % options.rooms}`, sockets, options.token),
         ),
       );
       await sleep(options.settleMs ?? 300);

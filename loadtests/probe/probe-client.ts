@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
+import { bearerHeader } from '../../app/src/contracts/client-token.js';
 import type { HelloFrame, ServerFrame } from '../../app/src/contracts/protocol.js';
 import type { CookieJar } from '../runner/cookie-jar.js';
 import { SilenceWatch } from '../runner/silence-watch.js';
@@ -12,6 +13,8 @@ export interface ConnectOptions {
   /** CA (the self-signed cert) for wss://. */
   ca?: Buffer | string;
   timeoutMs?: number;
+  /** JWT for a deployment with `auth: jwt`, sent as `Authorization: Bearer`. */
+  token?: string;
   /**
    * The heartbeat rule, as a browser client runs it (app/PROTOCOL.md, "Liveness"): no frame for
    * the hello's `heartbeatTimeoutMs` → the socket is terminated (closed resolves 1006). Default true.
@@ -113,7 +116,10 @@ export class ProbeClient {
   static connect(url: string, options: ConnectOptions = {}): Promise<ProbeClient> {
     const cookie = options.jar?.header();
     const ws = new WebSocket(url, {
-      headers: cookie === undefined ? {} : { Cookie: cookie },
+      headers: {
+        ...(cookie === undefined ? {} : { Cookie: cookie }),
+        ...(options.token === undefined ? {} : bearerHeader(options.token)),
+      },
       ...(options.ca === undefined ? {} : { ca: options.ca }),
       handshakeTimeout: options.timeoutMs ?? 5_000,
     });

@@ -7,6 +7,7 @@
  * stickiness pins it; it can bind a chosen loopback source address, so source hashing sees it.
  */
 import WebSocket from 'ws';
+import { bearerHeader } from '../../app/src/contracts/client-token.js';
 import type { ClientFrame, JoinedFrame, MsgFrame, ServerFrame } from '../../app/src/contracts/protocol.js';
 import { CLOSE_CODES, RECONNECTABLE_CLOSE_CODES } from '../../app/src/contracts/protocol.js';
 import { withRoomParam } from '../scenarios/layout.js';
@@ -74,6 +75,8 @@ export interface ResilientClientOptions {
   cookies?: boolean;
   /** Local (source) address to bind, a 127.x.y.z (see source-addresses.ts). Unset: the OS picks. */
   localAddress?: string;
+  /** JWT offered on every handshake (`Authorization: Bearer`); unset: none (a deployment with `auth: none`). */
+  token?: string;
   listener: ClientListener;
   /** The server's protocol (see wire.ts). Default `wslab`. */
   protocol?: WireProtocol;
@@ -208,10 +211,14 @@ export class ResilientClient {
     const url = this.connectUrl;
     const startedAt = nowMs();
     const cookie = this.jar?.header();
+    const headers = {
+      ...(cookie === undefined ? {} : { Cookie: cookie }),
+      ...(this.options.token === undefined ? {} : bearerHeader(this.options.token)),
+    };
     const ws = new WebSocket(this.wire.url(url), {
       perMessageDeflate: false,
       handshakeTimeout: this.options.handshakeTimeoutMs,
-      ...(cookie === undefined ? {} : { headers: { Cookie: cookie } }),
+      headers,
       ...(this.options.localAddress === undefined ? {} : { localAddress: this.options.localAddress }),
     });
     this.ws = ws;

@@ -66,7 +66,12 @@ export function setUpRun(
     urls,
     runId: newRunId(),
     layout: shardLayout(clients, options, stream),
-    clients: { cookies: options.cookies ?? true, protocol: options.protocol ?? 'wslab', sourceAddresses },
+    clients: {
+      cookies: options.cookies ?? true,
+      protocol: options.protocol ?? 'wslab',
+      sourceAddresses,
+      ...(target.token === undefined ? {} : { token: target.token }),
+    },
     probe: new ServerProbe(target.serverPids ?? [], target.metricsUrls ?? [], options.resources),
     startedAtMs: Date.now(),
   };
@@ -107,7 +112,12 @@ export function rawRun(
     runId: setup.runId,
     startedAtMs: setup.startedAtMs,
     urls: setup.urls,
-    clients: setup.clients,
+    // How the clients connected, without the token: a result is a file that gets shared.
+    clients: {
+      cookies: setup.clients.cookies,
+      sourceAddresses: setup.clients.sourceAddresses,
+      protocol: setup.clients.protocol,
+    },
     shards: setup.layout.count,
     inline: setup.layout.inline,
     publisherShard: setup.layout.publisherShard,

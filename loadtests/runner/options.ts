@@ -17,6 +17,11 @@ export interface Target {
   metricsUrls?: readonly string[];
   /** Free-form name in the result (`haproxy`, `direct`, `raw-ws`). */
   label?: string;
+  /**
+   * The JWT every client offers (`Authorization: Bearer`, see app/src/contracts/client-token.ts),
+   * for a deployment with `auth: jwt`. Passed to child shards over IPC, never in argv; never in the result.
+   */
+  token?: string;
 }
 
 export interface RunHooks {
@@ -73,6 +78,8 @@ export interface ClientSettings {
   protocol?: WireProtocol;
   /** Addresses to bind round-robin; empty: the OS picks. */
   sourceAddresses: string[];
+  /** The target's token (Target.token); unset: clients connect without one. */
+  token?: string;
 }
 
 /** Clients per child process beyond which another process is used (fd limit 20 000 per process). */

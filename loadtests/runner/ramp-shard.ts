@@ -84,6 +84,7 @@ export class RampShard {
       urlIndex: index % plan.urls.length,
       ...(room === undefined ? {} : { stickyRoom: room }),
       cookies: plan.clients.cookies,
+      ...(plan.clients.token === undefined ? {} : { token: plan.clients.token }),
       protocol: plan.clients.protocol ?? 'wslab',
       ...(localAddress === undefined ? {} : { localAddress }),
       backoff: { initialMs: 100, maxMs: 1_000 },

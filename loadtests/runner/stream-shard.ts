@@ -168,6 +168,7 @@ export class StreamShard {
       urlIndex,
       stickyRoom: spec.room,
       cookies: clients.cookies,
+      ...(clients.token === undefined ? {} : { token: clients.token }),
       protocol: clients.protocol ?? 'wslab',
       ...(spec.localAddress === undefined ? {} : { localAddress: spec.localAddress }),
       backoff: { initialMs: params.backoffInitialMs, maxMs: params.backoffMaxMs },

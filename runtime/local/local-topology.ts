@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { mintToken, type TokenGrants } from '../../app/src/contracts/client-token.js';
 import type { ProxyBackend } from '../../proxy/options.js';
 import {
   type ProxyKind,
@@ -49,6 +50,8 @@ export class Topology {
   readonly publishApiKey: string;
   /** requirepass of the lab's Redis (masterauth too on a cluster), like the Pulumi stack's; every lab client uses it. */
   readonly redisPassword: string;
+  /** The token signing secret, made per topology; undefined with `auth: none` (open, on purpose). */
+  readonly authJwtSecret: string | undefined;
   readonly proxies: LocalLoadBalancer[] = [];
   private redis: LocalRedis | undefined;
   private service: LocalWsService | undefined;
@@ -58,6 +61,7 @@ export class Topology {
     this.currentPlan = planLocalStart(spec);
     this.publishApiKey = randomBytes(12).toString('hex');
     this.redisPassword = randomBytes(16).toString('hex');
+    this.authJwtSecret = spec.auth === 'jwt' ? randomBytes(32).toString('hex') : undefined;
   }
 
   /** Starts everything and resolves once every part is ready; on failure stops what did start. */
@@ -118,7 +122,11 @@ export class Topology {
     this.service = new LocalWsService({
       spec: this.spec,
       logDir: this.logDir,
-      placement: { ...this.redis.placement(), publishApiKey: this.publishApiKey },
+      placement: {
+        ...this.redis.placement(),
+        publishApiKey: this.publishApiKey,
+        ...(this.authJwtSecret === undefined ? {} : { authJwtSecret: this.authJwtSecret }),
+      },
       caps: this.plan.resources.replica,
       // a capped replica compiles its TypeScript at a fraction of a core
       startTimeoutMs: 60_000,
@@ -187,6 +195,19 @@ export class Topology {
       direct: this.replicas.map((slot) => slot.wsUrl),
       proxies: Object.fromEntries(this.proxies.map((proxy) => [proxy.kind, proxy.wsUrl])),
     };
+  }
+
+  /**
+   * A token for the lab's own clients (load runner, probes, demo, faults), signed with this
+   * topology's secret: every room by default, valid for the longest lifetime the replicas accept.
+   * Undefined with `auth: none`, where clients connect without one.
+   */
+  async clientToken(
+    grants: TokenGrants = { rooms: ['*'], pub: ['*'] },
+    ttlS: number = this.spec.authTokenMaxLifetimeS,
+  ): Promise<string | undefined> {
+    if (this.authJwtSecret === undefined) return undefined;
+    return mintToken(this.authJwtSecret, grants, ttlS);
   }
 
   /** Ports of the live Redis servers (one, or every running cluster node). */

@@ -11,7 +11,7 @@ import { validityChecker } from '../check/validity.js';
 import type { Experiment, ExperimentContext } from '../experiment.js';
 import { loadParameters } from '../shared/load-parameters.js';
 import { describeLoad, streamLoad } from '../shared/load-sizes.js';
-import { measureRun } from '../shared/measure.js';
+import { measureRun, withToken } from '../shared/measure.js';
 import { withTopology } from '../shared/with-topology.js';
 import { abuseChecker } from './checker.js';
 
@@ -58,7 +58,13 @@ async function abuseStep(
   // started), and a window ending with the storm would call it "not cut" (a full run did: 0 of 200).
   const slowlorisMs = shape.stormMs + PROXY_DEFAULTS.timeouts.httpRequestMs + 3_000;
   const [probe, attack] = await Promise.all([
-    connectProbe({ url: proxy.wsUrl, localAddress: PROBE_ADDRESS, everyMs: 100, durationMs: shape.stormMs }),
+    connectProbe({
+      url: proxy.wsUrl,
+      localAddress: PROBE_ADDRESS,
+      everyMs: 100,
+      durationMs: shape.stormMs,
+      ...withToken(await topology.clientToken()),
+    }),
     storm
       ? runAttackerProcess(topology, {
           target: { host: '127.0.0.1', port: proxy.port },

@@ -3,6 +3,7 @@ import { CLOCK_TICKS_PER_S, processTree, readAllProcStats } from '../../../runti
 import type { TopologySpecInput } from '../../../topology/spec.js';
 import type { Capacity } from '../../report/capacity-schema.js';
 import type { ExperimentContext } from '../experiment.js';
+import { withToken } from '../shared/measure.js';
 import { withTopology } from '../shared/with-topology.js';
 import type { Shape } from './shape.js';
 
@@ -42,6 +43,7 @@ export async function measureIdleConnections(
           return bytes === undefined ? undefined : bytes / 1024 / 1024;
         },
         exitReason: () => process.exitReason,
+        ...withToken(await topology.clientToken()),
       });
       const proxyAfter = await treeCpuSeconds(proxy.pid);
       const opened = Math.max(1, ramp.points.at(-1)?.connections ?? ramp.held);

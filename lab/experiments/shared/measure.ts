@@ -110,6 +110,7 @@ export async function measureRun(options: MeasureOptions): Promise<RunResultInpu
           .filter((c) => c.kind === 'replica')
           .map((c) => c.pid),
         label: options.label,
+        ...withToken(await topology.clientToken()),
       },
       {
         progress: false,
@@ -170,4 +171,9 @@ export async function measureRun(options: MeasureOptions): Promise<RunResultInpu
 
 function finiteOnly(values: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(values).filter(([, value]) => Number.isFinite(value)));
+}
+
+/** A client option's token field: absent with `auth: none` (clients then connect without one). */
+export function withToken(token: string | undefined): { token?: string } {
+  return token === undefined ? {} : { token };
 }

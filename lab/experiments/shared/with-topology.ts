@@ -24,6 +24,7 @@ export async function withTopology<T>(
 ): Promise<T> {
   context.progress.phase(`starting topology ${name}`);
   const topology = await Topology.start({ ...EXPERIMENT_SPEC, ...spec, dir: join(context.workDir, name) });
+  context.authModes?.add(topology.spec.auth);
   context.live?.attach(topologySource(topology));
   try {
     return await body(topology);

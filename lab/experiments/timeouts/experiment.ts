@@ -8,6 +8,7 @@ import { summarize } from '../../report/stats.js';
 import { compose } from '../check/checker.js';
 import { validityChecker } from '../check/validity.js';
 import type { Experiment } from '../experiment.js';
+import { withToken } from '../shared/measure.js';
 import { withTopology } from '../shared/with-topology.js';
 import { timeoutsChecker } from './checker.js';
 
@@ -48,7 +49,11 @@ export const timeouts: Experiment = {
             // the topology's components only: the idle clients' CPU is not what this run measures
             const usage = new UsageRecorder(topologySampler(topology), (c) => c.kind !== 'load');
             await usage.start();
-            const idle = await holdIdleConnections(topology.proxy(kind).wsUrl, { count: clients, holdMs });
+            const idle = await holdIdleConnections(topology.proxy(kind).wsUrl, {
+              count: clients,
+              holdMs,
+              ...withToken(await topology.clientToken()),
+            });
             const resources = await usage.stop();
             const closed = idle.outcomes.filter((o) => o.closedAtMs !== undefined);
             const lifetimes = closed.map((o) => (o.closedAtMs ?? 0) - o.openedAtMs);
