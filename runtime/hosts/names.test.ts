@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { labSubnet } from '../../topology/subnets.js';
+import { LAB_HOST_BLOCK, labSubnet } from '../../topology/subnets.js';
 import {
   checkNamePart,
   gatewayLinkName,
@@ -42,8 +42,8 @@ describe('lab network names', () => {
   });
 
   it('places host i at .10 + i of the network /24', () => {
-    expect(labSubnet(7).host(0)).toBe('10.214.7.10');
-    expect(labSubnet(7).gateway).toBe('10.214.7.1');
+    expect(labSubnet(7).host(0)).toBe(`${LAB_HOST_BLOCK.firstOctets}.7.10`);
+    expect(labSubnet(7).gateway).toBe(`${LAB_HOST_BLOCK.firstOctets}.7.1`);
     expect(() => labSubnet(7).host(245)).toThrow('outside 0..244');
   });
 });
