@@ -144,19 +144,24 @@ export class LabNetwork {
       'netns',
       this.switchNamespace,
     ]);
+    await this.plugIntoBridge(GATEWAY_PORT_NAME);
+    await runNetworkCommand('ip', ['addr', 'add', `${this.gateway}/24`, 'dev', this.gatewayLink]);
+    await runNetworkCommand('ip', ['link', 'set', this.gatewayLink, 'up']);
+    await this.firewall.install();
+  }
+
+  /** Puts a veth end that sits in the switch namespace on the lab bridge and brings it up. */
+  private async plugIntoBridge(portName: string): Promise<void> {
     await runNetworkCommand('ip', [
       '-n',
       this.switchNamespace,
       'link',
       'set',
-      GATEWAY_PORT_NAME,
+      portName,
       'master',
       BRIDGE_NAME,
       'up',
     ]);
-    await runNetworkCommand('ip', ['addr', 'add', `${this.gateway}/24`, 'dev', this.gatewayLink]);
-    await runNetworkCommand('ip', ['link', 'set', this.gatewayLink, 'up']);
-    await this.firewall.install();
   }
 
   private async createHost(spec: LabHostSpec, index: number, address: string): Promise<LabHost> {
@@ -183,16 +188,7 @@ export class LabNetwork {
       'netns',
       this.switchNamespace,
     ]);
-    await runNetworkCommand('ip', [
-      '-n',
-      this.switchNamespace,
-      'link',
-      'set',
-      port,
-      'master',
-      BRIDGE_NAME,
-      'up',
-    ]);
+    await this.plugIntoBridge(port);
     await runNetworkCommand(
       'ip',
       ['-n', namespace, '-batch', '-'],
