@@ -7,7 +7,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PROC_SELF_CGROUP } from './proc.js';
+import { isAlive, PROC_SELF_CGROUP } from './proc.js';
 
 /** What a process may use (unset = no cap on that resource). */
 export interface ResourceCaps {
@@ -319,14 +319,5 @@ function removeTree(dir: string): number {
   } catch {
     // still has a process (or not ours to remove): leave it
     return removed;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -137,3 +137,13 @@ export async function childPids(pid: number): Promise<number[]> {
   const text = (await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '')).trim();
   return text === '' ? [] : text.split(/\s+/).map(Number);
 }
+
+/** True while a process with this pid exists (EPERM: it does, owned by someone else). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

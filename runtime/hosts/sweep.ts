@@ -1,16 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { removeStaleCgroups } from '../cgroup.js';
+import { isAlive } from '../proc.js';
 import { runNetworkCommand } from './command.js';
 import { gatewayLinkOwner, namespaceOwner } from './names.js';
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Names from `ip netns list` (each line: `name` or `name (id: N)`). */
 export async function listNamespaces(): Promise<string[]> {
