@@ -70,14 +70,8 @@ export class ProbeClient {
     ws.on('message', (data) => {
       this.lastHeardAt = Date.now();
       silence.heard();
-      let frame: ServerFrame;
-      try {
-        frame = JSON.parse(String(data)) as ServerFrame;
-      } catch {
-        return;
-      }
-      // The heartbeat only proves life; it is never a frame a test waits for.
-      if (frame.op === 'ping') return;
+      const frame = appFrameOf(data);
+      if (frame === undefined) return;
       this.frames.push(frame);
       for (const listener of this.frameListeners) listener(frame);
       for (const wake of this.waiters.splice(0)) wake();
@@ -135,13 +129,8 @@ export class ProbeClient {
         options.jar?.store(res.headers['set-cookie']);
       });
       const onMessage = (data: WebSocket.RawData) => {
-        let frame: ServerFrame;
-        try {
-          frame = JSON.parse(String(data)) as ServerFrame;
-        } catch {
-          return;
-        }
-        if (frame.op === 'ping') return;
+        const frame = appFrameOf(data);
+        if (frame === undefined) return;
         if (frame.op !== 'hello') {
           early.push(frame);
           return;
@@ -202,4 +191,18 @@ export class ProbeClient {
   terminate(): void {
     this.ws.terminate();
   }
+}
+
+/**
+ * A server frame a caller may wait for, or undefined: unparseable data is dropped, and the
+ * heartbeat (`op: ping`) only proves life — it is never a frame a test waits for.
+ */
+function appFrameOf(data: WebSocket.RawData): ServerFrame | undefined {
+  let frame: ServerFrame;
+  try {
+    frame = JSON.parse(String(data)) as ServerFrame;
+  } catch {
+    return undefined;
+  }
+  return frame.op === 'ping' ? undefined : frame;
 }
