@@ -92,15 +92,15 @@ export function formatStatus(state: LabState, statuses: ComponentStatus[]): stri
     `lab supervisor pid ${state.supervisorPid} (${isAlive(state.supervisorPid) ? 'running' : 'gone'}), ` +
     `${state.detached ? 'detached' : 'foreground'}, since ${state.startedAt}\nauth: ${authLine(state)}`;
   const table = markdownTable(
-    ['component', 'kind', 'pid', 'host', 'port', 'health', 'connections'],
+    ['component', 'kind', 'pid', 'port', 'health', 'connections', 'host'],
     statuses.map((status) => [
       status.name,
       status.kind,
       String(status.pid),
-      status.where,
       String(status.port),
       status.health,
       status.connections === undefined ? '–' : String(status.connections),
+      status.where,
     ]),
   );
   return `${header}\n${table}`;
