@@ -244,6 +244,10 @@ export const topologySpecFields = z.object({
   haproxyImage: image('haproxy:2.8-bookworm', 'HAProxy image'),
   nginxImage: image('nginx:1.26-bookworm', 'Nginx image'),
   appImage: image('wslab-app:dev', 'name given to the locally built service image'),
+  cpuPeriodUs: integer(1_000, 1_000_000).default(100_000).meta({
+    description:
+      'CFS period every CPU cap is counted in, µs (a cap of c cores runs c × period per period; Docker --cpu-period)',
+  }),
   replicaCpuCores: cpuCores('replica'),
   replicaMemoryMiB: memoryMiB('replica'),
   redisCpuCores: cpuCores('Redis node'),
@@ -348,9 +352,20 @@ export function busModeOf(
 export interface ComponentResources {
   cpuCores: number | undefined;
   memoryMiB: number | undefined;
+  /** The CFS period the CPU cap is counted in (one for every component: the spec's `cpuPeriodUs`). */
+  cpuPeriodUs: number;
 }
 export type Component = 'replica' | 'redis' | 'proxy' | 'load';
 
+/** Quota in µs per CFS period for a CPU cap (the kernel's minimum is 1 ms). */
+export function cpuQuotaUs(cpuCores: number, periodUs: number): number {
+  return Math.max(1_000, Math.round(cpuCores * periodUs));
+}
+
 export function resourcesOf(spec: TopologySpec, component: Component): ComponentResources {
-  return { cpuCores: spec[`${component}CpuCores`], memoryMiB: spec[`${component}MemoryMiB`] };
+  return {
+    cpuCores: spec[`${component}CpuCores`],
+    memoryMiB: spec[`${component}MemoryMiB`],
+    cpuPeriodUs: spec.cpuPeriodUs,
+  };
 }
