@@ -19,7 +19,10 @@ describe('source addresses', () => {
     expect(sourceAddressFor([], 5)).toBeUndefined();
     expect(resolveSourceAddresses(['127.1.2.3', '127.0.0.9'])).toEqual(['127.1.2.3', '127.0.0.9']);
     // the lab network's client addresses (topology.clientAddresses with hosts > 1)
-    expect(resolveSourceAddresses(['10.214.3.100', '10.214.3.101'])).toEqual(['10.214.3.100', '10.214.3.101']);
+    expect(resolveSourceAddresses(['10.214.3.100', '10.214.3.101'])).toEqual([
+      '10.214.3.100',
+      '10.214.3.101',
+    ]);
   });
 
   it.each([

@@ -183,7 +183,8 @@ async function labSourceAddresses(
   topology: Topology,
   sourceAddresses: RunOptions['sourceAddresses'],
 ): Promise<Pick<RunOptions, 'sourceAddresses'>> {
-  if (topology.network === undefined || typeof sourceAddresses !== 'number' || sourceAddresses <= 1) return {};
+  if (topology.network === undefined || typeof sourceAddresses !== 'number' || sourceAddresses <= 1)
+    return {};
   return { sourceAddresses: await topology.clientAddresses(sourceAddresses) };
 }
 
