@@ -148,8 +148,8 @@ export const capacitySchema = z.object({
   /** The one-replica maximum of each of its two searches (the baseline every efficiency divides by). */
   baselineRunsPerS: z.array(nonNegative).optional(),
   /**
-   * The budget measured before the curve: CPU-ms per 1000 deliveries of each component at a
-   * calibration step, the cap it chose per replica, and the counts it left out (machine-bound).
+   * The budget measured before the curve: CPU-ms per 1000 deliveries of each component (the
+   * slope between two calibration steps, the heavier at `calibrationOfferedPerS`), the cap it chose per replica, and the counts it left out (machine-bound).
    */
   budget: z
     .object({
@@ -160,6 +160,10 @@ export const capacitySchema = z.object({
         proxy: nonNegative,
         load: nonNegative,
       }),
+      /** Cores each component used regardless of load (the calibration line's intercept). */
+      fixedCores: z
+        .object({ replica: nonNegative, redis: nonNegative, proxy: nonNegative, load: nonNegative })
+        .optional(),
       machineShare: finite.positive(),
       replicaCpuCores: finite.positive(),
       machineBound: z.array(z.number().int().positive()),

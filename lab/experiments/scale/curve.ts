@@ -35,13 +35,15 @@ async function growTo(search: CountSearch, count: number): Promise<void> {
 
 export async function measureCurve(search: CountSearch): Promise<Curve> {
   const { shape, limits, context, topology } = search;
-  // the budget first: costs per delivery at a light step on one replica (full: warmed up)
-  const calibrationPerS = shape.firstOfferedDeliveriesPerS / 2;
-  if (context.mode !== 'short') await warmUp(search, 1, calibrationPerS);
+  // the budget first: costs per delivery between two light steps on one replica (full: warmed up)
+  const lightPerS = shape.firstOfferedDeliveriesPerS / 4;
+  const heavyPerS = shape.firstOfferedDeliveriesPerS / 2;
+  if (context.mode !== 'short') await warmUp(search, 1, heavyPerS);
   context.progress.phase('calibration');
-  const calibration = await measureStep(search, 1, calibrationPerS, `1r calibration ${calibrationPerS}/s`);
+  const light = await measureStep(search, 1, lightPerS, `1r calibration ${lightPerS}/s`);
+  const heavy = await measureStep(search, 1, heavyPerS, `1r calibration ${heavyPerS}/s`);
   const budget = chooseBudget(
-    calibration,
+    [light, heavy],
     shape.replicaCounts,
     shape.capCandidatesCores,
     limits.machineCores,

@@ -50,7 +50,7 @@ export const scale: Experiment = {
   name: 'scale',
   title: 'Scaling: capped replicas, max sustainable rate, and a capacity model',
   question:
-    'With each replica capped like a container (0.25 CPU), how much sustainable delivered throughput does each added replica buy, what limits it, and can a model of measured unit costs predict it?',
+    'With each replica capped like a container (a CPU quota sized so every count fits the machine), how much sustainable delivered throughput does each added replica buy, what limits it, and can a model of measured unit costs predict it?',
   async measure(context) {
     const shape = shapeOf(context);
     const capped = cgroupSupport().kind !== 'none';

@@ -98,10 +98,33 @@ describe('searchBracket', () => {
 
 describe('budget', () => {
   // the figures: replica 6.4, generator 7.9, HAProxy 4.6 CPU-ms per 1000 deliveries
-  const calibration = stepAt(5_000, 11_000, 1, {
-    deliveredPerS: 5_000,
-    windowS: 4,
-    cpuSeconds: { replica: 0.128, redis: 0.02, proxy: 0.092, load: 0.158 },
+  const calibration = [
+    stepAt(5_000, 11_000, 1, {
+      deliveredPerS: 5_000,
+      windowS: 4,
+      cpuSeconds: { replica: 0.128, redis: 0.02, proxy: 0.092, load: 0.158 },
+    }),
+  ] as const;
+
+  it('takes the cost per delivery from the slope between two steps, the rest as fixed cores', () => {
+    // the generator: 0.1 core whatever the load (connections, heartbeats, the lab), 4 µs per delivery
+    const at = (perS: number) =>
+      stepAt(perS, 20_000, 1, {
+        deliveredPerS: perS,
+        windowS: 4,
+        cpuSeconds: {
+          replica: perS * 4 * 10e-6,
+          redis: 0.04,
+          proxy: perS * 4 * 3e-6,
+          load: 4 * (0.1 + perS * 4e-6),
+        },
+      });
+    const budget = chooseBudget([at(750), at(1_500)], [1, 2], [0.25], 2, 0.8);
+    expect(budget.cpuMsPer1kDeliveries.load).toBeCloseTo(4, 5);
+    expect(budget.fixedCores!.load).toBeCloseTo(0.1, 5);
+    expect(budget.cpuMsPer1kDeliveries.replica).toBeCloseTo(10, 5);
+    // Redis did not rise with the load: all of it counted per delivery, nothing fixed
+    expect(budget.fixedCores!.redis).toBeCloseTo(0, 5);
   });
 
   it('chooses the highest cap at which every count fits in 80% of the machine', () => {
@@ -110,8 +133,8 @@ describe('budget', () => {
     // 3 × cap × (1 + (7.9 + 4.6 + 1) / 6.4) ≤ 1.6 cores: cap ≤ 0.17
     expect(budget.replicaCpuCores).toBe(0.15);
     expect(budget.machineBound).toEqual([]);
-    expect(coresAtCap(3, 0.15, budget.cpuMsPer1kDeliveries)).toBeLessThanOrEqual(1.6);
-    expect(coresAtCap(3, 0.2, budget.cpuMsPer1kDeliveries)).toBeGreaterThan(1.6);
+    expect(coresAtCap(3, 0.15, budget.cpuMsPer1kDeliveries, budget.fixedCores)).toBeLessThanOrEqual(1.6);
+    expect(coresAtCap(3, 0.2, budget.cpuMsPer1kDeliveries, budget.fixedCores)).toBeGreaterThan(1.6);
   });
 
   it('leaves out the counts that fit at no candidate cap, and gives them no figures', () => {
