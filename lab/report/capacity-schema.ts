@@ -145,6 +145,8 @@ export const capacitySchema = z.object({
     })
     .optional(),
   idleConnections: idleConnectionsSchema.optional(),
+  /** The model checked on the held-out count (lab/capacity/model-checks.ts): what `wslab plan` quotes. */
+  modelChecks: z.array(z.object({ name: z.string(), passed: z.boolean(), detail: z.string() })).optional(),
   /** The one-replica maximum of each of its two searches (the baseline every efficiency divides by). */
   baselineRunsPerS: z.array(nonNegative).optional(),
   /**

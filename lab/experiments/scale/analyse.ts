@@ -1,5 +1,6 @@
 import { memoryLine } from '../../../loadtests/idle/ramp.js';
 import { fitUnitCosts, predictMaxRate } from '../../capacity/model.js';
+import { modelChecks } from '../../capacity/model-checks.js';
 import { bracketOf } from '../../capacity/steps.js';
 import type { Capacity, CapacityLimits, LoadStep, UnitCosts } from '../../report/capacity-schema.js';
 import type { Curve } from './curve.js';
@@ -115,6 +116,9 @@ export function analyse(
       : {}),
     idleConnections,
     budget: curve.budget,
+    ...(unitCosts && heldOutCount !== undefined
+      ? { modelChecks: modelChecks({ steps, limits }, unitCosts, heldOutCount) }
+      : {}),
     ...(curve.baselineRunsPerS.length > 0 ? { baselineRunsPerS: curve.baselineRunsPerS } : {}),
     ...(curve.cfsPeriods.length > 0 ? { cfsPeriods: curve.cfsPeriods } : {}),
   };

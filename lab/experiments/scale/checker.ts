@@ -59,6 +59,8 @@ export const scaleChecker = findings((result) => {
       'The model could not be checked on a held-out replica count (no sustainable step to compare).',
     );
   }
+  for (const check of capacity.modelChecks ?? [])
+    conclusions.push(`Model check ${check.passed ? 'passed' : 'FAILED'}: ${check.name} (${check.detail}).`);
   const costs = capacity.unitCosts;
   if (costs) {
     conclusions.push(
