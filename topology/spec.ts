@@ -120,6 +120,13 @@ export const topologySpecFields = z.object({
     .default(PROXY_DEFAULTS.stickiness)
     .meta({ description: 'how a client is pinned to a replica' }),
   replicas: integer(1, 32).default(2).meta({ description: 'service replicas behind the proxy' }),
+  hosts: integer(1, 16)
+    .default(1)
+    .meta({
+      description:
+        'lab hosts the components are spread on (network namespaces on a lab bridge; runtime/local/placement.ts); 1 = everything on loopback',
+      scope: 'lab',
+    } satisfies FieldMeta),
   redisMode: z.enum(REDIS_MODES).default('single').meta({
     description:
       'one Redis server, a 6-node Redis Cluster (sharded pub/sub), or none (in-process bus, one replica; lab only)',

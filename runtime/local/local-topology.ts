@@ -10,12 +10,16 @@ import {
   type TopologySpec,
   type TopologySpecInput,
 } from '../../topology/spec.js';
+import type { LabHost } from '../hosts/host.js';
+import type { LabNetwork } from '../hosts/lab-network.js';
 import type { ManagedProcess } from '../managed-process.js';
 import type { RedisClusterHandle, RedisServerHandle } from '../redis.js';
 import { LocalLoadBalancer } from './local-load-balancer.js';
 import { LocalRedis } from './local-redis.js';
 import { LocalWsService, type ReplicaSlot } from './local-ws-service.js';
+import { type HostPlacement, placementFor } from './placement.js';
 import { type LocalStartPlan, planLocalStart } from './start-plan.js';
+import { TopologyHosts } from './topology-hosts.js';
 
 export type { ReplicaSlot };
 
@@ -23,6 +27,11 @@ export type { ReplicaSlot };
 export type TopologyInput = TopologySpecInput & {
   /** Where configs, logs and data go (`.lab/` for `wslab up`, a run dir for experiments). */
   dir: string;
+  /**
+   * With `hosts` > 1: the lab network's name (1 to 12 lower-case letters or digits, part of every
+   * namespace's name). Default `t` and 6 random hex digits.
+   */
+  networkName?: string;
 };
 
 /** A component of the running topology, as `status` and state.json show it. */
@@ -31,6 +40,10 @@ export interface ComponentInfo {
   kind: 'redis' | 'replica' | 'haproxy' | 'nginx';
   pid: number;
   port: number;
+  /** The address it listens on: 127.0.0.1, or its lab host's. */
+  address: string;
+  /** Its lab host's name (`hosts` > 1: h1…hN); absent on one host. */
+  host?: string;
   /** Where clients or tools reach it. */
   url: string;
   /** Replicas: HTTP base URL (health, metrics); proxies: the stats URL. */
@@ -55,9 +68,17 @@ export class Topology {
   readonly proxies: LocalLoadBalancer[] = [];
   private redis: LocalRedis | undefined;
   private service: LocalWsService | undefined;
+  private labHosts: TopologyHosts | undefined;
+  /** Which host runs what (`hosts` > 1); undefined on one host. */
+  readonly placement: HostPlacement | undefined;
 
-  private constructor(dir: string, spec: TopologySpec) {
+  private constructor(
+    dir: string,
+    spec: TopologySpec,
+    private readonly networkName: string,
+  ) {
     this.dir = dir;
+    this.placement = placementFor(spec);
     this.currentPlan = planLocalStart(spec);
     this.publishApiKey = randomBytes(12).toString('hex');
     this.redisPassword = randomBytes(16).toString('hex');
@@ -66,8 +87,8 @@ export class Topology {
 
   /** Starts everything and resolves once every part is ready; on failure stops what did start. */
   static async start(input: TopologyInput): Promise<Topology> {
-    const { dir, ...spec } = input;
-    const topology = new Topology(dir, resolveTopologySpec(spec));
+    const { dir, networkName, ...spec } = input;
+    const topology = new Topology(dir, resolveTopologySpec(spec), networkName ?? TopologyHosts.networkName());
     try {
       await topology.startAll();
       return topology;
@@ -110,9 +131,23 @@ export class Topology {
     return this.redis?.cluster;
   }
 
+  /** The lab network of `hosts` > 1 (named after the topology); undefined on one host. */
+  get network(): LabNetwork | undefined {
+    return this.labHosts?.network;
+  }
+
+  /** The lab host a component (a name of components()) runs on; undefined on one host or for an unknown name. */
+  hostOf(componentName: string): LabHost | undefined {
+    const host = this.components().find((component) => component.name === componentName)?.host;
+    return host === undefined ? undefined : this.labHosts?.network.host(host);
+  }
+
   private async startAll(): Promise<void> {
     mkdirSync(this.logDir, { recursive: true });
+    if (this.placement) this.labHosts = await TopologyHosts.create(this.networkName, this.placement);
+    const hosts = this.labHosts;
     this.redis = await LocalRedis.start({
+      ...(hosts ? { hosts: hosts.redisHosts() } : {}),
       dir: join(this.dir, 'redis'),
       mode: this.plan.redis.mode,
       nodeTimeoutMs: this.plan.redis.nodeTimeoutMs,
@@ -130,6 +165,7 @@ export class Topology {
       caps: this.plan.resources.replica,
       // a capped replica compiles its TypeScript at a fraction of a core
       startTimeoutMs: 60_000,
+      ...(hosts ? { hostFor: (ordinal: number) => hosts.replicaHost(ordinal) } : {}),
     });
     await this.service.start(this.plan.replicas);
     for (const kind of this.plan.proxies) {
@@ -140,6 +176,7 @@ export class Topology {
           this.plan.proxy,
           this.backends(),
           this.plan.resources.proxy,
+          hosts?.edge,
         ),
       );
     }
@@ -150,7 +187,7 @@ export class Topology {
     return this.service;
   }
 
-  /** The replicas as proxy backends (lab placement: 127.0.0.1 and each slot's port). */
+  /** The replicas as proxy backends (each slot's address and port). */
   backends(): ProxyBackend[] {
     return this.service?.backends() ?? [];
   }
@@ -215,17 +252,26 @@ export class Topology {
     return this.redis?.livePorts() ?? [];
   }
 
+  /** `address`, and the name of the lab host at it (none on one host). */
+  private placed(address: string): { address: string; host?: string } {
+    const host = this.labHosts?.hostAt(address);
+    return host === undefined ? { address } : { address, host: host.name };
+  }
+
   /** Every running component (for status, state.json and the /proc sampler). */
   components(): ComponentInfo[] {
     const components: ComponentInfo[] = [];
-    if (this.redisSingle) {
+    const single = this.redisSingle;
+    if (single) {
+      const address = new URL(single.url).hostname;
       components.push({
         name: 'redis',
         kind: 'redis',
-        pid: this.redisSingle.pid,
-        port: this.redisSingle.port,
-        url: `redis://127.0.0.1:${this.redisSingle.port}`,
-        logPath: this.redisSingle.process.logPath,
+        pid: single.pid,
+        port: single.port,
+        ...this.placed(address),
+        url: `redis://${address}:${single.port}`,
+        logPath: single.process.logPath,
       });
     }
     for (const node of this.redisCluster?.nodes ?? []) {
@@ -235,7 +281,8 @@ export class Topology {
         kind: 'redis',
         pid: node.process.pid,
         port: node.port,
-        url: `redis://127.0.0.1:${node.port}`,
+        ...this.placed(node.address),
+        url: `redis://${node.address}:${node.port}`,
         logPath: node.process.logPath,
       });
     }
@@ -246,6 +293,7 @@ export class Topology {
         kind: 'replica',
         pid: slot.handle.process.pid,
         port: slot.port,
+        ...this.placed(slot.address),
         url: slot.wsUrl,
         adminUrl: slot.httpUrl,
         logPath: slot.handle.process.logPath,
@@ -257,6 +305,7 @@ export class Topology {
         kind: proxy.kind,
         pid: proxy.pid,
         port: proxy.port,
+        ...this.placed(proxy.address),
         url: proxy.wsUrl,
         adminUrl: proxy.statsUrl,
         logPath: proxy.logPath,
@@ -283,10 +332,14 @@ export class Topology {
     ];
   }
 
-  /** Stops everything: proxies first (no new clients), then replicas, then Redis. Idempotent. */
+  /**
+   * Stops everything: proxies first (no new clients), then replicas, then Redis, then removes the
+   * lab network (its namespaces, bridge, nftables table and host cgroups). Idempotent.
+   */
   async stop(): Promise<void> {
     await Promise.allSettled(this.proxies.map((proxy) => proxy.stop()));
     await this.service?.stop({ graceMs: 3_000 });
     await this.redis?.stop();
+    await this.labHosts?.network.remove();
   }
 }
