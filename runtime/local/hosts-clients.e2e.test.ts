@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProbeClient } from '../../loadtests/probe/probe-client.js';
+import { runScenario } from '../../loadtests/runner/index.js';
 import { stopAll } from '../managed-process.js';
 import { Topology } from './local-topology.js';
 
@@ -76,4 +77,34 @@ describe('lab clients from distinct source addresses', () => {
       }
     },
   );
+
+  it('the load runner binds them: the proxy sees one connection from each address', async () => {
+    const addresses = await topology.clientAddresses(4);
+    const proxy = topology.proxy('haproxy');
+    let peers: string[] = [];
+    const result = await runScenario(
+      'fanout',
+      {
+        subscribers: 3,
+        publishers: 1,
+        rooms: 1,
+        ratePerPublisher: 5,
+        durationMs: 300,
+        settleTimeoutMs: 2_000,
+      },
+      { url: proxy.wsUrl, ...(token ? { token } : {}) },
+      {
+        inline: true,
+        progress: false,
+        sourceAddresses: addresses,
+        hooks: {
+          onReady: async () => {
+            peers = await peersOf(topology, 'haproxy', proxy.port);
+          },
+        },
+      },
+    );
+    expect(result.passed).toBe(true);
+    expect(peers.sort()).toEqual([...addresses].sort());
+  });
 });
