@@ -6,7 +6,7 @@ import type { ProxySettings } from '../../topology/proxy-input.js';
 import type { ProxyKind } from '../../topology/spec.js';
 import type { ResourceCaps } from '../cgroup.js';
 import { startHaproxy } from '../haproxy.js';
-import type { ManagedProcess } from '../managed-process.js';
+import type { ManagedProcess, ProcessHost } from '../managed-process.js';
 import { startNginx } from '../nginx.js';
 import type { LocalProxyOptions, RunningProxy } from '../running-proxy.js';
 
@@ -50,15 +50,21 @@ export class LocalLoadBalancer {
     settings: ProxySettings,
     backends: ProxyBackend[],
     caps?: ResourceCaps,
+    /** A lab host to run on, listening on its address. */
+    host?: ProcessHost,
   ): Promise<LocalLoadBalancer> {
     const start = kind === 'haproxy' ? startHaproxy : startNginx;
     const socketDir = mkdtempSync(join(tmpdir(), `wslab-${kind}-`));
     try {
       const handle = await start({
         dir: join(dir, kind),
-        options: localProxyOptions(settings, backends, socketDir),
+        options: {
+          ...localProxyOptions(settings, backends, socketDir),
+          ...(host ? { listen: { host: host.address }, stats: { host: host.address } } : {}),
+        },
         name: kind,
         ...(caps ? { caps } : {}),
+        ...(host ? { host } : {}),
       });
       return new LocalLoadBalancer(kind, handle, socketDir);
     } catch (error) {

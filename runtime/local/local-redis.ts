@@ -1,7 +1,7 @@
 import type { ReplicaPlacement } from '../../topology/replica-env.js';
 import type { RedisMode } from '../../topology/spec.js';
 import type { ResourceCaps } from '../cgroup.js';
-import type { ManagedProcess } from '../managed-process.js';
+import type { ManagedProcess, ProcessHost } from '../managed-process.js';
 import { type RedisClusterHandle, type RedisServerHandle, startRedis, startRedisCluster } from '../redis.js';
 
 /** Redis Cluster shape the local runtime starts (as infra/components/redis-cluster.ts: 3 masters, 1 replica each). */
@@ -25,6 +25,8 @@ export interface LocalRedisOptions {
   caps?: ResourceCaps;
   /** Cluster only: cluster-node-timeout, the time before a replica is promoted (default 2000 ms). */
   nodeTimeoutMs?: number;
+  /** A lab host to run on (single mode only), bound to its address. */
+  host?: ProcessHost;
 }
 
 /**
@@ -40,7 +42,8 @@ export class LocalRedis {
   ) {}
 
   static async start(options: LocalRedisOptions): Promise<LocalRedis> {
-    const { dir, mode, password, caps, nodeTimeoutMs } = options;
+    const { dir, mode, password, caps, nodeTimeoutMs, host } = options;
+    if (host && mode === 'cluster') throw new Error('a Redis cluster on lab hosts is not supported yet');
     const common = { dir, ...(password === undefined ? {} : { password }), ...(caps ? { caps } : {}) };
     if (mode === 'cluster') {
       const cluster = await startRedisCluster({
@@ -50,7 +53,13 @@ export class LocalRedis {
       });
       return new LocalRedis(mode, password, undefined, cluster);
     }
-    if (mode === 'single') return new LocalRedis(mode, password, await startRedis(common), undefined);
+    if (mode === 'single')
+      return new LocalRedis(
+        mode,
+        password,
+        await startRedis({ ...common, ...(host ? { host } : {}) }),
+        undefined,
+      );
     return new LocalRedis(mode, password, undefined, undefined);
   }
 

@@ -10,6 +10,8 @@ import {
   type TopologySpec,
   type TopologySpecInput,
 } from '../../topology/spec.js';
+import type { LabHost } from '../hosts/host.js';
+import type { LabNetwork } from '../hosts/lab-network.js';
 import type { ManagedProcess } from '../managed-process.js';
 import type { RedisClusterHandle, RedisServerHandle } from '../redis.js';
 import { LocalLoadBalancer } from './local-load-balancer.js';
@@ -19,10 +21,21 @@ import { type LocalStartPlan, planLocalStart } from './start-plan.js';
 
 export type { ReplicaSlot };
 
+/**
+ * Components on lab hosts (runtime/hosts/): the network they share and the host of each one by
+ * component name (`redis`, `r1`…, `haproxy`, `nginx`); a component without one runs on 127.0.0.1.
+ */
+export interface LabPlacement {
+  network: LabNetwork;
+  hostOf(component: string): LabHost | undefined;
+}
+
 /** What starts a topology: a spec (any subset of keys; the rest take their defaults) and where it lives. */
 export type TopologyInput = TopologySpecInput & {
   /** Where configs, logs and data go (`.lab/` for `wslab up`, a run dir for experiments). */
   dir: string;
+  /** Lab hosts to run the components on (the caller made the network and removes it). Unset: one host. */
+  placement?: LabPlacement;
 };
 
 /** A component of the running topology, as `status` and state.json show it. */
@@ -56,7 +69,11 @@ export class Topology {
   private redis: LocalRedis | undefined;
   private service: LocalWsService | undefined;
 
-  private constructor(dir: string, spec: TopologySpec) {
+  private constructor(
+    dir: string,
+    spec: TopologySpec,
+    private readonly placement: LabPlacement | undefined,
+  ) {
     this.dir = dir;
     this.currentPlan = planLocalStart(spec);
     this.publishApiKey = randomBytes(12).toString('hex');
@@ -66,8 +83,8 @@ export class Topology {
 
   /** Starts everything and resolves once every part is ready; on failure stops what did start. */
   static async start(input: TopologyInput): Promise<Topology> {
-    const { dir, ...spec } = input;
-    const topology = new Topology(dir, resolveTopologySpec(spec));
+    const { dir, placement, ...spec } = input;
+    const topology = new Topology(dir, resolveTopologySpec(spec), placement);
     try {
       await topology.startAll();
       return topology;
@@ -75,6 +92,16 @@ export class Topology {
       await topology.stop();
       throw error;
     }
+  }
+
+  /** The lab network the components run on; undefined on one host (127.0.0.1). */
+  get network(): LabNetwork | undefined {
+    return this.placement?.network;
+  }
+
+  /** The lab host of a component (`redis`, `r1`, `haproxy`…); undefined on one host. */
+  hostOf(component: string): LabHost | undefined {
+    return this.placement?.hostOf(component);
   }
 
   /** The spec in force (stickiness changes with setStickiness). */
@@ -118,6 +145,7 @@ export class Topology {
       nodeTimeoutMs: this.plan.redis.nodeTimeoutMs,
       password: this.redisPassword,
       caps: this.plan.resources.redis,
+      ...this.hostOption('redis'),
     });
     this.service = new LocalWsService({
       spec: this.spec,
@@ -130,6 +158,7 @@ export class Topology {
       caps: this.plan.resources.replica,
       // a capped replica compiles its TypeScript at a fraction of a core
       startTimeoutMs: 60_000,
+      ...(this.placement ? { hostOf: (id: string) => this.hostOf(id) } : {}),
     });
     await this.service.start(this.plan.replicas);
     for (const kind of this.plan.proxies) {
@@ -140,9 +169,15 @@ export class Topology {
           this.plan.proxy,
           this.backends(),
           this.plan.resources.proxy,
+          this.hostOf(kind),
         ),
       );
     }
+  }
+
+  private hostOption(component: string): { host?: LabHost } {
+    const host = this.hostOf(component);
+    return host ? { host } : {};
   }
 
   private get replicaService(): LocalWsService {

@@ -1,6 +1,7 @@
 import type { ProxyBackend } from '../../proxy/options.js';
 import { resolveTopologySpec, type TopologySpec, type TopologySpecInput } from '../../topology/spec.js';
 import type { ResourceCaps } from '../cgroup.js';
+import type { ProcessHost } from '../managed-process.js';
 import { freePort } from '../ports.js';
 import { type LocalReplicaPlacement, type ReplicaHandle, startReplica } from '../replica.js';
 
@@ -8,6 +9,8 @@ import { type LocalReplicaPlacement, type ReplicaHandle, startReplica } from '..
 export interface ReplicaSlot {
   readonly id: string;
   readonly port: number;
+  /** Where it listens: 127.0.0.1, or its lab host's address. */
+  readonly address: string;
   readonly httpUrl: string;
   readonly wsUrl: string;
   /** The running process, or undefined while the replica is down (killed, stopped). */
@@ -32,6 +35,8 @@ export interface LocalWsServiceOptions {
   nodeArgs?: readonly string[];
   /** Default 30 000 ms; a capped replica compiles its TypeScript at a fraction of a core. */
   startTimeoutMs?: number;
+  /** The lab host a replica runs on, by id (runtime/hosts/); undefined: 127.0.0.1. */
+  hostOf?: (id: string) => ProcessHost | undefined;
 }
 
 export interface AddReplicaOptions {
@@ -99,11 +104,13 @@ export class LocalWsService {
 
   private async spawnOnFreePort(id: string): Promise<ReplicaSlot> {
     const port = await freePort();
+    const address = this.options.hostOf?.(id)?.address ?? '127.0.0.1';
     const slot: ReplicaSlot = {
       id,
       port,
-      httpUrl: `http://127.0.0.1:${port}`,
-      wsUrl: `ws://127.0.0.1:${port}/ws`,
+      address,
+      httpUrl: `http://${address}:${port}`,
+      wsUrl: `ws://${address}:${port}/ws`,
       handle: undefined,
       frozen: false,
     };
@@ -113,7 +120,9 @@ export class LocalWsService {
 
   private spawn(slot: ReplicaSlot): Promise<ReplicaHandle> {
     const { logDir, placement, caps, entry, nodeArgs, startTimeoutMs } = this.options;
+    const host = this.options.hostOf?.(slot.id);
     return startReplica({
+      ...(host ? { host } : {}),
       logDir,
       spec: this.specOf.get(slot.id) ?? this.spec,
       placement,
@@ -148,9 +157,9 @@ export class LocalWsService {
     return this.slots.flatMap((slot) => (slot.handle ? [slot.handle] : []));
   }
 
-  /** The replicas as proxy backends (local placement: 127.0.0.1 and each slot's port). */
+  /** The replicas as proxy backends (each slot's address and port). */
   backends(): ProxyBackend[] {
-    return this.slots.map((slot) => ({ id: slot.id, host: '127.0.0.1', port: slot.port }));
+    return this.slots.map((slot) => ({ id: slot.id, host: slot.address, port: slot.port }));
   }
 
   /**

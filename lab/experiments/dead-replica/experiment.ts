@@ -3,8 +3,8 @@ import type { RunResultInput } from '../../report/schema.js';
 import { compose } from '../check/checker.js';
 import { validityChecker } from '../check/validity.js';
 import type { Experiment } from '../experiment.js';
+import { SILENT_LAYOUT, withLabHosts } from '../shared/lab-hosts.js';
 import { BACK_WITHIN_MS, measureSilentRun } from '../shared/silent-run.js';
-import { withTopology } from '../shared/with-topology.js';
 import { DEATHS, deadReplicaSpec, deathOf, PROXIES, PUBLISHER, STRUCK, settingsFor } from './cases.js';
 import { deadReplicaChecker } from './checker.js';
 import { deadReplicaHeadline } from './headline.js';
@@ -25,13 +25,16 @@ export const deadReplica: Experiment = {
     const clients = short ? 10 : 30;
     const runs: RunResultInput[] = [];
     for (const setting of settingsFor(context.mode)) {
-      await withTopology(
+      await withLabHosts(
         context,
         `dead-replica-${setting.name.replaceAll(' ', '-')}`,
         deadReplicaSpec(setting),
+        SILENT_LAYOUT,
         async (topology) => {
-          for (const proxy of PROXIES) {
-            for (const death of DEATHS) {
+          // proxies alternate: while one proxy's run goes on, the other's health checks see the
+          // healed replica up again (no waiting for it between runs)
+          for (const death of DEATHS) {
+            for (const proxy of PROXIES) {
               const label = `${proxy} ${death}${setting.name === 'defaults' ? '' : `, ${setting.name}`}`;
               context.progress.phase(`run ${label}: ${clients} clients, ${STRUCK} dies`);
               runs.push(
