@@ -259,7 +259,7 @@ export class Topology {
         kind: 'redis',
         pid: this.redisSingle.pid,
         port: this.redisSingle.port,
-        url: `redis://127.0.0.1:${this.redisSingle.port}`,
+        url: `redis://${this.hostOf('redis')?.address ?? '127.0.0.1'}:${this.redisSingle.port}`,
         logPath: this.redisSingle.process.logPath,
       });
     }

@@ -34,7 +34,7 @@ export async function withLabHosts<T>(
 ): Promise<T> {
   context.progress.phase(`making lab hosts ${Object.keys(layout).join(', ')}`);
   const network = await LabNetwork.create({
-    name: 'silent',
+    name: 'silentlab',
     hosts: Object.keys(layout).map((host) => ({ name: host })),
   });
   const hostByComponent = new Map<string, LabHost>();
