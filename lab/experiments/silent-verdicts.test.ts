@@ -62,7 +62,7 @@ describe('silent-fault verdicts', () => {
   it('partition: the bound holds for one replica cut off; a cut of every replica is described only', () => {
     const one = (metrics: Record<string, number>) =>
       ['haproxy', 'nginx'].map((proxy) =>
-        run(`${proxy}, r2 | redis`, { proxy, cut: 'one', bounded: true }, metrics),
+        run(`${proxy}, r2 cut off from redis`, { proxy, cut: 'one', bounded: true }, metrics),
       );
     const all = run(
       'haproxy, r1 + r2 | redis',

@@ -26,7 +26,7 @@ export const partitionExperiment: Experiment = {
     await withLabHosts(context, 'partition', SILENT_SPEC, SILENT_LAYOUT, async (topology) => {
       for (const cut of cutsFor(context.mode)) {
         for (const proxy of PROXIES) {
-          const label = `${proxy}, ${cut.replicas.join(' + ')} | redis`;
+          const label = `${proxy}, ${cut.replicas.join(' + ')} cut off from redis`;
           context.progress.phase(`run ${label}: ${clients} clients, cut for ${cutMs} ms`);
           runs.push(
             await measureSilentRun({
