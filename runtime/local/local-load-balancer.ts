@@ -18,10 +18,13 @@ export function localProxyOptions(
   settings: ProxySettings,
   backends: ProxyBackend[],
   socketDir: string,
+  address?: string,
 ): LocalProxyOptions {
   return {
     ...settings,
     backends,
+    // on a lab host: listen and stats on its address (reached through the lab gateway)
+    ...(address === undefined ? {} : { listen: { host: address }, stats: { host: address } }),
     // unix socket paths are limited to ~100 bytes: keep them out of deep run dirs
     paths: {
       adminSocketPath: join(socketDir, 'admin.sock'),
@@ -41,6 +44,8 @@ export class LocalLoadBalancer {
     /** The proxy process module's handle (worker pids, options, stats port…). */
     readonly handle: RunningProxy,
     private readonly socketDir: string,
+    /** The lab host it runs on (undefined: this machine, 127.0.0.1). */
+    readonly host: ProcessHost | undefined,
   ) {}
 
   /** Starts `kind` with a config rendered by the shared renderer and waits until it accepts connections. */
@@ -50,7 +55,6 @@ export class LocalLoadBalancer {
     settings: ProxySettings,
     backends: ProxyBackend[],
     caps?: ResourceCaps,
-    /** A lab host to run on, listening on its address. */
     host?: ProcessHost,
   ): Promise<LocalLoadBalancer> {
     const start = kind === 'haproxy' ? startHaproxy : startNginx;
@@ -58,15 +62,12 @@ export class LocalLoadBalancer {
     try {
       const handle = await start({
         dir: join(dir, kind),
-        options: {
-          ...localProxyOptions(settings, backends, socketDir),
-          ...(host ? { listen: { host: host.address }, stats: { host: host.address } } : {}),
-        },
+        options: localProxyOptions(settings, backends, socketDir, host?.address),
         name: kind,
         ...(caps ? { caps } : {}),
         ...(host ? { host } : {}),
       });
-      return new LocalLoadBalancer(kind, handle, socketDir);
+      return new LocalLoadBalancer(kind, handle, socketDir, host);
     } catch (error) {
       rmSync(socketDir, { recursive: true, force: true });
       throw error;
@@ -77,7 +78,12 @@ export class LocalLoadBalancer {
     return this.handle.port;
   }
 
-  /** ws://127.0.0.1:port/ws */
+  /** The address it listens on: 127.0.0.1, or its lab host's. */
+  get address(): string {
+    return this.handle.options.listen.host;
+  }
+
+  /** ws://<address>:port/ws */
   get wsUrl(): string {
     return `${this.handle.wsUrl}/ws`;
   }
@@ -101,7 +107,7 @@ export class LocalLoadBalancer {
 
   /** Re-renders the config (new backends, settings) and reloads without dropping open connections. */
   reload(settings: ProxySettings, backends: ProxyBackend[]): Promise<void> {
-    return this.handle.reload(localProxyOptions(settings, backends, this.socketDir));
+    return this.handle.reload(localProxyOptions(settings, backends, this.socketDir, this.host?.address));
   }
 
   async stop(): Promise<void> {

@@ -25,8 +25,8 @@ export interface LocalRedisOptions {
   caps?: ResourceCaps;
   /** Cluster only: cluster-node-timeout, the time before a replica is promoted (default 2000 ms). */
   nodeTimeoutMs?: number;
-  /** A lab host to run on (single mode only), bound to its address. */
-  host?: ProcessHost;
+  /** Lab hosts (runtime/hosts/): single Redis runs on the first, cluster node i on `hosts[i]`. Unset: 127.0.0.1. */
+  hosts?: readonly ProcessHost[];
 }
 
 /**
@@ -42,24 +42,26 @@ export class LocalRedis {
   ) {}
 
   static async start(options: LocalRedisOptions): Promise<LocalRedis> {
-    const { dir, mode, password, caps, nodeTimeoutMs, host } = options;
-    if (host && mode === 'cluster') throw new Error('a Redis cluster on lab hosts is not supported yet');
+    const { dir, mode, password, caps, nodeTimeoutMs, hosts } = options;
     const common = { dir, ...(password === undefined ? {} : { password }), ...(caps ? { caps } : {}) };
     if (mode === 'cluster') {
       const cluster = await startRedisCluster({
         ...common,
         ...LOCAL_CLUSTER_SHAPE,
+        ...(hosts ? { hosts } : {}),
         ...(nodeTimeoutMs === undefined ? {} : { nodeTimeoutMs }),
       });
       return new LocalRedis(mode, password, undefined, cluster);
     }
-    if (mode === 'single')
+    if (mode === 'single') {
+      const host = hosts?.[0];
       return new LocalRedis(
         mode,
         password,
         await startRedis({ ...common, ...(host ? { host } : {}) }),
         undefined,
       );
+    }
     return new LocalRedis(mode, password, undefined, undefined);
   }
 

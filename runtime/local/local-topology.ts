@@ -17,25 +17,21 @@ import type { RedisClusterHandle, RedisServerHandle } from '../redis.js';
 import { LocalLoadBalancer } from './local-load-balancer.js';
 import { LocalRedis } from './local-redis.js';
 import { LocalWsService, type ReplicaSlot } from './local-ws-service.js';
+import { type HostPlacement, placementFor } from './placement.js';
 import { type LocalStartPlan, planLocalStart } from './start-plan.js';
+import { TopologyHosts } from './topology-hosts.js';
 
 export type { ReplicaSlot };
-
-/**
- * Components on lab hosts (runtime/hosts/): the network they share and the host of each one by
- * component name (`redis`, `r1`…, `haproxy`, `nginx`); a component without one runs on 127.0.0.1.
- */
-export interface LabPlacement {
-  network: LabNetwork;
-  hostOf(component: string): LabHost | undefined;
-}
 
 /** What starts a topology: a spec (any subset of keys; the rest take their defaults) and where it lives. */
 export type TopologyInput = TopologySpecInput & {
   /** Where configs, logs and data go (`.lab/` for `wslab up`, a run dir for experiments). */
   dir: string;
-  /** Lab hosts to run the components on (the caller made the network and removes it). Unset: one host. */
-  placement?: LabPlacement;
+  /**
+   * With `hosts` > 1: the lab network's name (1 to 12 lower-case letters or digits, part of every
+   * namespace's name). Default `t` and 6 random hex digits.
+   */
+  networkName?: string;
 };
 
 /** A component of the running topology, as `status` and state.json show it. */
@@ -44,6 +40,10 @@ export interface ComponentInfo {
   kind: 'redis' | 'replica' | 'haproxy' | 'nginx';
   pid: number;
   port: number;
+  /** The address it listens on: 127.0.0.1, or its lab host's. */
+  address: string;
+  /** Its lab host's name (`hosts` > 1: h1…hN); absent on one host. */
+  host?: string;
   /** Where clients or tools reach it. */
   url: string;
   /** Replicas: HTTP base URL (health, metrics); proxies: the stats URL. */
@@ -68,13 +68,17 @@ export class Topology {
   readonly proxies: LocalLoadBalancer[] = [];
   private redis: LocalRedis | undefined;
   private service: LocalWsService | undefined;
+  private labHosts: TopologyHosts | undefined;
+  /** Which host runs what (`hosts` > 1); undefined on one host. */
+  readonly placement: HostPlacement | undefined;
 
   private constructor(
     dir: string,
     spec: TopologySpec,
-    private readonly placement: LabPlacement | undefined,
+    private readonly networkName: string,
   ) {
     this.dir = dir;
+    this.placement = placementFor(spec);
     this.currentPlan = planLocalStart(spec);
     this.publishApiKey = randomBytes(12).toString('hex');
     this.redisPassword = randomBytes(16).toString('hex');
@@ -83,8 +87,8 @@ export class Topology {
 
   /** Starts everything and resolves once every part is ready; on failure stops what did start. */
   static async start(input: TopologyInput): Promise<Topology> {
-    const { dir, placement, ...spec } = input;
-    const topology = new Topology(dir, resolveTopologySpec(spec), placement);
+    const { dir, networkName, ...spec } = input;
+    const topology = new Topology(dir, resolveTopologySpec(spec), networkName ?? TopologyHosts.networkName());
     try {
       await topology.startAll();
       return topology;
@@ -92,16 +96,6 @@ export class Topology {
       await topology.stop();
       throw error;
     }
-  }
-
-  /** The lab network the components run on; undefined on one host (127.0.0.1). */
-  get network(): LabNetwork | undefined {
-    return this.placement?.network;
-  }
-
-  /** The lab host of a component (`redis`, `r1`, `haproxy`…); undefined on one host. */
-  hostOf(component: string): LabHost | undefined {
-    return this.placement?.hostOf(component);
   }
 
   /** The spec in force (stickiness changes with setStickiness). */
@@ -137,15 +131,28 @@ export class Topology {
     return this.redis?.cluster;
   }
 
+  /** The lab network of `hosts` > 1 (named after the topology); undefined on one host. */
+  get network(): LabNetwork | undefined {
+    return this.labHosts?.network;
+  }
+
+  /** The lab host a component (a name of components()) runs on; undefined on one host or for an unknown name. */
+  hostOf(componentName: string): LabHost | undefined {
+    const host = this.components().find((component) => component.name === componentName)?.host;
+    return host === undefined ? undefined : this.labHosts?.network.host(host);
+  }
+
   private async startAll(): Promise<void> {
     mkdirSync(this.logDir, { recursive: true });
+    if (this.placement) this.labHosts = await TopologyHosts.create(this.networkName, this.placement);
+    const hosts = this.labHosts;
     this.redis = await LocalRedis.start({
+      ...(hosts ? { hosts: hosts.redisHosts() } : {}),
       dir: join(this.dir, 'redis'),
       mode: this.plan.redis.mode,
       nodeTimeoutMs: this.plan.redis.nodeTimeoutMs,
       password: this.redisPassword,
       caps: this.plan.resources.redis,
-      ...this.hostOption('redis'),
     });
     this.service = new LocalWsService({
       spec: this.spec,
@@ -158,7 +165,7 @@ export class Topology {
       caps: this.plan.resources.replica,
       // a capped replica compiles its TypeScript at a fraction of a core
       startTimeoutMs: 60_000,
-      ...(this.placement ? { hostOf: (id: string) => this.hostOf(id) } : {}),
+      ...(hosts ? { hostFor: (ordinal: number) => hosts.replicaHost(ordinal) } : {}),
     });
     await this.service.start(this.plan.replicas);
     for (const kind of this.plan.proxies) {
@@ -169,15 +176,10 @@ export class Topology {
           this.plan.proxy,
           this.backends(),
           this.plan.resources.proxy,
-          this.hostOf(kind),
+          hosts?.edge,
         ),
       );
     }
-  }
-
-  private hostOption(component: string): { host?: LabHost } {
-    const host = this.hostOf(component);
-    return host ? { host } : {};
   }
 
   private get replicaService(): LocalWsService {
@@ -185,7 +187,7 @@ export class Topology {
     return this.service;
   }
 
-  /** The replicas as proxy backends (lab placement: 127.0.0.1 and each slot's port). */
+  /** The replicas as proxy backends (each slot's address and port). */
   backends(): ProxyBackend[] {
     return this.service?.backends() ?? [];
   }
@@ -250,17 +252,26 @@ export class Topology {
     return this.redis?.livePorts() ?? [];
   }
 
+  /** `address`, and the name of the lab host at it (none on one host). */
+  private placed(address: string): { address: string; host?: string } {
+    const host = this.labHosts?.hostAt(address);
+    return host === undefined ? { address } : { address, host: host.name };
+  }
+
   /** Every running component (for status, state.json and the /proc sampler). */
   components(): ComponentInfo[] {
     const components: ComponentInfo[] = [];
-    if (this.redisSingle) {
+    const single = this.redisSingle;
+    if (single) {
+      const address = new URL(single.url).hostname;
       components.push({
         name: 'redis',
         kind: 'redis',
-        pid: this.redisSingle.pid,
-        port: this.redisSingle.port,
-        url: `redis://${this.hostOf('redis')?.address ?? '127.0.0.1'}:${this.redisSingle.port}`,
-        logPath: this.redisSingle.process.logPath,
+        pid: single.pid,
+        port: single.port,
+        ...this.placed(address),
+        url: `redis://${address}:${single.port}`,
+        logPath: single.process.logPath,
       });
     }
     for (const node of this.redisCluster?.nodes ?? []) {
@@ -270,7 +281,8 @@ export class Topology {
         kind: 'redis',
         pid: node.process.pid,
         port: node.port,
-        url: `redis://127.0.0.1:${node.port}`,
+        ...this.placed(node.address),
+        url: `redis://${node.address}:${node.port}`,
         logPath: node.process.logPath,
       });
     }
@@ -281,6 +293,7 @@ export class Topology {
         kind: 'replica',
         pid: slot.handle.process.pid,
         port: slot.port,
+        ...this.placed(slot.address),
         url: slot.wsUrl,
         adminUrl: slot.httpUrl,
         logPath: slot.handle.process.logPath,
@@ -292,6 +305,7 @@ export class Topology {
         kind: proxy.kind,
         pid: proxy.pid,
         port: proxy.port,
+        ...this.placed(proxy.address),
         url: proxy.wsUrl,
         adminUrl: proxy.statsUrl,
         logPath: proxy.logPath,
@@ -318,10 +332,14 @@ export class Topology {
     ];
   }
 
-  /** Stops everything: proxies first (no new clients), then replicas, then Redis. Idempotent. */
+  /**
+   * Stops everything: proxies first (no new clients), then replicas, then Redis, then removes the
+   * lab network (its namespaces, bridge, nftables table and host cgroups). Idempotent.
+   */
   async stop(): Promise<void> {
     await Promise.allSettled(this.proxies.map((proxy) => proxy.stop()));
     await this.service?.stop({ graceMs: 3_000 });
     await this.redis?.stop();
+    await this.labHosts?.network.remove();
   }
 }

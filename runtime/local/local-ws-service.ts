@@ -9,10 +9,12 @@ import { type LocalReplicaPlacement, type ReplicaHandle, startReplica } from '..
 export interface ReplicaSlot {
   readonly id: string;
   readonly port: number;
-  /** Where it listens: 127.0.0.1, or its lab host's address. */
-  readonly address: string;
   readonly httpUrl: string;
   readonly wsUrl: string;
+  /** The address it binds: 127.0.0.1, or its lab host's. */
+  readonly address: string;
+  /** The lab host it runs on (undefined: this machine). */
+  readonly host: ProcessHost | undefined;
   /** The running process, or undefined while the replica is down (killed, stopped). */
   handle: ReplicaHandle | undefined;
   /** True between freeze (SIGSTOP) and thaw (SIGCONT). */
@@ -35,8 +37,8 @@ export interface LocalWsServiceOptions {
   nodeArgs?: readonly string[];
   /** Default 30 000 ms; a capped replica compiles its TypeScript at a fraction of a core. */
   startTimeoutMs?: number;
-  /** The lab host a replica runs on, by id (runtime/hosts/); undefined: 127.0.0.1. */
-  hostOf?: (id: string) => ProcessHost | undefined;
+  /** The lab host of the `ordinal`-th replica added (0 for the first); unset: 127.0.0.1. */
+  hostFor?: (ordinal: number) => ProcessHost | undefined;
 }
 
 export interface AddReplicaOptions {
@@ -55,6 +57,8 @@ export class LocalWsService {
   readonly slots: ReplicaSlot[] = [];
   private readonly specOf = new Map<string, TopologySpec>();
   private nextNumber: number;
+  /** Replicas added so far (their ordinal picks the host). */
+  private added = 0;
 
   constructor(private readonly options: LocalWsServiceOptions) {
     this.nextNumber = options.firstNumber ?? 1;
@@ -84,13 +88,15 @@ export class LocalWsService {
     const id = add.id ?? this.nextId();
     const spec = add.specChanges ? resolveTopologySpec({ ...this.spec, ...add.specChanges }) : this.spec;
     this.specOf.set(id, spec);
+    const host = this.options.hostFor?.(this.added);
+    this.added += 1;
     let slot: ReplicaSlot;
     try {
-      slot = await this.spawnOnFreePort(id);
+      slot = await this.spawnOnFreePort(id, host);
     } catch {
       // The free port can be taken by another process between pick and bind
       // (EADDRINUSE on a shared machine): one more try on a fresh port.
-      slot = await this.spawnOnFreePort(id);
+      slot = await this.spawnOnFreePort(id, host);
     }
     this.slots.push(slot);
     return slot;
@@ -102,15 +108,16 @@ export class LocalWsService {
     return id;
   }
 
-  private async spawnOnFreePort(id: string): Promise<ReplicaSlot> {
+  private async spawnOnFreePort(id: string, host: ProcessHost | undefined): Promise<ReplicaSlot> {
     const port = await freePort();
-    const address = this.options.hostOf?.(id)?.address ?? '127.0.0.1';
+    const address = host?.address ?? '127.0.0.1';
     const slot: ReplicaSlot = {
       id,
       port,
-      address,
       httpUrl: `http://${address}:${port}`,
       wsUrl: `ws://${address}:${port}/ws`,
+      address,
+      host,
       handle: undefined,
       frozen: false,
     };
@@ -120,15 +127,14 @@ export class LocalWsService {
 
   private spawn(slot: ReplicaSlot): Promise<ReplicaHandle> {
     const { logDir, placement, caps, entry, nodeArgs, startTimeoutMs } = this.options;
-    const host = this.options.hostOf?.(slot.id);
     return startReplica({
-      ...(host ? { host } : {}),
       logDir,
       spec: this.specOf.get(slot.id) ?? this.spec,
       placement,
       port: slot.port,
       name: slot.id,
       waitReady: true,
+      ...(slot.host ? { host: slot.host } : {}),
       ...(caps ? { caps } : {}),
       ...(entry === undefined ? {} : { entry }),
       ...(nodeArgs === undefined ? {} : { nodeArgs }),
@@ -157,7 +163,7 @@ export class LocalWsService {
     return this.slots.flatMap((slot) => (slot.handle ? [slot.handle] : []));
   }
 
-  /** The replicas as proxy backends (each slot's address and port). */
+  /** The replicas as proxy backends (each slot's address, 127.0.0.1 or its lab host's, and port). */
   backends(): ProxyBackend[] {
     return this.slots.map((slot) => ({ id: slot.id, host: slot.address, port: slot.port }));
   }

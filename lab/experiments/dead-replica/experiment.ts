@@ -3,7 +3,7 @@ import type { RunResultInput } from '../../report/schema.js';
 import { compose } from '../check/checker.js';
 import { validityChecker } from '../check/validity.js';
 import type { Experiment } from '../experiment.js';
-import { SILENT_LAYOUT, withLabHosts } from '../shared/lab-hosts.js';
+import { withTopology } from '../shared/with-topology.js';
 import { BACK_WITHIN_MS, measureSilentRun } from '../shared/silent-run.js';
 import { DEATHS, deadReplicaSpec, deathOf, PROXIES, PUBLISHER, STRUCK, settingsFor } from './cases.js';
 import { deadReplicaChecker } from './checker.js';
@@ -25,11 +25,10 @@ export const deadReplica: Experiment = {
     const clients = short ? 10 : 30;
     const runs: RunResultInput[] = [];
     for (const setting of settingsFor(context.mode)) {
-      await withLabHosts(
+      await withTopology(
         context,
         `dead-replica-${setting.name.replaceAll(' ', '-')}`,
         deadReplicaSpec(setting),
-        SILENT_LAYOUT,
         async (topology) => {
           // proxies alternate: while one proxy's run goes on, the other's health checks see the
           // healed replica up again (no waiting for it between runs)

@@ -2,7 +2,7 @@ import type { RunResultInput } from '../../report/schema.js';
 import { compose } from '../check/checker.js';
 import { validityChecker } from '../check/validity.js';
 import type { Experiment } from '../experiment.js';
-import { SILENT_LAYOUT, withLabHosts } from '../shared/lab-hosts.js';
+import { withTopology } from '../shared/with-topology.js';
 import { measureSilentRun } from '../shared/silent-run.js';
 import {
   holdMsFor,
@@ -31,7 +31,7 @@ export const lossyLink: Experiment = {
     const clients = context.mode === 'short' ? 10 : 30;
     const holdMs = holdMsFor(context.mode);
     const runs: RunResultInput[] = [];
-    await withLabHosts(context, 'lossy-link', LOSSY_LINK_SPEC, SILENT_LAYOUT, async (topology) => {
+    await withTopology(context, 'lossy-link', LOSSY_LINK_SPEC, async (topology) => {
       for (const link of linkCasesFor(context.mode)) {
         for (const proxy of PROXIES) {
           const label = `${proxy}, ${link.name}`;

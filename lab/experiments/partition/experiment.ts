@@ -2,7 +2,7 @@ import type { RunResultInput } from '../../report/schema.js';
 import { compose } from '../check/checker.js';
 import { validityChecker } from '../check/validity.js';
 import type { Experiment } from '../experiment.js';
-import { SILENT_LAYOUT, withLabHosts } from '../shared/lab-hosts.js';
+import { withTopology } from '../shared/with-topology.js';
 import { BACK_WITHIN_MS, measureSilentRun, SILENT_SPEC } from '../shared/silent-run.js';
 import { cutMsFor, cutOf, cutsFor, PROXIES, PUBLISHER, STRUCK } from './cases.js';
 import { partitionChecker } from './checker.js';
@@ -23,7 +23,7 @@ export const partitionExperiment: Experiment = {
     const clients = context.mode === 'short' ? 10 : 30;
     const cutMs = cutMsFor(context.mode);
     const runs: RunResultInput[] = [];
-    await withLabHosts(context, 'partition', SILENT_SPEC, SILENT_LAYOUT, async (topology) => {
+    await withTopology(context, 'partition', SILENT_SPEC, async (topology) => {
       for (const cut of cutsFor(context.mode)) {
         for (const proxy of PROXIES) {
           const label = `${proxy}, ${cut.replicas.join(' + ')} cut off from redis`;

@@ -14,9 +14,13 @@ import type { MeasureOptions } from './measure.js';
 
 /**
  * The topology of every silent-fault experiment: both proxies (cookie stickiness) in front of two
- * replicas and one Redis; the publisher's 10 msg/s on one connection well inside the publish limit.
+ * replicas and one Redis, on four lab hosts (runtime/local/placement.ts: h1 the proxies, h2 Redis,
+ * h3 r1, h4 r2), so a fault on one host hits one component; the lab's clients run on this machine
+ * and reach them through the gateway. The publisher's 10 msg/s on one connection stay well inside
+ * the publish limit.
  */
 export const SILENT_SPEC = {
+  hosts: 4,
   proxy: 'both',
   replicas: 2,
   redisMode: 'single',

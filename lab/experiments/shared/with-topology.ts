@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { type LabPlacement, Topology } from '../../../runtime/local/local-topology.js';
+import { Topology } from '../../../runtime/local/local-topology.js';
 import type { TopologySpecInput } from '../../../topology/spec.js';
 import { topologySource } from '../../live/collector.js';
 import type { ExperimentContext } from '../experiment.js';
@@ -15,21 +15,15 @@ export const EXPERIMENT_SPEC = {
   drainWindowMs: 2_000,
 } as const satisfies TopologySpecInput;
 
-/** The topology phase: starts `spec` under the experiment's work dir (on lab hosts with `placement`), runs `body`, always stops it. */
+/** The topology phase: starts `spec` under the experiment's work dir, runs `body`, always stops it. */
 export async function withTopology<T>(
   context: ExperimentContext,
   name: string,
   spec: TopologySpecInput,
   body: (topology: Topology) => Promise<T>,
-  placement?: LabPlacement,
 ): Promise<T> {
   context.progress.phase(`starting topology ${name}`);
-  const topology = await Topology.start({
-    ...EXPERIMENT_SPEC,
-    ...spec,
-    dir: join(context.workDir, name),
-    ...(placement ? { placement } : {}),
-  });
+  const topology = await Topology.start({ ...EXPERIMENT_SPEC, ...spec, dir: join(context.workDir, name) });
   context.authModes?.add(topology.spec.auth);
   context.live?.attach(topologySource(topology));
   try {
