@@ -2,8 +2,8 @@ import type { RunResultInput } from '../../report/schema.js';
 import { compose } from '../check/checker.js';
 import { validityChecker } from '../check/validity.js';
 import type { Experiment } from '../experiment.js';
-import { withTopology } from '../shared/with-topology.js';
 import { measureSilentRun } from '../shared/silent-run.js';
+import { withTopology } from '../shared/with-topology.js';
 import {
   holdMsFor,
   LOSSY_LINK_SPEC,
