@@ -24,6 +24,8 @@ const base = stackFileConfig(BASE_STACK);
 
 /** A changed, valid value per key (relative to Pulumi.single-redis.yaml). */
 const CHANGED: Partial<Record<StackConfigKey, string>> = {
+  platform: 'swarm',
+  swarmHosts: '2',
   proxy: 'nginx',
   stickiness: 'room',
   replicas: '20',
@@ -80,6 +82,8 @@ const CONTEXT: Partial<Record<StackConfigKey, Record<string, string>>> = {
   nginxImage: { 'wslab:proxy': 'nginx' },
   // single Redis has no cluster-node-timeout
   redisNodeTimeoutMs: { 'wslab:redisMode': 'cluster' },
+  // only the Swarm program pins Redis nodes to hosts
+  swarmHosts: { 'wslab:platform': 'swarm', 'wslab:redisMode': 'cluster' },
 };
 
 /** A bad value per field kind that has no range to go outside of. */
