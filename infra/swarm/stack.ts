@@ -95,9 +95,9 @@ export function swarmStack(
   const secretEnv: Record<string, docker.Secret> = {};
   for (const [name, value] of Object.entries(env)) {
     if (value instanceof SecretValue) {
-      // The Redis password's secret is shared with the Redis services.
+      // The Redis password's secret is shared with the Redis services (the same Input).
       secretEnv[name] =
-        name === 'REDIS_PASSWORD'
+        value.value === secrets.redisPassword
           ? passwordSecret
           : secret(name.toLowerCase().replace(/_/g, '-'), value.value);
     } else plainEnv[name] = value;

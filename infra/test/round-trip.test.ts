@@ -68,6 +68,7 @@ const CHANGED: Partial<Record<StackConfigKey, string>> = {
   haproxyImage: 'haproxy:3.0-bookworm',
   nginxImage: 'nginx:1.27-bookworm',
   appImage: 'wslab-app:next',
+  cpuPeriodUs: '50000',
   replicaCpuCores: '0.5',
   replicaMemoryMiB: '256',
   redisCpuCores: '0.25',
@@ -84,6 +85,8 @@ const CONTEXT: Partial<Record<StackConfigKey, Record<string, string>>> = {
   redisNodeTimeoutMs: { 'wslab:redisMode': 'cluster' },
   // only the Swarm program pins Redis nodes to hosts
   swarmHosts: { 'wslab:platform': 'swarm', 'wslab:redisMode': 'cluster' },
+  // the CFS period only counts a CPU cap: uncapped, there is no quota to count
+  cpuPeriodUs: { 'wslab:replicaCpuCores': '0.5' },
 };
 
 /** A bad value per field kind that has no range to go outside of. */
@@ -217,12 +220,32 @@ describe('resources become container limits', () => {
     });
     const containers = run.byType(TYPES.container);
     const named = (pattern: RegExp) => containers.filter((c) => pattern.test(c.inputs.name as string));
-    const limits = (c: (typeof containers)[number]) => [c.inputs.cpus, c.inputs.memory, c.inputs.memorySwap];
+    const limits = (c: (typeof containers)[number]) => [
+      c.inputs.cpuPeriod,
+      c.inputs.cpuQuota,
+      c.inputs.memory,
+      c.inputs.memorySwap,
+    ];
+    // the quota per 100 ms period, as the lab writes it into its cgroups (cpu.max "50000 100000")
     expect(named(/-app-\d+$/).map(limits)).toEqual([
-      ['0.5', 256, 256],
-      ['0.5', 256, 256],
+      [100_000, 50_000, 256, 256],
+      [100_000, 50_000, 256, 256],
     ]);
-    expect(named(/-haproxy$/).map(limits)).toEqual([[undefined, 64, 64]]);
-    expect(named(/-redis-\d+$/).map(limits)).toEqual([[undefined, undefined, undefined]]);
+    expect(named(/-haproxy$/).map(limits)).toEqual([[undefined, undefined, 64, 64]]);
+    expect(named(/-redis-\d+$/).map(limits)).toEqual([[undefined, undefined, undefined, undefined]]);
+  });
+
+  it('counts the CPU quota in the spec’s CFS period', async () => {
+    vi.resetModules();
+    const run = await runProgram('period', {
+      ...base,
+      'wslab:replicaCpuCores': '0.25',
+      'wslab:cpuPeriodUs': '20000',
+    });
+    const apps = run.byType(TYPES.container).filter((c) => /-app-\d+$/.test(c.inputs.name as string));
+    expect(apps.map((c) => [c.inputs.cpuPeriod, c.inputs.cpuQuota, c.inputs.cpus])).toEqual([
+      [20_000, 5_000, undefined],
+      [20_000, 5_000, undefined],
+    ]);
   });
 });
