@@ -276,6 +276,7 @@ export const topologySpecFields = z.object({
   proxyCpuCores: cpuCores('proxy'),
   proxyMemoryMiB: memoryMiB('proxy'),
   loadCpuCores: cpuCores('load generator', 'lab'),
+  hostCpuCores: cpuCores('lab host, everything on it together (`hosts` > 1)', 'lab'),
   loadMemoryMiB: memoryMiB('load generator', 'lab'),
 });
 
