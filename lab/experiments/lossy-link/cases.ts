@@ -11,11 +11,11 @@ export const PUBLISHER = 'r1';
 const REPLICAS = ['r1', 'r2'];
 
 /** A send buffer small enough that a thin link fills it within a run (the default is 1 MiB). */
-export const SEND_BUFFER_MAX_BYTES = 256 * 1024;
+export const LOSSY_SEND_BUFFER_BYTES = 256 * 1024;
 
 export const LOSSY_LINK_SPEC: TopologySpecInput = {
   ...SILENT_SPEC,
-  sendBufferMaxBytes: SEND_BUFFER_MAX_BYTES,
+  sendBufferMaxBytes: LOSSY_SEND_BUFFER_BYTES,
 };
 
 /** One link condition: what it does, and the publisher's load while it holds. */

@@ -7,11 +7,11 @@ import { withTopology } from '../shared/with-topology.js';
 import {
   holdMsFor,
   LOSSY_LINK_SPEC,
+  LOSSY_SEND_BUFFER_BYTES,
   linkCasesFor,
   linkNemesis,
   PROXIES,
   PUBLISHER,
-  SEND_BUFFER_MAX_BYTES,
 } from './cases.js';
 import { lossyLinkChecker } from './checker.js';
 import { lossyLinkHeadline } from './headline.js';
@@ -67,12 +67,12 @@ export const lossyLink: Experiment = {
       }
     });
     return {
-      parameters: { clients, holdMs, sendBufferMaxBytes: SEND_BUFFER_MAX_BYTES },
+      parameters: { clients, holdMs, sendBufferMaxBytes: LOSSY_SEND_BUFFER_BYTES },
       runs,
       notes: [
         `Clients join one room through the proxy (cookie stickiness, a token each); a publisher straight on ${PUBLISHER} sends with acks. Latency is publish → receive of the live messages received while the fault held (one clock: publisher and clients share the lab process).`,
         'Loss is nftables `numgen random` on the lab bridge between the replicas’ hosts and the proxies’ host, each direction; the thin link is a tbf on the bridge port towards this machine (where the clients run). No netem on this kernel: no added delay, so a retransmission costs the RTO (200 ms minimum), not a round trip of a real WAN.',
-        `The replicas run with sendBufferMaxBytes ${SEND_BUFFER_MAX_BYTES} (256 KiB): a socket whose unsent bytes pass it is closed with 1013 and the client resumes with \`since\`. Before that, the bytes wait in the kernel's socket buffers and the proxy's, so a thin link shows first as latency.`,
+        `The replicas run with sendBufferMaxBytes ${LOSSY_SEND_BUFFER_BYTES} (256 KiB): a socket whose unsent bytes pass it is closed with 1013 and the client resumes with \`since\`. Before that, the bytes wait in the kernel's socket buffers and the proxy's, so a thin link shows first as latency.`,
       ],
     };
   },
