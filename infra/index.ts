@@ -23,6 +23,7 @@ import { LoadBalancer } from './components/load-balancer.js';
 import { RedisCluster } from './components/redis-cluster.js';
 import { SERVICE_PORT, WsService } from './components/ws-service.js';
 import { CONTAINER_PROXY } from './container-proxy.js';
+import { kubernetesDeployment } from './kubernetes/deployment.js';
 
 const config = new pulumi.Config();
 const source = `stack ${pulumi.getStack()}`;
@@ -53,90 +54,112 @@ const tokenSecret =
 // Set during a rollover: tokens signed with the retired secret keep working until they expire.
 const authJwtSecretPrevious = secret('authJwtSecretPrevious');
 
-// Container names carry project and stack, so two stacks can run side by side on one host.
-const prefix = `wslab-${pulumi.getStack()}`;
-// Declared subnet: Redis nodes get fixed addresses, everything else the dynamic range.
-const addresses = stackAddressPlan(prefix);
-const network = new docker.Network(
-  'network',
-  {
-    name: `${prefix}-net`,
-    driver: 'bridge',
-    ipamConfigs: [{ subnet: addresses.subnet, gateway: addresses.gateway, ipRange: addresses.dynamicRange }],
-  },
-  // Named, so a replacement must remove the old network first.
-  { deleteBeforeReplace: true },
-);
+/** The Docker deployment: a network, Redis, the replicas built from app/Dockerfile, the proxy. */
+function dockerDeployment() {
+  // Container names carry project and stack, so two stacks can run side by side on one host.
+  const prefix = `wslab-${pulumi.getStack()}`;
+  // Declared subnet: Redis nodes get fixed addresses, everything else the dynamic range.
+  const addresses = stackAddressPlan(prefix);
+  const network = new docker.Network(
+    'network',
+    {
+      name: `${prefix}-net`,
+      driver: 'bridge',
+      ipamConfigs: [
+        { subnet: addresses.subnet, gateway: addresses.gateway, ipRange: addresses.dynamicRange },
+      ],
+    },
+    // Named, so a replacement must remove the old network first.
+    { deleteBeforeReplace: true },
+  );
 
-const redis = new RedisCluster('redis', {
-  mode: stack.redisMode,
-  nodeTimeoutMs: stack.redisNodeTimeoutMs,
-  image: stack.redisImage,
-  networkName: network.name,
-  containerPrefix: prefix,
-  password: pulumi.secret(redisPassword),
-  hostPort: stack.redisHostPort,
-  publishAddress: stack.publishAddress,
-  resources: resourcesOf(stack, 'redis'),
-  nodeAddress: addresses.redisNode,
-});
-
-// The build context is the repository root wherever `pulumi` runs the program from.
-const repoRoot = fileURLToPath(new URL('..', import.meta.url));
-const fromCwd = (path: string) => relative(process.cwd(), path) || '.';
-const service = new WsService(
-  'app',
-  {
-    replicas: stack.replicas,
-    buildContext: fromCwd(repoRoot),
-    dockerfile: fromCwd(`${repoRoot}app/Dockerfile`),
-    imageName: stack.appImage,
-    nodeImage: stack.nodeImage,
+  const redis = new RedisCluster('redis', {
+    mode: stack.redisMode,
+    nodeTimeoutMs: stack.redisNodeTimeoutMs,
+    image: stack.redisImage,
     networkName: network.name,
     containerPrefix: prefix,
-    drainWindowMs: stack.drainWindowMs,
-    // The same spec → env mapping as the lab; only the placement is Docker's.
-    envOf: (backend) =>
-      replicaEnv(stack, {
-        host: '0.0.0.0',
-        port: SERVICE_PORT,
-        instanceId: backend.host,
-        redisUrl: redis.url,
-        redisClusterNodes: redis.seeds,
-        redisPassword: pulumi.secret(redisPassword),
-        ...(publishApiKey === undefined ? {} : { publishApiKey: pulumi.secret(publishApiKey) }),
-        ...(tokenSecret === undefined ? {} : { authJwtSecret: pulumi.secret(tokenSecret) }),
-        ...(authJwtSecretPrevious === undefined
-          ? {}
-          : { authJwtSecretPrevious: pulumi.secret(authJwtSecretPrevious) }),
-      }),
-    resources: resourcesOf(stack, 'replica'),
-  },
-  // Not just `[redis]`: the gate rejects when cluster creation failed, so no replica is created.
-  { dependsOn: redis.readyGate },
-);
-
-const proxy = new LoadBalancer(
-  'proxy',
-  {
-    kind: stack.proxy,
-    image: stack.proxy === 'haproxy' ? stack.haproxyImage : stack.nginxImage,
-    options: proxyInput(stack, {
-      backends: service.backends,
-      listen: { host: '0.0.0.0', port: CONTAINER_PROXY.listenPort },
-      stats: { host: '0.0.0.0', port: CONTAINER_PROXY.statsPort },
-      paths: CONTAINER_PROXY[stack.proxy].paths,
-    }),
-    networkName: network.name,
-    containerName: `${prefix}-${stack.proxy}`,
-    httpHostPort: stack.httpPort,
-    statsHostPort: stack.statsPort,
+    password: pulumi.secret(redisPassword),
+    hostPort: stack.redisHostPort,
     publishAddress: stack.publishAddress,
-    resources: resourcesOf(stack, 'proxy'),
-    replicaContainerIds: service.containers.map((container) => container.id),
-  },
-  { dependsOn: service.containers },
-);
+    resources: resourcesOf(stack, 'redis'),
+    nodeAddress: addresses.redisNode,
+  });
+
+  // The build context is the repository root wherever `pulumi` runs the program from.
+  const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+  const fromCwd = (path: string) => relative(process.cwd(), path) || '.';
+  const service = new WsService(
+    'app',
+    {
+      replicas: stack.replicas,
+      buildContext: fromCwd(repoRoot),
+      dockerfile: fromCwd(`${repoRoot}app/Dockerfile`),
+      imageName: stack.appImage,
+      nodeImage: stack.nodeImage,
+      networkName: network.name,
+      containerPrefix: prefix,
+      drainWindowMs: stack.drainWindowMs,
+      // The same spec → env mapping as the lab; only the placement is Docker's.
+      envOf: (backend) =>
+        replicaEnv(stack, {
+          host: '0.0.0.0',
+          port: SERVICE_PORT,
+          instanceId: backend.host,
+          redisUrl: redis.url,
+          redisClusterNodes: redis.seeds,
+          redisPassword: pulumi.secret(redisPassword),
+          ...(publishApiKey === undefined ? {} : { publishApiKey: pulumi.secret(publishApiKey) }),
+          ...(tokenSecret === undefined ? {} : { authJwtSecret: pulumi.secret(tokenSecret) }),
+          ...(authJwtSecretPrevious === undefined
+            ? {}
+            : { authJwtSecretPrevious: pulumi.secret(authJwtSecretPrevious) }),
+        }),
+      resources: resourcesOf(stack, 'replica'),
+    },
+    // Not just `[redis]`: the gate rejects when cluster creation failed, so no replica is created.
+    { dependsOn: redis.readyGate },
+  );
+
+  const proxy = new LoadBalancer(
+    'proxy',
+    {
+      kind: stack.proxy,
+      image: stack.proxy === 'haproxy' ? stack.haproxyImage : stack.nginxImage,
+      options: proxyInput(stack, {
+        backends: service.backends,
+        listen: { host: '0.0.0.0', port: CONTAINER_PROXY.listenPort },
+        stats: { host: '0.0.0.0', port: CONTAINER_PROXY.statsPort },
+        paths: CONTAINER_PROXY[stack.proxy].paths,
+      }),
+      networkName: network.name,
+      containerName: `${prefix}-${stack.proxy}`,
+      httpHostPort: stack.httpPort,
+      statsHostPort: stack.statsPort,
+      publishAddress: stack.publishAddress,
+      resources: resourcesOf(stack, 'proxy'),
+      replicaContainerIds: service.containers.map((container) => container.id),
+    },
+    { dependsOn: service.containers },
+  );
+
+  return { network, redis, service, proxy };
+}
+
+// The same stack on Kubernetes (infra/kubernetes/): objects instead of containers, the same
+// spec → env and proxy config mappings.
+const onKubernetes = stack.platform === 'kubernetes';
+const kube = onKubernetes
+  ? kubernetesDeployment(stack, pulumi.getStack(), {
+      redisPassword: pulumi.secret(redisPassword),
+      ...(tokenSecret === undefined ? {} : { authJwtSecret: pulumi.secret(tokenSecret) }),
+      ...(authJwtSecretPrevious === undefined
+        ? {}
+        : { authJwtSecretPrevious: pulumi.secret(authJwtSecretPrevious) }),
+      ...(publishApiKey === undefined ? {} : { publishApiKey: pulumi.secret(publishApiKey) }),
+    })
+  : undefined;
+const onDocker = onKubernetes ? undefined : dockerDeployment();
 
 // 127.0.0.1 rather than localhost: Node may try ::1 first, where nothing is published.
 const host = stack.publishAddress === '0.0.0.0' ? '127.0.0.1' : stack.publishAddress;
@@ -159,12 +182,20 @@ export const metricsUrl =
 export const deployedSpec = stack;
 export const proxyKind = stack.proxy;
 export const stickiness = stack.stickiness;
-export const replicaContainers = service.backends.map((backend) => backend.host);
-export const proxyContainer = proxy.container.name;
+export const platform = stack.platform;
+/** Docker: the replica containers' names; Kubernetes: the replica pods' DNS names. */
+export const replicaContainers = (onDocker?.service ?? kube?.service)?.backends.map(
+  (backend) => backend.host,
+);
+export const proxyContainer = onDocker?.proxy.container.name;
 export const redisMode = stack.redisMode;
-export const redisSeeds = redis.seeds;
-export const redisReady = redis.ready;
-export const networkName = network.name;
+export const redisSeeds = onDocker?.redis.seeds ?? kube?.redis.seeds;
+export const redisReady = onDocker?.redis.ready;
+export const networkName = onDocker?.network.name;
+/** Kubernetes: the proxy's LoadBalancer address once the cloud has given it one. */
+export const loadBalancerAddress = kube?.proxy.service.status.apply(
+  (status) => status?.loadBalancer?.ingress?.[0]?.ip ?? status?.loadBalancer?.ingress?.[0]?.hostname,
+);
 /** `pulumi stack output redisPassword --show-secrets`; stored encrypted in the state. */
 export const redisPasswordSecret = pulumi.secret(redisPassword);
 /** The token signing secret (`wslab token` mints with it); absent with `auth: none`. */

@@ -48,6 +48,12 @@ export type FanoutMode = (typeof FANOUT_MODES)[number];
  */
 export const AUTH_MODES = ['jwt', 'none'] as const;
 export type AuthMode = (typeof AUTH_MODES)[number];
+/**
+ * Where the Pulumi program deploys: one Docker engine, or Kubernetes objects (infra/kubernetes/,
+ * verified by mocks, a strict schema and config identity; no cluster runs on these machines).
+ */
+export const PLATFORMS = ['docker', 'kubernetes'] as const;
+export type Platform = (typeof PLATFORMS)[number];
 export { LOG_LEVELS, STICKINESS_MODES, type Stickiness };
 
 /** Who reads a setting: both runtimes unless it says otherwise. */
@@ -111,6 +117,13 @@ const memoryMiB = (component: string, scope?: 'lab') =>
 
 /** The schema without the cross-field rules (topology/stack-config.ts checks fields one by one). */
 export const topologySpecFields = z.object({
+  platform: z
+    .enum(PLATFORMS)
+    .default('docker')
+    .meta({
+      description: 'what the Pulumi program deploys onto: one Docker engine, or Kubernetes objects',
+      scope: 'docker',
+    } satisfies FieldMeta),
   proxy: z
     .enum(PROXY_CHOICES)
     .default('haproxy')
