@@ -42,9 +42,12 @@ export async function readFootprint(topology: Topology): Promise<ComponentFootpr
         if (heap !== undefined) footprint.heapUsedBytes = heap;
       }
       if (component.kind === 'redis') {
-        const info = await redisCli(component.port, ['INFO', 'memory'], topology.redisPassword).catch(
-          () => '',
-        );
+        const info = await redisCli(
+          component.port,
+          ['INFO', 'memory'],
+          topology.redisPassword,
+          component.address,
+        ).catch(() => '');
         const match = info.match(/^used_memory:(\d+)/m);
         if (match) footprint.redisUsedMemoryBytes = Number(match[1]);
       }

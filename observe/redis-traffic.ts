@@ -23,8 +23,11 @@ function calls(info: string, command: string): number {
 export async function readRedisTraffic(topology: Topology): Promise<RedisTraffic> {
   const infos = await Promise.all(
     topology
-      .redisPorts()
-      .map((port) => redisCli(port, ['INFO', 'all'], topology.redisPassword).catch(() => '')),
+      .components()
+      .filter((component) => component.kind === 'redis')
+      .map((node) =>
+        redisCli(node.port, ['INFO', 'all'], topology.redisPassword, node.address).catch(() => ''),
+      ),
   );
   return infos.reduce<RedisTraffic>(
     (total, info) => ({

@@ -7,6 +7,7 @@ import {
   cgroupSupport,
   detectCgroups,
   ProcessCgroup,
+  parseCpuThrottle,
   setCgroupSupportForTests,
 } from './cgroup.js';
 import { ManagedProcess } from './managed-process.js';
@@ -93,6 +94,34 @@ describe('ProcessCgroup caps', () => {
     expect(readFileSync(join(cgroup.dirs[0]!, 'cpu.max'), 'utf8')).toBe(`150000 ${CFS_PERIOD_US}`);
     expect(readFileSync(join(cgroup.dirs[0]!, 'memory.max'), 'utf8')).toBe(String(64 * 1024 * 1024));
     expect(readFileSync(join(cgroup.dirs[0]!, 'memory.swap.max'), 'utf8')).toBe('0');
+  });
+
+  it('counts the quota in the spec’s period, and changes both on a running cgroup', () => {
+    const dir = tempDir();
+    const cgroup = ProcessCgroup.create('r1', { cpuCores: 0.25, cpuPeriodUs: 20_000 }, { kind: 'v2', dir })!;
+    expect(readFileSync(join(cgroup.dirs[0]!, 'cpu.max'), 'utf8')).toBe('5000 20000');
+    cgroup.setCpu(0.1);
+    expect(readFileSync(join(cgroup.dirs[0]!, 'cpu.max'), 'utf8')).toBe('2000 20000');
+    cgroup.setCpu(0.1, 100_000);
+    expect(readFileSync(join(cgroup.dirs[0]!, 'cpu.max'), 'utf8')).toBe('10000 100000');
+    expect(cgroup.caps).toMatchObject({ cpuCores: 0.1, cpuPeriodUs: 100_000 });
+  });
+});
+
+describe('CFS throttling counters', () => {
+  it('reads periods, throttled periods and time from cpu.stat (v1 ns, v2 µs)', () => {
+    const v1 = 'nr_periods 1200\nnr_throttled 300\nthrottled_time 4500000000\nnr_bursts 0\n';
+    expect(parseCpuThrottle(v1, 'v1')).toEqual({ periods: 1200, throttledPeriods: 300, throttledS: 4.5 });
+    const v2 = 'usage_usec 9\nnr_periods 10\nnr_throttled 4\nthrottled_usec 250000\n';
+    expect(parseCpuThrottle(v2, 'v2')).toEqual({ periods: 10, throttledPeriods: 4, throttledS: 0.25 });
+  });
+
+  it('reads zeros where there is no cpu.stat (a cgroup gone with its process)', () => {
+    const dir = tempDir();
+    const cgroup = ProcessCgroup.create('r1', { cpuCores: 0.5 }, { kind: 'v2', dir })!;
+    expect(cgroup.cpuThrottle()).toEqual({ periods: 0, throttledPeriods: 0, throttledS: 0 });
+    writeFileSync(join(cgroup.dirs[0]!, 'cpu.stat'), 'nr_periods 7\nnr_throttled 7\nthrottled_usec 1000\n');
+    expect(cgroup.cpuThrottle()).toEqual({ periods: 7, throttledPeriods: 7, throttledS: 0.001 });
   });
 });
 

@@ -7,12 +7,22 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { cpuQuotaUs } from '../topology/spec.js';
 import { isAlive, PROC_SELF_CGROUP } from './proc.js';
 
 /** What a process may use (unset = no cap on that resource). */
 export interface ResourceCaps {
   cpuCores?: number | undefined;
   memoryMiB?: number | undefined;
+  /** CFS period the quota is counted in (unset: 100 ms, the kernel's and Docker's default). */
+  cpuPeriodUs?: number | undefined;
+}
+
+/** CFS throttling counters of a cgroup (`cpu.stat`): periods run, periods throttled, time held. */
+export interface CpuThrottle {
+  periods: number;
+  throttledPeriods: number;
+  throttledS: number;
 }
 
 export type CgroupSupport =
@@ -120,7 +130,8 @@ export class ProcessCgroup {
     readonly support: Exclude<CgroupSupport, { kind: 'none' }>,
     /** The directory per controller (one for v2). */
     readonly dirs: string[],
-    readonly caps: ResourceCaps,
+    /** The caps in force (setCpu changes the CPU ones). */
+    public caps: ResourceCaps,
   ) {}
 
   /**
@@ -184,11 +195,9 @@ export class ProcessCgroup {
 
   private writeCaps(): void {
     const { cpuCores, memoryMiB } = this.caps;
-    const quotaUs =
-      cpuCores === undefined ? undefined : Math.max(1_000, Math.round(cpuCores * CFS_PERIOD_US));
+    if (cpuCores !== undefined) this.writeCpu(cpuCores, this.caps.cpuPeriodUs ?? CFS_PERIOD_US);
     const limitBytes = memoryMiB === undefined ? undefined : memoryMiB * 1024 * 1024;
     if (this.support.kind === 'v2') {
-      if (quotaUs !== undefined) writeFileSync(this.file('cpu', 'cpu.max'), `${quotaUs} ${CFS_PERIOD_US}`);
       if (limitBytes !== undefined) {
         writeFileSync(this.file('memory', 'memory.max'), String(limitBytes));
         // no swap: at the limit the process is killed, as a container with --memory-swap = --memory
@@ -196,15 +205,42 @@ export class ProcessCgroup {
       }
       return;
     }
-    if (quotaUs !== undefined) {
-      writeFileSync(this.file('cpu', 'cpu.cfs_period_us'), String(CFS_PERIOD_US));
-      writeFileSync(this.file('cpu', 'cpu.cfs_quota_us'), String(quotaUs));
-    }
     if (limitBytes !== undefined) {
       writeFileSync(this.file('memory', 'memory.limit_in_bytes'), String(limitBytes));
       // memory+swap at the same value (after the memory limit: memsw may never be below it)
       const memsw = this.file('memory', 'memory.memsw.limit_in_bytes');
       if (existsSync(memsw)) writeFileSync(memsw, String(limitBytes));
+    }
+  }
+
+  /** Writes the CFS quota for `cpuCores` per `periodUs` (as Docker's `--cpu-quota` / `--cpu-period`). */
+  private writeCpu(cpuCores: number, periodUs: number): void {
+    const quotaUs = cpuQuotaUs(cpuCores, periodUs);
+    if (this.support.kind === 'v2') {
+      writeFileSync(this.file('cpu', 'cpu.max'), `${quotaUs} ${periodUs}`);
+      return;
+    }
+    // v1 checks quota against the period in place: lower the quota first, then set both
+    writeFileSync(this.file('cpu', 'cpu.cfs_quota_us'), '-1');
+    writeFileSync(this.file('cpu', 'cpu.cfs_period_us'), String(periodUs));
+    writeFileSync(this.file('cpu', 'cpu.cfs_quota_us'), String(quotaUs));
+  }
+
+  /**
+   * Changes the CPU cap of the running cgroup (the scale experiment sizes replicas from a budget
+   * measured after they started, and compares CFS periods at one quota).
+   */
+  setCpu(cpuCores: number, periodUs = this.caps.cpuPeriodUs ?? CFS_PERIOD_US): void {
+    this.writeCpu(cpuCores, periodUs);
+    this.caps = { ...this.caps, cpuCores, cpuPeriodUs: periodUs };
+  }
+
+  /** The CFS throttling counters so far (zeros when unreadable: uncapped or gone). */
+  cpuThrottle(): CpuThrottle {
+    try {
+      return parseCpuThrottle(readFileSync(this.file('cpu', 'cpu.stat'), 'utf8'), this.support.kind);
+    } catch {
+      return { periods: 0, throttledPeriods: 0, throttledS: 0 };
     }
   }
 
@@ -280,6 +316,16 @@ export class ProcessCgroup {
     }
     return true;
   }
+}
+
+/** `cpu.stat`'s throttling lines: v2 counts `throttled_usec`, v1 `throttled_time` in ns. */
+export function parseCpuThrottle(text: string, kind: 'v1' | 'v2'): CpuThrottle {
+  const field = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+  return {
+    periods: field('nr_periods'),
+    throttledPeriods: field('nr_throttled'),
+    throttledS: kind === 'v2' ? field('throttled_usec') / 1e6 : field('throttled_time') / 1e9,
+  };
 }
 
 /**

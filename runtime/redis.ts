@@ -179,10 +179,10 @@ interface SlotRange {
   port: number;
 }
 
-/** CLUSTER SLOTS as seen by the node on `port`. */
-async function slotRanges(port: number, password: string | undefined): Promise<SlotRange[]> {
+/** CLUSTER SLOTS as seen by the node on `address:port`. */
+async function slotRanges(port: number, password: string | undefined, address: string): Promise<SlotRange[]> {
   // redis-cli --json prints per range: from, to, then per node [ip, port, id, …]; the master first.
-  const reply = await redisCli(port, ['--json', 'CLUSTER', 'SLOTS'], password);
+  const reply = await redisCli(port, ['--json', 'CLUSTER', 'SLOTS'], password, address);
   const ranges = JSON.parse(reply) as Array<[number, number, [string, number, ...unknown[]], ...unknown[]]>;
   return ranges.map(([from, to, master]) => ({ from, to, port: master[1] }));
 }
@@ -197,11 +197,16 @@ function keyInSlots(from: number, to: number): string {
 }
 
 /** Runs several commands on ONE redis-cli connection (WAIT counts that connection's writes). */
-async function redisCliBatch(port: number, commands: string[][], password?: string): Promise<string> {
+async function redisCliBatch(
+  port: number,
+  commands: string[][],
+  password: string | undefined,
+  address: string,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       REDIS_CLI,
-      ['-h', '127.0.0.1', '-p', String(port)],
+      ['-h', address, '-p', String(port)],
       { timeout: 5_000, env: redisCliEnv(password) },
       (error, stdout) => (error ? reject(error) : resolve(stdout)),
     );
@@ -220,17 +225,21 @@ export interface StartRedisClusterOptions {
   password?: string;
   /** CPU/memory caps of each node. */
   caps?: ResourceCaps;
+  /** Lab hosts (runtime/hosts/): node i runs on `hosts[i % length]`, bound to its address. Unset: 127.0.0.1. */
+  hosts?: readonly ProcessHost[];
 }
 
 export interface ClusterNode {
   port: number;
+  /** The address it is bound to: 127.0.0.1, or its lab host's. */
+  address: string;
   pid: number;
   process: ManagedProcess;
 }
 
 export interface RedisClusterHandle {
   readonly nodes: ClusterNode[];
-  /** `127.0.0.1:port` of every node, for REDIS_CLUSTER_NODES / ioredis Cluster. */
+  /** `address:port` of every node, for REDIS_CLUSTER_NODES / ioredis Cluster. */
   readonly seeds: string[];
   /** Port of the live master serving `key`'s slot. */
   masterPortForKey(key: string): Promise<number>;
@@ -253,11 +262,17 @@ export async function startRedisCluster(options: StartRedisClusterOptions): Prom
   const password = options.password;
   const ports = await freePorts(masters * (1 + replicasPerMaster));
   const nodes: ClusterNode[] = [];
+  const hostOf = (index: number): ProcessHost | undefined =>
+    options.hosts && options.hosts.length > 0 ? options.hosts[index % options.hosts.length] : undefined;
+  const addresses = ports.map((_, index) => hostOf(index)?.address ?? '127.0.0.1');
+  // ports are picked free on this machine, so one names a node even across hosts
+  const addressOf = (port: number): string => addresses[ports.indexOf(port)] ?? '127.0.0.1';
   const stop = async (): Promise<void> => {
     await Promise.all(nodes.map((node) => node.process.stop('SIGTERM', 2_000)));
   };
   try {
-    for (const port of ports) {
+    for (const [index, port] of ports.entries()) {
+      const host = hostOf(index);
       // Absolute: redis-server chdirs into --dir before it opens nodes.conf.
       const dir = resolve(options.dir, `cluster-${port}`);
       mkdirSync(dir, { recursive: true });
@@ -265,7 +280,7 @@ export async function startRedisCluster(options: StartRedisClusterOptions): Prom
         name: `redis-cluster-${port}`,
         command: REDIS_SERVER,
         args: [
-          ...baseServerArgs(port, dir, false, password),
+          ...baseServerArgs(port, dir, false, password, addresses[index]),
           '--cluster-enabled',
           'yes',
           '--cluster-config-file',
@@ -278,16 +293,19 @@ export async function startRedisCluster(options: StartRedisClusterOptions): Prom
         ],
         logDir: options.dir,
         ...(options.caps ? { caps: options.caps } : {}),
+        ...(host ? { host } : {}),
       });
-      nodes.push({ port, pid: managed.pid, process: managed });
+      nodes.push({ port, address: addresses[index]!, pid: managed.pid, process: managed });
     }
-    await Promise.all(ports.map((port) => waitForPing(port, password, `cluster node ${port}`)));
+    await Promise.all(
+      ports.map((port) => waitForPing(port, password, `cluster node ${port}`, addressOf(port))),
+    );
     await execFileAsync(
       REDIS_CLI,
       [
         '--cluster',
         'create',
-        ...ports.map((port) => `127.0.0.1:${port}`),
+        ...ports.map((port) => `${addressOf(port)}:${port}`),
         '--cluster-replicas',
         String(replicasPerMaster),
         '--cluster-yes',
@@ -297,7 +315,7 @@ export async function startRedisCluster(options: StartRedisClusterOptions): Prom
     const live = (): ClusterNode[] => nodes.filter((node) => node.process.running);
     const allOk = async (): Promise<boolean> => {
       const infos = await Promise.all(
-        live().map((node) => redisCli(node.port, ['CLUSTER', 'INFO'], password)),
+        live().map((node) => redisCli(node.port, ['CLUSTER', 'INFO'], password, node.address)),
       );
       return infos.every((info) => info.includes('cluster_state:ok'));
     };
@@ -310,7 +328,7 @@ export async function startRedisCluster(options: StartRedisClusterOptions): Prom
     // sync the master streams writes to it only once it has sent its first REPLCONF ACK (INFO
     // already says `online` before that). A master killed in that window loses every write
     // since the sync. So: write a key into each master's slots and WAIT for its replicas.
-    const ranges = await slotRanges(ports[0]!, password);
+    const ranges = await slotRanges(ports[0]!, password, addressOf(ports[0]!));
     const masterPorts = [...new Set(ranges.map((range) => range.port))];
     await Promise.all(
       masterPorts.map(async (port) => {
@@ -325,31 +343,34 @@ export async function startRedisCluster(options: StartRedisClusterOptions): Prom
                 ['WAIT', String(replicasPerMaster), '200'],
               ],
               password,
+              addressOf(port),
             );
             return Number(reply.trim().split('\n').at(-1)) >= replicasPerMaster;
           },
           { timeoutMs: 20_000, intervalMs: 50, description: `replicas of ${port} receive writes` },
         );
-        await redisCli(port, ['DEL', key], password);
+        await redisCli(port, ['DEL', key], password, addressOf(port));
       }),
     );
 
     const slotMasters = async (): Promise<SlotRange[]> => {
       const node = live()[0];
       if (node === undefined) throw new Error('redis cluster: no live node');
-      return slotRanges(node.port, password);
+      return slotRanges(node.port, password, node.address);
     };
     const masterPortForKey = async (key: string): Promise<number> => {
       const node = live()[0];
       if (node === undefined) throw new Error('redis cluster: no live node');
-      const slot = Number((await redisCli(node.port, ['CLUSTER', 'KEYSLOT', key], password)).trim());
+      const slot = Number(
+        (await redisCli(node.port, ['CLUSTER', 'KEYSLOT', key], password, node.address)).trim(),
+      );
       const range = (await slotMasters()).find((r) => slot >= r.from && slot <= r.to);
       if (range === undefined) throw new Error(`redis cluster: slot ${slot} has no master`);
       return range.port;
     };
     return {
       nodes,
-      seeds: ports.map((port) => `127.0.0.1:${port}`),
+      seeds: ports.map((port) => `${addressOf(port)}:${port}`),
       masterPortForKey,
       async killMasterForRoom(room) {
         const port = await masterPortForKey(roomKeys(room).stream);

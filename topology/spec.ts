@@ -47,13 +47,15 @@ export type FanoutMode = (typeof FANOUT_MODES)[number];
  * choice that the startup log, `wslab status` and every report state.
  */
 export const AUTH_MODES = ['jwt', 'none'] as const;
-export type AuthMode = (typeof AUTH_MODES)[number];
 /**
- * Where the Pulumi program deploys: one Docker engine, or Kubernetes objects (infra/kubernetes/,
- * verified by mocks, a strict schema and config identity; no cluster runs on these machines).
+ * Where the Pulumi program deploys: containers on one Docker engine, services on a Docker Swarm
+ * (infra/swarm/; the engine this runs against is a Swarm manager), or Kubernetes objects
+ * (infra/kubernetes/: verified by mocks, a strict schema and config identity; no cluster runs on
+ * these machines). One enum for every orchestrator the program knows.
  */
-export const PLATFORMS = ['docker', 'kubernetes'] as const;
+export const PLATFORMS = ['docker', 'swarm', 'kubernetes'] as const;
 export type Platform = (typeof PLATFORMS)[number];
+export type AuthMode = (typeof AUTH_MODES)[number];
 export { LOG_LEVELS, STICKINESS_MODES, type Stickiness };
 
 /** Who reads a setting: both runtimes unless it says otherwise. */
@@ -121,7 +123,15 @@ export const topologySpecFields = z.object({
     .enum(PLATFORMS)
     .default('docker')
     .meta({
-      description: 'what the Pulumi program deploys onto: one Docker engine, or Kubernetes objects',
+      description:
+        'what the Pulumi program deploys to: one Docker engine, a Docker Swarm (services), or Kubernetes (objects)',
+      scope: 'docker',
+    } satisfies FieldMeta),
+  swarmHosts: integer(1, 16)
+    .default(3)
+    .meta({
+      description:
+        'Swarm: nodes labelled wslab.host=0..N-1; Redis node i is pinned to host i mod N (platform swarm only)',
       scope: 'docker',
     } satisfies FieldMeta),
   proxy: z
@@ -133,6 +143,13 @@ export const topologySpecFields = z.object({
     .default(PROXY_DEFAULTS.stickiness)
     .meta({ description: 'how a client is pinned to a replica' }),
   replicas: integer(1, 32).default(2).meta({ description: 'service replicas behind the proxy' }),
+  hosts: integer(1, 16)
+    .default(1)
+    .meta({
+      description:
+        'lab hosts the components are spread on (network namespaces on a lab bridge; runtime/local/placement.ts); 1 = everything on loopback',
+      scope: 'lab',
+    } satisfies FieldMeta),
   redisMode: z.enum(REDIS_MODES).default('single').meta({
     description:
       'one Redis server, a 6-node Redis Cluster (sharded pub/sub), or none (in-process bus, one replica; lab only)',
@@ -250,6 +267,10 @@ export const topologySpecFields = z.object({
   haproxyImage: image('haproxy:2.8-bookworm', 'HAProxy image'),
   nginxImage: image('nginx:1.26-bookworm', 'Nginx image'),
   appImage: image('wslab-app:dev', 'name given to the locally built service image'),
+  cpuPeriodUs: integer(1_000, 1_000_000).default(100_000).meta({
+    description:
+      'CFS period every CPU cap is counted in, µs (a cap of c cores runs c × period per period; Docker --cpu-period)',
+  }),
   replicaCpuCores: cpuCores('replica'),
   replicaMemoryMiB: memoryMiB('replica'),
   redisCpuCores: cpuCores('Redis node'),
@@ -354,9 +375,20 @@ export function busModeOf(
 export interface ComponentResources {
   cpuCores: number | undefined;
   memoryMiB: number | undefined;
+  /** The CFS period the CPU cap is counted in (one for every component: the spec's `cpuPeriodUs`). */
+  cpuPeriodUs: number;
 }
 export type Component = 'replica' | 'redis' | 'proxy' | 'load';
 
+/** Quota in µs per CFS period for a CPU cap (the kernel's minimum is 1 ms). */
+export function cpuQuotaUs(cpuCores: number, periodUs: number): number {
+  return Math.max(1_000, Math.round(cpuCores * periodUs));
+}
+
 export function resourcesOf(spec: TopologySpec, component: Component): ComponentResources {
-  return { cpuCores: spec[`${component}CpuCores`], memoryMiB: spec[`${component}MemoryMiB`] };
+  return {
+    cpuCores: spec[`${component}CpuCores`],
+    memoryMiB: spec[`${component}MemoryMiB`],
+    cpuPeriodUs: spec.cpuPeriodUs,
+  };
 }

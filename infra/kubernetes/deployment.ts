@@ -15,9 +15,9 @@ import { KubeWsService } from './ws-service.js';
 /** The stack's secrets as Pulumi secrets (generated or configured by infra/index.ts). */
 export interface KubernetesSecrets {
   redisPassword: pulumi.Output<string>;
-  authJwtSecret?: pulumi.Output<string>;
-  authJwtSecretPrevious?: pulumi.Output<string>;
-  publishApiKey?: pulumi.Output<string>;
+  authJwtSecret?: pulumi.Output<string> | undefined;
+  authJwtSecretPrevious?: pulumi.Output<string> | undefined;
+  publishApiKey?: pulumi.Output<string> | undefined;
 }
 
 /**
@@ -34,6 +34,8 @@ export const NOT_ON_KUBERNETES: Partial<Record<StackConfigKey, string>> = {
   publishAddress: "the LoadBalancer Service's address is the cloud's; no host port is bound",
   redisHostPort: 'Redis stays inside the cluster (`kubectl port-forward` reaches it)',
   nodeImage: 'Kubernetes builds no image: wslab:appImage names the pushed one',
+  swarmHosts: 'Swarm only: Kubernetes schedules pods itself',
+  cpuPeriodUs: "a pod has no CFS period of its own: the kubelet's cpuCFSQuotaPeriod is per node",
 };
 
 /** The label kube-prometheus-stack's Grafana sidecar loads dashboards from. */

@@ -25,7 +25,8 @@ const base = stackFileConfig(BASE_STACK);
 
 /** A changed, valid value per key (relative to Pulumi.single-redis.yaml). */
 const CHANGED: Partial<Record<StackConfigKey, string>> = {
-  platform: 'kubernetes',
+  platform: 'swarm',
+  swarmHosts: '2',
   proxy: 'nginx',
   stickiness: 'room',
   replicas: '20',
@@ -68,6 +69,7 @@ const CHANGED: Partial<Record<StackConfigKey, string>> = {
   haproxyImage: 'haproxy:3.0-bookworm',
   nginxImage: 'nginx:1.27-bookworm',
   appImage: 'wslab-app:next',
+  cpuPeriodUs: '50000',
   replicaCpuCores: '0.5',
   replicaMemoryMiB: '256',
   redisCpuCores: '0.25',
@@ -82,6 +84,10 @@ const CONTEXT: Partial<Record<StackConfigKey, Record<string, string>>> = {
   nginxImage: { 'wslab:proxy': 'nginx' },
   // single Redis has no cluster-node-timeout
   redisNodeTimeoutMs: { 'wslab:redisMode': 'cluster' },
+  // only the Swarm program pins Redis nodes to hosts
+  swarmHosts: { 'wslab:platform': 'swarm', 'wslab:redisMode': 'cluster' },
+  // the CFS period only counts a CPU cap: uncapped, there is no quota to count
+  cpuPeriodUs: { 'wslab:replicaCpuCores': '0.5' },
 };
 
 /** A bad value per field kind that has no range to go outside of. */
@@ -212,8 +218,9 @@ describe('round trip on Kubernetes: every key changes the objects or is document
   });
 
   it.each(STACK_CONFIG_KEYS.filter((key) => key !== 'platform'))('%s', async (key) => {
+    // A context's platform (swarmHosts: swarm) is overridden: this is the Kubernetes program.
     const context = CONTEXT[key];
-    const before = { ...kubeBase, ...context };
+    const before = { ...kubeBase, ...context, 'wslab:platform': 'kubernetes' };
     const planBefore = context === undefined ? basePlan : await pulumiPlanOf('kube', before);
     const plan = await pulumiPlanOf('kube', { ...before, [`wslab:${key}`]: CHANGED[key]! });
     if (key in NOT_ON_KUBERNETES) expect(plan, NOT_ON_KUBERNETES[key]).toBe(planBefore);
@@ -232,12 +239,32 @@ describe('resources become container limits', () => {
     });
     const containers = run.byType(TYPES.container);
     const named = (pattern: RegExp) => containers.filter((c) => pattern.test(c.inputs.name as string));
-    const limits = (c: (typeof containers)[number]) => [c.inputs.cpus, c.inputs.memory, c.inputs.memorySwap];
+    const limits = (c: (typeof containers)[number]) => [
+      c.inputs.cpuPeriod,
+      c.inputs.cpuQuota,
+      c.inputs.memory,
+      c.inputs.memorySwap,
+    ];
+    // the quota per 100 ms period, as the lab writes it into its cgroups (cpu.max "50000 100000")
     expect(named(/-app-\d+$/).map(limits)).toEqual([
-      ['0.5', 256, 256],
-      ['0.5', 256, 256],
+      [100_000, 50_000, 256, 256],
+      [100_000, 50_000, 256, 256],
     ]);
-    expect(named(/-haproxy$/).map(limits)).toEqual([[undefined, 64, 64]]);
-    expect(named(/-redis-\d+$/).map(limits)).toEqual([[undefined, undefined, undefined]]);
+    expect(named(/-haproxy$/).map(limits)).toEqual([[undefined, undefined, 64, 64]]);
+    expect(named(/-redis-\d+$/).map(limits)).toEqual([[undefined, undefined, undefined, undefined]]);
+  });
+
+  it('counts the CPU quota in the spec’s CFS period', async () => {
+    vi.resetModules();
+    const run = await runProgram('period', {
+      ...base,
+      'wslab:replicaCpuCores': '0.25',
+      'wslab:cpuPeriodUs': '20000',
+    });
+    const apps = run.byType(TYPES.container).filter((c) => /-app-\d+$/.test(c.inputs.name as string));
+    expect(apps.map((c) => [c.inputs.cpuPeriod, c.inputs.cpuQuota, c.inputs.cpus])).toEqual([
+      [20_000, 5_000, undefined],
+      [20_000, 5_000, undefined],
+    ]);
   });
 });

@@ -19,6 +19,10 @@ export const labStateSchema = z.object({
       kind: z.enum(['redis', 'replica', 'haproxy', 'nginx']),
       pid: z.number().int().positive(),
       port: z.number().int().positive(),
+      /** The address it listens on (127.0.0.1, or its lab host's); absent in state files from before hosts. */
+      address: z.string().optional(),
+      /** Its lab host (`hosts` > 1). */
+      host: z.string().optional(),
       url: z.string(),
       logPath: z.string(),
       /** For replicas: the HTTP base URL (health and metrics). For proxies: the stats URL. */

@@ -10,6 +10,8 @@ export interface ComponentStatus {
   kind: string;
   pid: number;
   port: number;
+  /** Lab host name (`hosts` > 1) and address, as `h2 10.214.7.11`; `127.0.0.1` on one host. */
+  where: string;
   alive: boolean;
   listening: boolean;
   /** ready / not ready / PONG / up… or why not. */
@@ -32,7 +34,9 @@ async function healthOf(
       return connections === undefined ? { health: ready } : { health: ready, connections };
     }
     case 'redis': {
-      const pong = await redisCli(component.port, ['PING'], redisPassword).catch(() => 'no answer');
+      const pong = await redisCli(component.port, ['PING'], redisPassword, component.address).catch(
+        () => 'no answer',
+      );
       return { health: pong.trim() };
     }
     case 'nginx': {
@@ -61,7 +65,8 @@ export async function statusOf(state: LabState): Promise<ComponentStatus[]> {
   return Promise.all(
     state.components.map(async (component) => {
       const alive = isAlive(component.pid);
-      const listening = await isPortOpen(component.port);
+      const address = component.address ?? '127.0.0.1';
+      const listening = await isPortOpen(component.port, address);
       const { health, connections } =
         alive && listening
           ? await healthOf(component, state.redisPassword)
@@ -71,6 +76,7 @@ export async function statusOf(state: LabState): Promise<ComponentStatus[]> {
         kind: component.kind,
         pid: component.pid,
         port: component.port,
+        where: component.host === undefined ? address : `${component.host} ${address}`,
         alive,
         listening,
         health,
@@ -86,7 +92,7 @@ export function formatStatus(state: LabState, statuses: ComponentStatus[]): stri
     `lab supervisor pid ${state.supervisorPid} (${isAlive(state.supervisorPid) ? 'running' : 'gone'}), ` +
     `${state.detached ? 'detached' : 'foreground'}, since ${state.startedAt}\nauth: ${authLine(state)}`;
   const table = markdownTable(
-    ['component', 'kind', 'pid', 'port', 'health', 'connections'],
+    ['component', 'kind', 'pid', 'port', 'health', 'connections', 'host'],
     statuses.map((status) => [
       status.name,
       status.kind,
@@ -94,6 +100,7 @@ export function formatStatus(state: LabState, statuses: ComponentStatus[]): stri
       String(status.port),
       status.health,
       status.connections === undefined ? '–' : String(status.connections),
+      status.where,
     ]),
   );
   return `${header}\n${table}`;

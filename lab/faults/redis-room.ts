@@ -12,7 +12,9 @@ export async function activeRoom(topology: Topology, prefix = 'lt-'): Promise<st
   if (!cluster) throw new Error('activeRoom: needs a Redis Cluster');
   for (const node of cluster.nodes.filter((candidate) => candidate.process.running)) {
     const channels = (
-      await redisCli(node.port, ['PUBSUB', 'SHARDCHANNELS'], topology.redisPassword).catch(() => '')
+      await redisCli(node.port, ['PUBSUB', 'SHARDCHANNELS'], topology.redisPassword, node.address).catch(
+        () => '',
+      )
     )
       .split('\n')
       .map((line) => line.trim())

@@ -15,6 +15,8 @@ export interface ConnectOptions {
   timeoutMs?: number;
   /** JWT for a deployment with `auth: jwt`, sent as `Authorization: Bearer`. */
   token?: string;
+  /** The source address to connect from (a lab client address, runtime/hosts/); unset: the OS picks. */
+  localAddress?: string;
   /**
    * The heartbeat rule, as a browser client runs it (app/PROTOCOL.md, "Liveness"): no frame for
    * the hello's `heartbeatTimeoutMs` → the socket is terminated (closed resolves 1006). Default true.
@@ -115,6 +117,7 @@ export class ProbeClient {
         ...(options.token === undefined ? {} : bearerHeader(options.token)),
       },
       ...(options.ca === undefined ? {} : { ca: options.ca }),
+      ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
       handshakeTimeout: options.timeoutMs ?? 5_000,
     });
     return new Promise((resolve, reject) => {

@@ -6,7 +6,7 @@ import type { ProxySettings } from '../../topology/proxy-input.js';
 import type { ProxyKind } from '../../topology/spec.js';
 import type { ResourceCaps } from '../cgroup.js';
 import { startHaproxy } from '../haproxy.js';
-import type { ManagedProcess } from '../managed-process.js';
+import type { ManagedProcess, ProcessHost } from '../managed-process.js';
 import { startNginx } from '../nginx.js';
 import type { LocalProxyOptions, RunningProxy } from '../running-proxy.js';
 
@@ -18,10 +18,13 @@ export function localProxyOptions(
   settings: ProxySettings,
   backends: ProxyBackend[],
   socketDir: string,
+  address?: string,
 ): LocalProxyOptions {
   return {
     ...settings,
     backends,
+    // on a lab host: listen and stats on its address (reached through the lab gateway)
+    ...(address === undefined ? {} : { listen: { host: address }, stats: { host: address } }),
     // unix socket paths are limited to ~100 bytes: keep them out of deep run dirs
     paths: {
       adminSocketPath: join(socketDir, 'admin.sock'),
@@ -41,6 +44,8 @@ export class LocalLoadBalancer {
     /** The proxy process module's handle (worker pids, options, stats port…). */
     readonly handle: RunningProxy,
     private readonly socketDir: string,
+    /** The lab host it runs on (undefined: this machine, 127.0.0.1). */
+    readonly host: ProcessHost | undefined,
   ) {}
 
   /** Starts `kind` with a config rendered by the shared renderer and waits until it accepts connections. */
@@ -50,17 +55,19 @@ export class LocalLoadBalancer {
     settings: ProxySettings,
     backends: ProxyBackend[],
     caps?: ResourceCaps,
+    host?: ProcessHost,
   ): Promise<LocalLoadBalancer> {
     const start = kind === 'haproxy' ? startHaproxy : startNginx;
     const socketDir = mkdtempSync(join(tmpdir(), `wslab-${kind}-`));
     try {
       const handle = await start({
         dir: join(dir, kind),
-        options: localProxyOptions(settings, backends, socketDir),
+        options: localProxyOptions(settings, backends, socketDir, host?.address),
         name: kind,
         ...(caps ? { caps } : {}),
+        ...(host ? { host } : {}),
       });
-      return new LocalLoadBalancer(kind, handle, socketDir);
+      return new LocalLoadBalancer(kind, handle, socketDir, host);
     } catch (error) {
       rmSync(socketDir, { recursive: true, force: true });
       throw error;
@@ -71,7 +78,12 @@ export class LocalLoadBalancer {
     return this.handle.port;
   }
 
-  /** ws://127.0.0.1:port/ws */
+  /** The address it listens on: 127.0.0.1, or its lab host's. */
+  get address(): string {
+    return this.handle.options.listen.host;
+  }
+
+  /** ws://<address>:port/ws */
   get wsUrl(): string {
     return `${this.handle.wsUrl}/ws`;
   }
@@ -95,7 +107,7 @@ export class LocalLoadBalancer {
 
   /** Re-renders the config (new backends, settings) and reloads without dropping open connections. */
   reload(settings: ProxySettings, backends: ProxyBackend[]): Promise<void> {
-    return this.handle.reload(localProxyOptions(settings, backends, this.socketDir));
+    return this.handle.reload(localProxyOptions(settings, backends, this.socketDir, this.host?.address));
   }
 
   async stop(): Promise<void> {

@@ -1,7 +1,7 @@
 import type { ReplicaPlacement } from '../../topology/replica-env.js';
 import type { RedisMode } from '../../topology/spec.js';
 import type { ResourceCaps } from '../cgroup.js';
-import type { ManagedProcess } from '../managed-process.js';
+import type { ManagedProcess, ProcessHost } from '../managed-process.js';
 import { type RedisClusterHandle, type RedisServerHandle, startRedis, startRedisCluster } from '../redis.js';
 
 /** Redis Cluster shape the local runtime starts (as infra/components/redis-cluster.ts: 3 masters, 1 replica each). */
@@ -25,6 +25,8 @@ export interface LocalRedisOptions {
   caps?: ResourceCaps;
   /** Cluster only: cluster-node-timeout, the time before a replica is promoted (default 2000 ms). */
   nodeTimeoutMs?: number;
+  /** Lab hosts (runtime/hosts/): single Redis runs on the first, cluster node i on `hosts[i]`. Unset: 127.0.0.1. */
+  hosts?: readonly ProcessHost[];
 }
 
 /**
@@ -40,17 +42,26 @@ export class LocalRedis {
   ) {}
 
   static async start(options: LocalRedisOptions): Promise<LocalRedis> {
-    const { dir, mode, password, caps, nodeTimeoutMs } = options;
+    const { dir, mode, password, caps, nodeTimeoutMs, hosts } = options;
     const common = { dir, ...(password === undefined ? {} : { password }), ...(caps ? { caps } : {}) };
     if (mode === 'cluster') {
       const cluster = await startRedisCluster({
         ...common,
         ...LOCAL_CLUSTER_SHAPE,
+        ...(hosts ? { hosts } : {}),
         ...(nodeTimeoutMs === undefined ? {} : { nodeTimeoutMs }),
       });
       return new LocalRedis(mode, password, undefined, cluster);
     }
-    if (mode === 'single') return new LocalRedis(mode, password, await startRedis(common), undefined);
+    if (mode === 'single') {
+      const host = hosts?.[0];
+      return new LocalRedis(
+        mode,
+        password,
+        await startRedis({ ...common, ...(host ? { host } : {}) }),
+        undefined,
+      );
+    }
     return new LocalRedis(mode, password, undefined, undefined);
   }
 

@@ -10,36 +10,34 @@ import {
   type TopologySpec,
   type TopologySpecInput,
 } from '../../topology/spec.js';
+import type { LabHost } from '../hosts/host.js';
+import type { LabNetwork } from '../hosts/lab-network.js';
 import type { ManagedProcess } from '../managed-process.js';
 import type { RedisClusterHandle, RedisServerHandle } from '../redis.js';
+import { type ComponentInfo, runningComponents } from './components.js';
 import { LocalLoadBalancer } from './local-load-balancer.js';
 import { LocalRedis } from './local-redis.js';
 import { LocalWsService, type ReplicaSlot } from './local-ws-service.js';
+import { type HostPlacement, placementFor } from './placement.js';
 import { type LocalStartPlan, planLocalStart } from './start-plan.js';
+import { TopologyHosts } from './topology-hosts.js';
 
-export type { ReplicaSlot };
+export type { ComponentInfo, ReplicaSlot };
 
 /** What starts a topology: a spec (any subset of keys; the rest take their defaults) and where it lives. */
 export type TopologyInput = TopologySpecInput & {
   /** Where configs, logs and data go (`.lab/` for `wslab up`, a run dir for experiments). */
   dir: string;
+  /**
+   * With `hosts` > 1: the lab network's name (1 to 12 lower-case letters or digits, part of every
+   * namespace's name). Default `t` and 6 random hex digits.
+   */
+  networkName?: string;
 };
 
-/** A component of the running topology, as `status` and state.json show it. */
-export interface ComponentInfo {
-  name: string;
-  kind: 'redis' | 'replica' | 'haproxy' | 'nginx';
-  pid: number;
-  port: number;
-  /** Where clients or tools reach it. */
-  url: string;
-  /** Replicas: HTTP base URL (health, metrics); proxies: the stats URL. */
-  adminUrl?: string;
-  logPath: string;
-}
-
 /**
- * The whole topology on 127.0.0.1, composed like the Pulumi program's (infra/index.ts): Redis
+ * The whole topology on 127.0.0.1 (or, with spec `hosts` > 1, on lab hosts of its own network,
+ * placed by placementFor), composed like the Pulumi program's (infra/index.ts): Redis
  * (LocalRedis: one server, a 6-node cluster, or none), the service's replicas (LocalWsService),
  * and HAProxy and/or Nginx in front (LocalLoadBalancer), all started through ManagedProcess so
  * that stopping (or crashing) the lab leaves nothing behind.
@@ -55,9 +53,17 @@ export class Topology {
   readonly proxies: LocalLoadBalancer[] = [];
   private redis: LocalRedis | undefined;
   private service: LocalWsService | undefined;
+  private labHosts: TopologyHosts | undefined;
+  /** Which host runs what (`hosts` > 1); undefined on one host. */
+  readonly placement: HostPlacement | undefined;
 
-  private constructor(dir: string, spec: TopologySpec) {
+  private constructor(
+    dir: string,
+    spec: TopologySpec,
+    private readonly networkName: string,
+  ) {
     this.dir = dir;
+    this.placement = placementFor(spec);
     this.currentPlan = planLocalStart(spec);
     this.publishApiKey = randomBytes(12).toString('hex');
     this.redisPassword = randomBytes(16).toString('hex');
@@ -66,8 +72,8 @@ export class Topology {
 
   /** Starts everything and resolves once every part is ready; on failure stops what did start. */
   static async start(input: TopologyInput): Promise<Topology> {
-    const { dir, ...spec } = input;
-    const topology = new Topology(dir, resolveTopologySpec(spec));
+    const { dir, networkName, ...spec } = input;
+    const topology = new Topology(dir, resolveTopologySpec(spec), networkName ?? TopologyHosts.networkName());
     try {
       await topology.startAll();
       return topology;
@@ -110,9 +116,23 @@ export class Topology {
     return this.redis?.cluster;
   }
 
+  /** The lab network of `hosts` > 1 (named after the topology); undefined on one host. */
+  get network(): LabNetwork | undefined {
+    return this.labHosts?.network;
+  }
+
+  /** The lab host a component (a name of components()) runs on; undefined on one host or for an unknown name. */
+  hostOf(componentName: string): LabHost | undefined {
+    const host = this.components().find((component) => component.name === componentName)?.host;
+    return host === undefined ? undefined : this.labHosts?.network.host(host);
+  }
+
   private async startAll(): Promise<void> {
     mkdirSync(this.logDir, { recursive: true });
+    if (this.placement) this.labHosts = await TopologyHosts.create(this.networkName, this.placement);
+    const hosts = this.labHosts;
     this.redis = await LocalRedis.start({
+      ...(hosts ? { hosts: hosts.redisHosts() } : {}),
       dir: join(this.dir, 'redis'),
       mode: this.plan.redis.mode,
       nodeTimeoutMs: this.plan.redis.nodeTimeoutMs,
@@ -130,6 +150,7 @@ export class Topology {
       caps: this.plan.resources.replica,
       // a capped replica compiles its TypeScript at a fraction of a core
       startTimeoutMs: 60_000,
+      ...(hosts ? { hostFor: (ordinal: number) => hosts.replicaHost(ordinal) } : {}),
     });
     await this.service.start(this.plan.replicas);
     for (const kind of this.plan.proxies) {
@@ -140,6 +161,7 @@ export class Topology {
           this.plan.proxy,
           this.backends(),
           this.plan.resources.proxy,
+          hosts?.edge,
         ),
       );
     }
@@ -150,7 +172,7 @@ export class Topology {
     return this.service;
   }
 
-  /** The replicas as proxy backends (lab placement: 127.0.0.1 and each slot's port). */
+  /** The replicas as proxy backends (each slot's address and port). */
   backends(): ProxyBackend[] {
     return this.service?.backends() ?? [];
   }
@@ -210,6 +232,19 @@ export class Topology {
     return mintToken(this.authJwtSecret, grants, ttlS);
   }
 
+  /**
+   * `count` distinct source addresses for the lab's own clients (a runner's `sourceAddresses`, a
+   * probe's `localAddress`), so per-address limits and source stickiness see distinct clients:
+   * 127.0.0.1 … 127.0.0.N on one host, the lab network's client addresses with `hosts` > 1.
+   */
+  async clientAddresses(count: number): Promise<string[]> {
+    if (this.labHosts) return this.labHosts.network.clientAddresses(count);
+    if (!Number.isInteger(count) || count < 1 || count > 254) {
+      throw new Error(`client addresses: a count from 1 to 254, got ${count}`);
+    }
+    return Array.from({ length: count }, (_, index) => `127.0.0.${index + 1}`);
+  }
+
   /** Ports of the live Redis servers (one, or every running cluster node). */
   redisPorts(): number[] {
     return this.redis?.livePorts() ?? [];
@@ -217,52 +252,13 @@ export class Topology {
 
   /** Every running component (for status, state.json and the /proc sampler). */
   components(): ComponentInfo[] {
-    const components: ComponentInfo[] = [];
-    if (this.redisSingle) {
-      components.push({
-        name: 'redis',
-        kind: 'redis',
-        pid: this.redisSingle.pid,
-        port: this.redisSingle.port,
-        url: `redis://127.0.0.1:${this.redisSingle.port}`,
-        logPath: this.redisSingle.process.logPath,
-      });
-    }
-    for (const node of this.redisCluster?.nodes ?? []) {
-      if (!node.process.running) continue;
-      components.push({
-        name: `redis-${node.port}`,
-        kind: 'redis',
-        pid: node.process.pid,
-        port: node.port,
-        url: `redis://127.0.0.1:${node.port}`,
-        logPath: node.process.logPath,
-      });
-    }
-    for (const slot of this.replicas) {
-      if (!slot.handle?.process.running) continue;
-      components.push({
-        name: slot.id,
-        kind: 'replica',
-        pid: slot.handle.process.pid,
-        port: slot.port,
-        url: slot.wsUrl,
-        adminUrl: slot.httpUrl,
-        logPath: slot.handle.process.logPath,
-      });
-    }
-    for (const proxy of this.proxies) {
-      components.push({
-        name: proxy.kind,
-        kind: proxy.kind,
-        pid: proxy.pid,
-        port: proxy.port,
-        url: proxy.wsUrl,
-        adminUrl: proxy.statsUrl,
-        logPath: proxy.logPath,
-      });
-    }
-    return components;
+    return runningComponents({
+      redisSingle: this.redisSingle,
+      redisCluster: this.redisCluster,
+      replicas: this.replicas,
+      proxies: this.proxies,
+      hostAt: (address) => this.labHosts?.hostAt(address)?.name,
+    });
   }
 
   /** The components as the sampler tracks them. */
@@ -283,10 +279,14 @@ export class Topology {
     ];
   }
 
-  /** Stops everything: proxies first (no new clients), then replicas, then Redis. Idempotent. */
+  /**
+   * Stops everything: proxies first (no new clients), then replicas, then Redis, then removes the
+   * lab network (its namespaces, bridge, nftables table and host cgroups). Idempotent.
+   */
   async stop(): Promise<void> {
     await Promise.allSettled(this.proxies.map((proxy) => proxy.stop()));
     await this.service?.stop({ graceMs: 3_000 });
     await this.redis?.stop();
+    await this.labHosts?.network.remove();
   }
 }

@@ -1,6 +1,7 @@
 import type { ProxyBackend } from '../../proxy/options.js';
 import { resolveTopologySpec, type TopologySpec, type TopologySpecInput } from '../../topology/spec.js';
 import type { ResourceCaps } from '../cgroup.js';
+import type { ProcessHost } from '../managed-process.js';
 import { freePort } from '../ports.js';
 import { type LocalReplicaPlacement, type ReplicaHandle, startReplica } from '../replica.js';
 
@@ -10,6 +11,10 @@ export interface ReplicaSlot {
   readonly port: number;
   readonly httpUrl: string;
   readonly wsUrl: string;
+  /** The address it binds: 127.0.0.1, or its lab host's. */
+  readonly address: string;
+  /** The lab host it runs on (undefined: this machine). */
+  readonly host: ProcessHost | undefined;
   /** The running process, or undefined while the replica is down (killed, stopped). */
   handle: ReplicaHandle | undefined;
   /** True between freeze (SIGSTOP) and thaw (SIGCONT). */
@@ -32,6 +37,8 @@ export interface LocalWsServiceOptions {
   nodeArgs?: readonly string[];
   /** Default 30 000 ms; a capped replica compiles its TypeScript at a fraction of a core. */
   startTimeoutMs?: number;
+  /** The lab host of the `ordinal`-th replica added (0 for the first); unset: 127.0.0.1. */
+  hostFor?: (ordinal: number) => ProcessHost | undefined;
 }
 
 export interface AddReplicaOptions {
@@ -50,6 +57,8 @@ export class LocalWsService {
   readonly slots: ReplicaSlot[] = [];
   private readonly specOf = new Map<string, TopologySpec>();
   private nextNumber: number;
+  /** Replicas added so far (their ordinal picks the host). */
+  private added = 0;
 
   constructor(private readonly options: LocalWsServiceOptions) {
     this.nextNumber = options.firstNumber ?? 1;
@@ -79,13 +88,15 @@ export class LocalWsService {
     const id = add.id ?? this.nextId();
     const spec = add.specChanges ? resolveTopologySpec({ ...this.spec, ...add.specChanges }) : this.spec;
     this.specOf.set(id, spec);
+    const host = this.options.hostFor?.(this.added);
+    this.added += 1;
     let slot: ReplicaSlot;
     try {
-      slot = await this.spawnOnFreePort(id);
+      slot = await this.spawnOnFreePort(id, host);
     } catch {
       // The free port can be taken by another process between pick and bind
       // (EADDRINUSE on a shared machine): one more try on a fresh port.
-      slot = await this.spawnOnFreePort(id);
+      slot = await this.spawnOnFreePort(id, host);
     }
     this.slots.push(slot);
     return slot;
@@ -97,13 +108,16 @@ export class LocalWsService {
     return id;
   }
 
-  private async spawnOnFreePort(id: string): Promise<ReplicaSlot> {
+  private async spawnOnFreePort(id: string, host: ProcessHost | undefined): Promise<ReplicaSlot> {
     const port = await freePort();
+    const address = host?.address ?? '127.0.0.1';
     const slot: ReplicaSlot = {
       id,
       port,
-      httpUrl: `http://127.0.0.1:${port}`,
-      wsUrl: `ws://127.0.0.1:${port}/ws`,
+      httpUrl: `http://${address}:${port}`,
+      wsUrl: `ws://${address}:${port}/ws`,
+      address,
+      host,
       handle: undefined,
       frozen: false,
     };
@@ -120,6 +134,7 @@ export class LocalWsService {
       port: slot.port,
       name: slot.id,
       waitReady: true,
+      ...(slot.host ? { host: slot.host } : {}),
       ...(caps ? { caps } : {}),
       ...(entry === undefined ? {} : { entry }),
       ...(nodeArgs === undefined ? {} : { nodeArgs }),
@@ -148,9 +163,9 @@ export class LocalWsService {
     return this.slots.flatMap((slot) => (slot.handle ? [slot.handle] : []));
   }
 
-  /** The replicas as proxy backends (local placement: 127.0.0.1 and each slot's port). */
+  /** The replicas as proxy backends (each slot's address, 127.0.0.1 or its lab host's, and port). */
   backends(): ProxyBackend[] {
-    return this.slots.map((slot) => ({ id: slot.id, host: '127.0.0.1', port: slot.port }));
+    return this.slots.map((slot) => ({ id: slot.id, host: slot.address, port: slot.port }));
   }
 
   /**

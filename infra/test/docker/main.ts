@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import type Docker from 'dockerode';
-import { type Component, resourcesOf, type TopologySpec } from '../../../topology/spec.js';
+import { type Component, cpuQuotaUs, resourcesOf, type TopologySpec } from '../../../topology/spec.js';
 import { parseConfigMap } from '../../../topology/stack-config.js';
 import { SERVICE_PORT } from '../../components/ws-service.js';
 import { REPO_ROOT, stackFileConfig } from '../harness.js';
@@ -234,8 +234,8 @@ async function cgroupLimits(docker: Docker, container: string): Promise<{ cores:
 }
 
 /**
- * Every container of the stack against the spec's caps: `docker inspect` (HostConfig NanoCpus,
- * Memory, MemorySwap) and the container's cgroup. Returns one line per component.
+ * Every container of the stack against the spec's caps: `docker inspect` (HostConfig CpuPeriod,
+ * CpuQuota, Memory, MemorySwap) and the container's cgroup. Returns one line per component.
  */
 async function checkCaps(
   docker: Docker,
@@ -251,13 +251,19 @@ async function checkCaps(
   ];
   const seen: string[] = [];
   for (const [component, containers] of byComponent) {
-    const { cpuCores, memoryMiB } = resourcesOf(spec, component);
+    const { cpuCores, memoryMiB, cpuPeriodUs } = resourcesOf(spec, component);
     check(cpuCores !== undefined && memoryMiB !== undefined, `the capped spec leaves ${component} uncapped`);
     for (const container of containers) {
       const host = (await docker.getContainer(container).inspect()).HostConfig;
-      const got = { NanoCpus: host.NanoCpus, Memory: host.Memory, MemorySwap: host.MemorySwap };
+      const got = {
+        CpuPeriod: host.CpuPeriod,
+        CpuQuota: host.CpuQuota,
+        Memory: host.Memory,
+        MemorySwap: host.MemorySwap,
+      };
       const want = {
-        NanoCpus: Math.round(cpuCores * 1e9),
+        CpuPeriod: cpuPeriodUs,
+        CpuQuota: cpuQuotaUs(cpuCores, cpuPeriodUs),
         Memory: memoryMiB * MIB,
         MemorySwap: memoryMiB * MIB,
       };
@@ -431,7 +437,7 @@ async function stackScenarios(
   if (stackName === 'single-redis' && selected('caps') && keepGoing()) {
     ok =
       (await phase(
-        `${stackName}: capped re-deploy; docker inspect NanoCpus/Memory/MemorySwap and each cgroup = the spec's caps; hello and a publish across replicas`,
+        `${stackName}: capped re-deploy; docker inspect CpuPeriod/CpuQuota/Memory/MemorySwap and each cgroup = the spec's caps; hello and a publish across replicas`,
         async () => {
           const capped = { ...config, ...CAPS };
           const result = up(engine, stackName, capped);
