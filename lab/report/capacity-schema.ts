@@ -167,6 +167,8 @@ export const capacitySchema = z.object({
         .object({ replica: nonNegative, redis: nonNegative, proxy: nonNegative, load: nonNegative })
         .optional(),
       machineShare: finite.positive(),
+      /** The cap first chosen, when the budget at the one-replica knee lowered it (that search set aside). */
+      recalibratedFromCores: finite.positive().optional(),
       replicaCpuCores: finite.positive(),
       machineBound: z.array(z.number().int().positive()),
     })

@@ -144,13 +144,16 @@ export async function warmUp(search: CountSearch, count: number, offeredPerS: nu
   });
 }
 
-/** One replica count: (full mode) a warm-up, then the bracketing search from `firstOffered`. */
+/**
+ * One replica count: (full mode) a warm-up of the replica just added — the first one warmed up
+ * before the calibration — then the bracketing search from `firstOffered`.
+ */
 export async function searchReplicaCount(
   search: CountSearch,
   count: number,
   firstOffered: number,
   plan: SearchPlan = search.shape.search,
 ): Promise<SearchOutcome> {
-  if (search.context.mode !== 'short') await warmUp(search, count, firstOffered / 2);
+  if (search.context.mode !== 'short' && count > 1) await warmUp(search, count, firstOffered / 2);
   return searchBracket((offered) => measureConfirmed(search, count, offered), firstOffered, plan);
 }
