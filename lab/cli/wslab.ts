@@ -75,7 +75,9 @@ export function buildProgram(): Command {
 
   const up = program
     .command('up')
-    .description('start Redis, the replicas and the proxies on 127.0.0.1 (foreground: Ctrl-C stops all)');
+    .description(
+      'start Redis, the replicas and the proxies on 127.0.0.1, or on N lab hosts with --hosts N (foreground: Ctrl-C stops all)',
+    );
   // One flag per spec key the lab reads (topology/README.md lists them with default and range).
   for (const option of specOptions()) up.addOption(option);
   up.option('--stack <name>', 'read the settings from Pulumi.<name>.yaml (what `pulumi up` deploys)')

@@ -54,7 +54,8 @@ export interface RunOptions {
   /**
    * Spread clients over loopback source addresses so source-hash stickiness sees distinct clients:
    * a count N binds 127.0.0.1 … 127.0.0.N (1 to 254), or give 127.x.y.z addresses; client k uses
-   * address k mod N. Targets must then be 127.x.y.z URLs. Default 1: the OS picks (all 127.0.0.1).
+   * address k mod N. Targets must then be 127.x.y.z URLs. On lab hosts: the lab network's client
+   * addresses (`topology.clientAddresses`), with lab host targets. Default 1: the OS picks.
    */
   sourceAddresses?: SourceAddresses;
   /**

@@ -18,6 +18,11 @@ describe('source addresses', () => {
     expect(sourceAddressFor(addresses, 17)).toBe('127.0.0.2');
     expect(sourceAddressFor([], 5)).toBeUndefined();
     expect(resolveSourceAddresses(['127.1.2.3', '127.0.0.9'])).toEqual(['127.1.2.3', '127.0.0.9']);
+    // the lab network's client addresses (topology.clientAddresses with hosts > 1)
+    expect(resolveSourceAddresses(['10.214.3.100', '10.214.3.101'])).toEqual([
+      '10.214.3.100',
+      '10.214.3.101',
+    ]);
   });
 
   it.each([
@@ -27,6 +32,7 @@ describe('source addresses', () => {
     -3,
     [],
     ['192.0.2.1'],
+    ['10.213.0.5'],
     ['127.0.0.1', '198.51.100.10'],
     ['::1'],
     ['127.0.0.256'],
@@ -41,6 +47,16 @@ describe('source addresses', () => {
     expect(() => checkTargetsForSourceAddresses(['ws://localhost:8080/ws'], ['127.0.0.2'])).toThrow(
       /not a 127\.x\.y\.z address/,
     );
+    expect(() => checkTargetsForSourceAddresses(['ws://10.214.3.10:80/ws'], ['10.214.3.100'])).not.toThrow();
+    expect(() => checkTargetsForSourceAddresses(['ws://127.0.0.1:80/ws'], ['10.214.3.100'])).toThrow(
+      /not a lab host/,
+    );
+    expect(() => checkTargetsForSourceAddresses(['ws://10.214.3.10:80/ws'], ['127.0.0.2'])).toThrow(
+      /not a 127\.x\.y\.z address/,
+    );
+    expect(() =>
+      checkTargetsForSourceAddresses(['ws://10.214.3.10:80/ws'], ['127.0.0.2', '10.214.3.100']),
+    ).toThrow(/mixes loopback and lab/);
   });
 
   it('runScenario rejects an invalid setting before any client connects', async () => {

@@ -66,6 +66,9 @@ export class LabNetwork {
   /** What was made so far, in order: remove() undoes a creation that failed half-way too. */
   private readonly madeNamespaces: string[] = [];
   private readonly madeCgroups: ProcessCgroup[] = [];
+  /** Client addresses added to the gateway link so far (clientAddresses()). */
+  private readonly clients: string[] = [];
+  private clientsAdded: Promise<unknown> = Promise.resolve();
 
   private constructor(
     readonly name: string,
@@ -74,6 +77,7 @@ export class LabNetwork {
     readonly gateway: string,
     readonly gatewayLink: string,
     readonly switchNamespace: string,
+    private readonly addressOf: ReturnType<typeof labSubnet>,
   ) {
     this.firewall = new LabFirewall(netnsPath(switchNamespace));
   }
@@ -110,6 +114,7 @@ export class LabNetwork {
       addresses.gateway,
       gatewayLinkName(process.pid, labSequence),
       namespace,
+      addresses,
     );
     installExitHook();
     open.add(network);
@@ -211,6 +216,27 @@ export class LabNetwork {
     const host = this.hosts.find((candidate) => candidate.name === name);
     if (!host) throw new Error(`no lab host "${name}" (have ${this.hosts.map((h) => h.name).join(', ')})`);
     return host;
+  }
+
+  /**
+   * `count` distinct source addresses for the lab's own clients (load runner, probes), on this
+   * machine's end of the gateway (`.100` up): a client that binds one as its `localAddress` reaches
+   * the hosts from it, so per-address limits and source hashing on a host see distinct clients.
+   * Added on first ask, kept until remove() (they go with the gateway link). Their traffic crosses
+   * the gateway's bridge port: a fault on `gateway` (lab/faults/silent.ts) hits them all.
+   */
+  clientAddresses(count: number): Promise<string[]> {
+    // one caller at a time: two adding the same next address would collide
+    const next = this.clientsAdded.then(async () => {
+      while (this.clients.length < count) {
+        const address = this.addressOf.client(this.clients.length);
+        await runNetworkCommand('ip', ['addr', 'add', `${address}/24`, 'dev', this.gatewayLink]);
+        this.clients.push(address);
+      }
+      return this.clients.slice(0, count);
+    });
+    this.clientsAdded = next.catch(() => undefined);
+    return next;
   }
 
   /** Every namespace this network made (switch first). */

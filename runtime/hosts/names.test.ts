@@ -44,6 +44,8 @@ describe('lab network names', () => {
   it('places host i at .10 + i of the network /24', () => {
     expect(labSubnet(7).host(0)).toBe(`${LAB_HOST_BLOCK.firstOctets}.7.10`);
     expect(labSubnet(7).gateway).toBe(`${LAB_HOST_BLOCK.firstOctets}.7.1`);
-    expect(() => labSubnet(7).host(245)).toThrow('outside 0..244');
+    expect(() => labSubnet(7).host(90)).toThrow('outside 0..89');
+    expect(labSubnet(7).client(0)).toBe(`${LAB_HOST_BLOCK.firstOctets}.7.100`);
+    expect(() => labSubnet(7).client(155)).toThrow('outside 0..154');
   });
 });

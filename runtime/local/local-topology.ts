@@ -14,6 +14,7 @@ import type { LabHost } from '../hosts/host.js';
 import type { LabNetwork } from '../hosts/lab-network.js';
 import type { ManagedProcess } from '../managed-process.js';
 import type { RedisClusterHandle, RedisServerHandle } from '../redis.js';
+import { type ComponentInfo, runningComponents } from './components.js';
 import { LocalLoadBalancer } from './local-load-balancer.js';
 import { LocalRedis } from './local-redis.js';
 import { LocalWsService, type ReplicaSlot } from './local-ws-service.js';
@@ -21,7 +22,7 @@ import { type HostPlacement, placementFor } from './placement.js';
 import { type LocalStartPlan, planLocalStart } from './start-plan.js';
 import { TopologyHosts } from './topology-hosts.js';
 
-export type { ReplicaSlot };
+export type { ComponentInfo, ReplicaSlot };
 
 /** What starts a topology: a spec (any subset of keys; the rest take their defaults) and where it lives. */
 export type TopologyInput = TopologySpecInput & {
@@ -34,25 +35,9 @@ export type TopologyInput = TopologySpecInput & {
   networkName?: string;
 };
 
-/** A component of the running topology, as `status` and state.json show it. */
-export interface ComponentInfo {
-  name: string;
-  kind: 'redis' | 'replica' | 'haproxy' | 'nginx';
-  pid: number;
-  port: number;
-  /** The address it listens on: 127.0.0.1, or its lab host's. */
-  address: string;
-  /** Its lab host's name (`hosts` > 1: h1…hN); absent on one host. */
-  host?: string;
-  /** Where clients or tools reach it. */
-  url: string;
-  /** Replicas: HTTP base URL (health, metrics); proxies: the stats URL. */
-  adminUrl?: string;
-  logPath: string;
-}
-
 /**
- * The whole topology on 127.0.0.1, composed like the Pulumi program's (infra/index.ts): Redis
+ * The whole topology on 127.0.0.1 (or, with spec `hosts` > 1, on lab hosts of its own network,
+ * placed by placementFor), composed like the Pulumi program's (infra/index.ts): Redis
  * (LocalRedis: one server, a 6-node cluster, or none), the service's replicas (LocalWsService),
  * and HAProxy and/or Nginx in front (LocalLoadBalancer), all started through ManagedProcess so
  * that stopping (or crashing) the lab leaves nothing behind.
@@ -247,71 +232,33 @@ export class Topology {
     return mintToken(this.authJwtSecret, grants, ttlS);
   }
 
+  /**
+   * `count` distinct source addresses for the lab's own clients (a runner's `sourceAddresses`, a
+   * probe's `localAddress`), so per-address limits and source stickiness see distinct clients:
+   * 127.0.0.1 … 127.0.0.N on one host, the lab network's client addresses with `hosts` > 1.
+   */
+  async clientAddresses(count: number): Promise<string[]> {
+    if (this.labHosts) return this.labHosts.network.clientAddresses(count);
+    if (!Number.isInteger(count) || count < 1 || count > 254) {
+      throw new Error(`client addresses: a count from 1 to 254, got ${count}`);
+    }
+    return Array.from({ length: count }, (_, index) => `127.0.0.${index + 1}`);
+  }
+
   /** Ports of the live Redis servers (one, or every running cluster node). */
   redisPorts(): number[] {
     return this.redis?.livePorts() ?? [];
   }
 
-  /** `address`, and the name of the lab host at it (none on one host). */
-  private placed(address: string): { address: string; host?: string } {
-    const host = this.labHosts?.hostAt(address);
-    return host === undefined ? { address } : { address, host: host.name };
-  }
-
   /** Every running component (for status, state.json and the /proc sampler). */
   components(): ComponentInfo[] {
-    const components: ComponentInfo[] = [];
-    const single = this.redisSingle;
-    if (single) {
-      const address = new URL(single.url).hostname;
-      components.push({
-        name: 'redis',
-        kind: 'redis',
-        pid: single.pid,
-        port: single.port,
-        ...this.placed(address),
-        url: `redis://${address}:${single.port}`,
-        logPath: single.process.logPath,
-      });
-    }
-    for (const node of this.redisCluster?.nodes ?? []) {
-      if (!node.process.running) continue;
-      components.push({
-        name: `redis-${node.port}`,
-        kind: 'redis',
-        pid: node.process.pid,
-        port: node.port,
-        ...this.placed(node.address),
-        url: `redis://${node.address}:${node.port}`,
-        logPath: node.process.logPath,
-      });
-    }
-    for (const slot of this.replicas) {
-      if (!slot.handle?.process.running) continue;
-      components.push({
-        name: slot.id,
-        kind: 'replica',
-        pid: slot.handle.process.pid,
-        port: slot.port,
-        ...this.placed(slot.address),
-        url: slot.wsUrl,
-        adminUrl: slot.httpUrl,
-        logPath: slot.handle.process.logPath,
-      });
-    }
-    for (const proxy of this.proxies) {
-      components.push({
-        name: proxy.kind,
-        kind: proxy.kind,
-        pid: proxy.pid,
-        port: proxy.port,
-        ...this.placed(proxy.address),
-        url: proxy.wsUrl,
-        adminUrl: proxy.statsUrl,
-        logPath: proxy.logPath,
-      });
-    }
-    return components;
+    return runningComponents({
+      redisSingle: this.redisSingle,
+      redisCluster: this.redisCluster,
+      replicas: this.replicas,
+      proxies: this.proxies,
+      hostAt: (address) => this.labHosts?.hostAt(address)?.name,
+    });
   }
 
   /** The components as the sampler tracks them. */

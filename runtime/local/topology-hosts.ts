@@ -23,8 +23,17 @@ export class TopologyHosts {
   }
 
   static async create(name: string, placement: HostPlacement): Promise<TopologyHosts> {
-    const network = await LabNetwork.create({ name, hosts: placement.hosts.map((host) => ({ name: host })) });
-    return new TopologyHosts(network, placement);
+    try {
+      const network = await LabNetwork.create({
+        name,
+        hosts: placement.hosts.map((host) => ({ name: host })),
+      });
+      return new TopologyHosts(network, placement);
+    } catch (error) {
+      throw new Error(
+        `hosts ${placement.hosts.length}: lab hosts need network namespaces (root, iproute2 \`ip\`, nftables \`nft\`), and making them failed: ${(error as Error).message}`,
+      );
+    }
   }
 
   get edge(): LabHost {

@@ -116,6 +116,7 @@ export async function measureRun(options: MeasureOptions): Promise<RunResultInpu
         progress: false,
         resources,
         ...options.clients,
+        ...(await labSourceAddresses(topology, options.clients?.sourceAddresses)),
         hooks: {
           // The hook returns at once: the runner measures its publishing window up to the
           // hook's end, so faults (some wait for recovery) run beside the load instead.
@@ -174,6 +175,19 @@ function finiteOnly(values: Record<string, number>): Record<string, number> {
 }
 
 /** A client option's token field: absent with `auth: none` (clients then connect without one). */
+/**
+ * On lab hosts a count of source addresses becomes the lab network's client addresses (loopback
+ * ones cannot reach a host); explicit lists and one host pass unchanged.
+ */
+async function labSourceAddresses(
+  topology: Topology,
+  sourceAddresses: RunOptions['sourceAddresses'],
+): Promise<Pick<RunOptions, 'sourceAddresses'>> {
+  if (topology.network === undefined || typeof sourceAddresses !== 'number' || sourceAddresses <= 1)
+    return {};
+  return { sourceAddresses: await topology.clientAddresses(sourceAddresses) };
+}
+
 export function withToken(token: string | undefined): { token?: string } {
   return token === undefined ? {} : { token };
 }
