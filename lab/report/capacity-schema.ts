@@ -77,6 +77,8 @@ export const replicaCountResultSchema = z.object({
    * bracketed"); null: no step passed.
    */
   bracket: z.object({ passingPerS: nonNegative, failingPerS: nonNegative.nullable() }).nullable().optional(),
+  /** The load generator's CPU / the replicas' CPU at the passing step: its cost per delivery relative to theirs. */
+  loadToReplicaCpu: nonNegative.nullable().optional(),
   /** Throttled CFS periods / periods of the replicas at the passing step (null: uncapped or unread). */
   throttledShare: nonNegative.nullable().optional(),
   /** Why this count has no efficiency, fit or verdict ("machine-bound: not measured", "not bracketed"). */

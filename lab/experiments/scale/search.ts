@@ -31,8 +31,11 @@ export async function searchBracket(
   while (countedSteps(steps).length < plan.maxSteps) {
     steps.push(...(await measureAt(Math.round(offered))));
     const { passing, failing } = bracketOf(steps);
-    if (passing === undefined) offered = (failing?.offeredDeliveriesPerS ?? offered) / plan.climbFactor;
-    else if (failing === undefined) {
+    if (passing === undefined) {
+      // failing at the floor: nothing lower would be judged
+      if ((failing?.offeredDeliveriesPerS ?? offered) <= plan.minOfferedPerS) break;
+      offered = Math.max(plan.minOfferedPerS, (failing?.offeredDeliveriesPerS ?? offered) / plan.climbFactor);
+    } else if (failing === undefined) {
       // passing at the top of the range: "≥ X, not bracketed"
       if (passing.offeredDeliveriesPerS >= plan.maxOfferedPerS) break;
       offered = Math.min(passing.offeredDeliveriesPerS * plan.climbFactor, plan.maxOfferedPerS);
