@@ -25,6 +25,9 @@ export const TYPES = {
   remoteImage: 'docker:index/remoteImage:RemoteImage',
   image: 'docker:index/image:Image',
   password: 'random:index/randomPassword:RandomPassword',
+  service: 'docker:index/service:Service',
+  secret: 'docker:index/secret:Secret',
+  serviceConfig: 'docker:index/serviceConfig:ServiceConfig',
 } as const;
 
 /** What the mocked RandomPassword returns: tests look for it in every plain output. */

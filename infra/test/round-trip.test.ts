@@ -24,6 +24,8 @@ const base = stackFileConfig(BASE_STACK);
 
 /** A changed, valid value per key (relative to Pulumi.single-redis.yaml). */
 const CHANGED: Partial<Record<StackConfigKey, string>> = {
+  platform: 'swarm',
+  swarmHosts: '2',
   proxy: 'nginx',
   stickiness: 'room',
   replicas: '20',
@@ -81,6 +83,8 @@ const CONTEXT: Partial<Record<StackConfigKey, Record<string, string>>> = {
   nginxImage: { 'wslab:proxy': 'nginx' },
   // single Redis has no cluster-node-timeout
   redisNodeTimeoutMs: { 'wslab:redisMode': 'cluster' },
+  // only the Swarm program pins Redis nodes to hosts
+  swarmHosts: { 'wslab:platform': 'swarm', 'wslab:redisMode': 'cluster' },
   // the CFS period only counts a CPU cap: uncapped, there is no quota to count
   cpuPeriodUs: { 'wslab:replicaCpuCores': '0.5' },
 };
