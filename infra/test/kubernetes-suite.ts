@@ -1,3 +1,8 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { schemaProblems, unknownFields } from '../../test-support/kubernetes/schema.js';
 import { CONFIG_HASH_ANNOTATION } from '../kubernetes/load-balancer.js';
@@ -10,6 +15,8 @@ import {
   runProgram,
   stackFileConfig,
 } from './harness.js';
+
+const execFileAsync = promisify(execFile);
 
 interface Expected {
   proxy: 'haproxy' | 'nginx';
@@ -118,6 +125,25 @@ export function kubernetesStackSuite(stack: string, expected: Expected): void {
       expect(start).toContain('cluster-preferred-endpoint-type hostname');
       const scripts = named(run, 'redis-scripts') as unknown as { data: Record<string, string> };
       expect(scripts.data['redis-cluster.sh']).toContain('redis-cli --cluster create');
+    });
+
+    it('has a proxy config the real binary accepts, short of cluster DNS', async () => {
+      if (expected.proxy !== 'haproxy') return; // Nginx: see same-proxy-config.test.ts (it resolves names at -t)
+      const map = run.byName('proxy-config').inputs as { data: Record<string, string> };
+      const dir = mkdtempSync(join(tmpdir(), 'wslab-k8s-haproxy-'));
+      try {
+        const path = join(dir, 'haproxy.cfg');
+        writeFileSync(path, map.data['haproxy.cfg']!);
+        // Not -dW: outside a cluster the pod names do not resolve, which HAProxy warns about
+        // (init-addr none: it starts and keeps those servers down until cluster DNS answers).
+        const { stdout, stderr } = await execFileAsync('haproxy', ['-c', '-f', path]);
+        const warnings = `${stdout}${stderr}`.split('\n').filter((line) => line.includes('[WARNING]'));
+        expect(warnings).toHaveLength(expected.replicas);
+        for (const line of warnings)
+          expect(line).toMatch(/could not resolve address 'wslab-[\w-]+-app-\d\.wslab-[\w-]+-app'/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it('keeps secrets in Secrets: no plain password in any other object', () => {
