@@ -10,6 +10,9 @@ import {
 } from '../proxy/options.js';
 import { type HaproxyView, haproxyTemplate, RESOLVERS_NAME } from './template.js';
 
+/** Key of HAProxy's dynamic cookies (server-template slots); not a secret: it hides no access. */
+export const DYNAMIC_COOKIE_KEY = 'wslab-task-cookie';
+
 /** Backend lines that pick a replica and keep a client on it, per stickiness mode. */
 export function haproxyBalanceLines(options: ProxyOptions): string[] {
   switch (options.stickiness) {
@@ -20,7 +23,14 @@ export function haproxyBalanceLines(options: ProxyOptions): string[] {
       // itself, and `indirect` leaves a client's valid cookie alone. leastconn picks
       // the replica for a client without (or with a dead replica's) cookie.
       const secure = options.tls.enabled ? ' secure' : '';
-      return ['balance leastconn', `cookie ${options.cookieName} insert indirect nocache httponly${secure}`];
+      // Template slots (Swarm) have no cookie of their own: `dynamic` derives each server's from
+      // its address and the key, so a client stays on its task; the key only obfuscates addresses.
+      const dynamic = options.serverTemplateSlots > 0;
+      return [
+        'balance leastconn',
+        `cookie ${options.cookieName} insert indirect nocache httponly${secure}${dynamic ? ' dynamic' : ''}`,
+        ...(dynamic ? [`dynamic-cookie-key ${DYNAMIC_COOKIE_KEY}`] : []),
+      ];
     }
     case 'source':
       return ['balance source', 'hash-type consistent'];
@@ -92,9 +102,12 @@ export function haproxyView(options: ProxyOptions): HaproxyView {
             'accepted_payload_size 8192',
           ],
     defaultServer,
-    serverLines: options.backends.map(
-      (backend) =>
-        `server ${backend.id} ${backend.host}:${backend.port}${cookie ? ` cookie ${backend.id}` : ''}`,
+    serverLines: options.backends.map((backend) =>
+      options.serverTemplateSlots > 0
+        ? // Swarm: one name lists every task; HAProxy names the slots <id>1..<id>N and sets each
+          // one's address from the answers (cookie stickiness: dynamic cookies, see above).
+          `server-template ${backend.id} ${options.serverTemplateSlots} ${backend.host}:${backend.port}`
+        : `server ${backend.id} ${backend.host}:${backend.port}${cookie ? ` cookie ${backend.id}` : ''}`,
     ),
   };
 }

@@ -1,29 +1,23 @@
 /**
- * The wslab topology on Docker: a user-defined network, Redis (single or a 6-node cluster),
- * N replicas of the WebSocket service built from app/Dockerfile, and HAProxy or Nginx in front
- * with the config from the shared renderer. The only file that reads stack config and exports
- * stack outputs; see infra/README.md.
+ * The wslab topology on Docker: Redis (single or a 6-node cluster), N replicas of the WebSocket
+ * service built from app/Dockerfile, and HAProxy or Nginx in front with the config from the
+ * shared renderer; as containers on one engine (docker-stack.ts) or as services on a Docker
+ * Swarm (swarm/stack.ts) or as Kubernetes objects (kubernetes/deployment.ts), by the spec's `platform`. The only file that reads stack config and
+ * exports stack outputs; see infra/README.md.
  */
-import { relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import * as docker from '@pulumi/docker';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
 import { HAPROXY_STATS_PATH } from '../proxy/options.js';
-import { proxyInput } from '../topology/proxy-input.js';
-import { replicaEnv } from '../topology/replica-env.js';
-import { resourcesOf } from '../topology/spec.js';
 import {
   checkSecret,
   resolveStackConfig,
   type SecretKey,
   STACK_CONFIG_KEYS,
 } from '../topology/stack-config.js';
-import { stackAddressPlan } from './components/addresses.js';
-import { LoadBalancer } from './components/load-balancer.js';
-import { RedisCluster } from './components/redis-cluster.js';
-import { SERVICE_PORT, WsService } from './components/ws-service.js';
-import { CONTAINER_PROXY } from './container-proxy.js';
+import { appImage } from './components/ws-service.js';
+import { dockerStack, fromCwd, repoRoot } from './docker-stack.js';
+import { kubernetesDeployment } from './kubernetes/deployment.js';
+import { swarmStack } from './swarm/stack.js';
 
 const config = new pulumi.Config();
 const source = `stack ${pulumi.getStack()}`;
@@ -54,90 +48,33 @@ const tokenSecret =
 // Set during a rollover: tokens signed with the retired secret keep working until they expire.
 const authJwtSecretPrevious = secret('authJwtSecretPrevious');
 
-// Container names carry project and stack, so two stacks can run side by side on one host.
+// Names carry project and stack, so two stacks can run side by side on one engine or Swarm.
 const prefix = `wslab-${pulumi.getStack()}`;
-// Declared subnet: Redis nodes get fixed addresses, everything else the dynamic range.
-const addresses = stackAddressPlan(prefix);
-const network = new docker.Network(
-  'network',
-  {
-    name: `${prefix}-net`,
-    driver: 'bridge',
-    ipamConfigs: [{ subnet: addresses.subnet, gateway: addresses.gateway, ipRange: addresses.dynamicRange }],
-  },
-  // Named, so a replacement must remove the old network first.
-  { deleteBeforeReplace: true },
-);
+const secrets = { redisPassword, publishApiKey, authJwtSecret: tokenSecret, authJwtSecretPrevious };
+const docker = stack.platform === 'docker' ? dockerStack(stack, prefix, secrets) : undefined;
+const swarm =
+  stack.platform === 'swarm'
+    ? swarmStack(
+        stack,
+        prefix,
+        secrets,
+        // Built on the manager; every other node needs it loaded (no registry: infra/README.md).
+        appImage(
+          'swarm-app-image',
+          {
+            imageName: stack.appImage,
+            buildContext: fromCwd(repoRoot),
+            dockerfile: fromCwd(`${repoRoot}app/Dockerfile`),
+            nodeImage: stack.nodeImage,
+          },
+          {},
+        ).repoDigest,
+      )
+    : undefined;
 
-const redis = new RedisCluster('redis', {
-  mode: stack.redisMode,
-  nodeTimeoutMs: stack.redisNodeTimeoutMs,
-  image: stack.redisImage,
-  networkName: network.name,
-  containerPrefix: prefix,
-  password: pulumi.secret(redisPassword),
-  hostPort: stack.redisHostPort,
-  publishAddress: stack.publishAddress,
-  resources: resourcesOf(stack, 'redis'),
-  nodeAddress: addresses.redisNode,
-});
-
-// The build context is the repository root wherever `pulumi` runs the program from.
-const repoRoot = fileURLToPath(new URL('..', import.meta.url));
-const fromCwd = (path: string) => relative(process.cwd(), path) || '.';
-const service = new WsService(
-  'app',
-  {
-    replicas: stack.replicas,
-    buildContext: fromCwd(repoRoot),
-    dockerfile: fromCwd(`${repoRoot}app/Dockerfile`),
-    imageName: stack.appImage,
-    nodeImage: stack.nodeImage,
-    networkName: network.name,
-    containerPrefix: prefix,
-    drainWindowMs: stack.drainWindowMs,
-    // The same spec → env mapping as the lab; only the placement is Docker's.
-    envOf: (backend) =>
-      replicaEnv(stack, {
-        host: '0.0.0.0',
-        port: SERVICE_PORT,
-        instanceId: backend.host,
-        redisUrl: redis.url,
-        redisClusterNodes: redis.seeds,
-        redisPassword: pulumi.secret(redisPassword),
-        ...(publishApiKey === undefined ? {} : { publishApiKey: pulumi.secret(publishApiKey) }),
-        ...(tokenSecret === undefined ? {} : { authJwtSecret: pulumi.secret(tokenSecret) }),
-        ...(authJwtSecretPrevious === undefined
-          ? {}
-          : { authJwtSecretPrevious: pulumi.secret(authJwtSecretPrevious) }),
-      }),
-    resources: resourcesOf(stack, 'replica'),
-  },
-  // Not just `[redis]`: the gate rejects when cluster creation failed, so no replica is created.
-  { dependsOn: redis.readyGate },
-);
-
-const proxy = new LoadBalancer(
-  'proxy',
-  {
-    kind: stack.proxy,
-    image: stack.proxy === 'haproxy' ? stack.haproxyImage : stack.nginxImage,
-    options: proxyInput(stack, {
-      backends: service.backends,
-      listen: { host: '0.0.0.0', port: CONTAINER_PROXY.listenPort },
-      stats: { host: '0.0.0.0', port: CONTAINER_PROXY.statsPort },
-      paths: CONTAINER_PROXY[stack.proxy].paths,
-    }),
-    networkName: network.name,
-    containerName: `${prefix}-${stack.proxy}`,
-    httpHostPort: stack.httpPort,
-    ...(stack.statsPort === undefined ? {} : { statsHostPort: stack.statsPort }),
-    publishAddress: stack.publishAddress,
-    resources: resourcesOf(stack, 'proxy'),
-    replicaContainerIds: service.containers.map((container) => container.id),
-  },
-  { dependsOn: service.containers },
-);
+// The same stack as Kubernetes objects (infra/kubernetes/): the same env and proxy config mappings.
+const kube =
+  stack.platform === 'kubernetes' ? kubernetesDeployment(stack, pulumi.getStack(), secrets) : undefined;
 
 // 127.0.0.1 rather than localhost: Node may try ::1 first, where nothing is published.
 const host = stack.publishAddress === '0.0.0.0' ? '127.0.0.1' : stack.publishAddress;
@@ -162,12 +99,24 @@ export const metricsUrl =
 export const deployedSpec = stack;
 export const proxyKind = stack.proxy;
 export const stickiness = stack.stickiness;
-export const replicaContainers = service.backends.map((backend) => backend.host);
-export const proxyContainer = proxy.container.name;
+export const platform = stack.platform;
+/** Docker: the replica containers; Kubernetes: the replica pods' DNS names; Swarm: none (the tasks of `swarmServices.app`). */
+export const replicaContainers =
+  (docker?.service ?? kube?.service)?.backends.map((backend) => backend.host) ?? [];
+export const proxyContainer = docker?.proxy.container.name ?? null;
+/** Swarm: the stack's services by role (`docker service ps <name>`). */
+export const swarmServices = swarm?.serviceNames ?? null;
 export const redisMode = stack.redisMode;
-export const redisSeeds = redis.seeds;
-export const redisReady = redis.ready;
-export const networkName = network.name;
+export const redisSeeds = docker?.redis.seeds ?? kube?.redis.seeds ?? swarm!.redis.seeds;
+/** Docker: resolves once the cluster is created; Swarm: the one-shot service retries until it is. */
+export const redisReady = docker?.redis.ready ?? pulumi.output(true);
+export const networkName = docker?.network.name ?? swarm?.network.name ?? null;
+/** Kubernetes: the proxy's LoadBalancer address once the cloud has given it one. */
+export const loadBalancerAddress =
+  kube?.proxy.service.status.apply(
+    (status) =>
+      status?.loadBalancer?.ingress?.[0]?.ip ?? status?.loadBalancer?.ingress?.[0]?.hostname ?? null,
+  ) ?? null;
 /** `pulumi stack output redisPassword --show-secrets`; stored encrypted in the state. */
 export const redisPasswordSecret = pulumi.secret(redisPassword);
 /** The token signing secret (`wslab token` mints with it); absent with `auth: none`. */

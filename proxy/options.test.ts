@@ -128,4 +128,15 @@ describe('resolveProxyOptions', () => {
     expect(resolveProxyOptions(base).dnsResolver).toBeNull();
     expect(resolveProxyOptions({ ...base, dnsResolver: '127.0.0.11:53' }).dnsResolver).toBe('127.0.0.11:53');
   });
+
+  it('refuses a server-template without a resolver or out of range', () => {
+    const template = { ...base, stickiness: 'none' as const, serverTemplateSlots: 8 };
+    expect(() => resolveProxyOptions(template)).toThrow(
+      'serverTemplateSlots needs dnsResolver: the slots are filled from DNS answers while the proxy runs',
+    );
+    expect(() =>
+      resolveProxyOptions({ ...template, dnsResolver: '127.0.0.11:53', serverTemplateSlots: 65 }),
+    ).toThrow('serverTemplateSlots: 65 must be an integer 0..64');
+    expect(resolveProxyOptions({ ...template, dnsResolver: '127.0.0.11:53' }).serverTemplateSlots).toBe(8);
+  });
 });

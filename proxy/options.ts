@@ -165,11 +165,21 @@ export interface ProxyOptions {
    * Rendered by HAProxy only; Nginx OSS 1.22 has no upstream re-resolution (infra replaces it).
    */
   dnsResolver: string | null;
+  /**
+   * 0: one `server` line per backend. N > 0 (Docker Swarm): each backend's host is a DNS name
+   * listing every task (`tasks.<service>`), rendered by HAProxy as a `server-template` of N slots
+   * filled from the resolver's answers, so a scaled service is routed to without a reload. Needs
+   * `dnsResolver`. Nginx renders the name as one upstream server, resolved to every address at start.
+   */
+  serverTemplateSlots: number;
 }
 
 type DeepPartial<T> = {
   [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K];
 };
+
+/** Most DNS-discovered servers one `server-template` line holds (the spec's replicas go to 32). */
+export const MAX_SERVER_TEMPLATE_SLOTS = 64;
 
 /** What callers pass: backends, listen port and runDir are required; everything else has a default. */
 export type ProxyOptionsInput = DeepPartial<Omit<ProxyOptions, 'backends' | 'listen' | 'paths'>> & {
@@ -261,6 +271,7 @@ export const PROXY_RANGES = {
 /** Error code per bad option (tests assert codes; the message is exact and says how to fix it). */
 export type ProxyOptionsErrorCode =
   | 'no_backends'
+  | 'bad_server_template'
   | 'bad_backend_id'
   | 'duplicate_backend_id'
   | 'bad_backend_host'
@@ -302,6 +313,7 @@ export function resolveProxyOptions(input: ProxyOptionsInput): ProxyOptions {
     cookieName: input.cookieName ?? PROXY_DEFAULTS.cookieName,
     roomParam: input.roomParam ?? PROXY_DEFAULTS.roomParam,
     dnsResolver: input.dnsResolver ?? null,
+    serverTemplateSlots: input.serverTemplateSlots ?? 0,
     heartbeatIntervalMs,
     timeouts: resolveTimeouts(input.timeouts, heartbeatIntervalMs),
     health: { ...PROXY_DEFAULTS.health, ...definedOnly(input.health) },
@@ -407,6 +419,19 @@ export function validateProxyOptions(options: ProxyOptions): void {
     fail(
       'bad_dns_resolver',
       `dnsResolver: "${options.dnsResolver}" must be an IPv4 address and port, e.g. 127.0.0.11:53`,
+    );
+  }
+  const slots = options.serverTemplateSlots;
+  if (!Number.isInteger(slots) || slots < 0 || slots > MAX_SERVER_TEMPLATE_SLOTS) {
+    fail(
+      'bad_server_template',
+      `serverTemplateSlots: ${slots} must be an integer 0..${MAX_SERVER_TEMPLATE_SLOTS}`,
+    );
+  }
+  if (slots > 0 && options.dnsResolver === null) {
+    fail(
+      'bad_server_template',
+      'serverTemplateSlots needs dnsResolver: the slots are filled from DNS answers while the proxy runs',
     );
   }
   if (!COOKIE_NAME.test(options.cookieName)) {

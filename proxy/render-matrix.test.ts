@@ -78,6 +78,42 @@ describe('every option combination renders a config the binary accepts', () => {
     expect(result.ok, result.output).toBe(true);
   });
 
+  it.each(['none', 'cookie'] as const)(
+    'haproxy -c with a server-template filled from DNS (the Swarm deployment), stickiness %s',
+    async (stickiness) => {
+      const path = join(dir, `haproxy-template-${stickiness}.cfg`);
+      const [, input] = combinations(join(dir, 'haproxy'))[0]!;
+      const text = renderHaproxyConfig({
+        ...input,
+        stickiness,
+        // Unresolvable at check time, as tasks.<service> is outside the Swarm: slots start without an address.
+        backends: [{ id: 'app', host: 'tasks.app.invalid', port: 18_081 }],
+        dnsResolver: '127.0.0.11:53',
+        serverTemplateSlots: 8,
+      });
+      expect(text).toContain('server-template app 8 tasks.app.invalid:18081');
+      expect(text).not.toMatch(/^ {4}server /m);
+      if (stickiness === 'cookie') {
+        expect(text).toContain('cookie WSLAB_SRV insert indirect nocache httponly dynamic');
+        expect(text).toContain('dynamic-cookie-key wslab-task-cookie');
+      }
+      writeFileSync(path, text);
+      const result = await checkHaproxyConfig(path);
+      // -dW makes every warning fatal: the only ones allowed are the unresolvable slots'.
+      const problems = result.output
+        .split('\n')
+        .filter((line) => /\[(WARNING|ALERT)\]/.test(line))
+        .filter(
+          (line) =>
+            !/could not resolve address 'tasks\.app\.invalid', disabling server|'zero-warning' is set/.test(
+              line,
+            ),
+        );
+      expect(problems, result.output).toEqual([]);
+      expect(result.output).toMatch(/could not resolve address 'tasks\.app\.invalid'/);
+    },
+  );
+
   it('nginx -t', async () => {
     const runDir = join(dir, 'nginx');
     for (const [name, input] of combinations(runDir)) {

@@ -47,6 +47,14 @@ export type FanoutMode = (typeof FANOUT_MODES)[number];
  * choice that the startup log, `wslab status` and every report state.
  */
 export const AUTH_MODES = ['jwt', 'none'] as const;
+/**
+ * Where the Pulumi program deploys: containers on one Docker engine, services on a Docker Swarm
+ * (infra/swarm/; the engine this runs against is a Swarm manager), or Kubernetes objects
+ * (infra/kubernetes/: verified by mocks, a strict schema and config identity; no cluster runs on
+ * these machines). One enum for every orchestrator the program knows.
+ */
+export const PLATFORMS = ['docker', 'swarm', 'kubernetes'] as const;
+export type Platform = (typeof PLATFORMS)[number];
 export type AuthMode = (typeof AUTH_MODES)[number];
 export { LOG_LEVELS, STICKINESS_MODES, type Stickiness };
 
@@ -111,6 +119,21 @@ const memoryMiB = (component: string, scope?: 'lab') =>
 
 /** The schema without the cross-field rules (topology/stack-config.ts checks fields one by one). */
 export const topologySpecFields = z.object({
+  platform: z
+    .enum(PLATFORMS)
+    .default('docker')
+    .meta({
+      description:
+        'what the Pulumi program deploys to: one Docker engine, a Docker Swarm (services), or Kubernetes (objects)',
+      scope: 'docker',
+    } satisfies FieldMeta),
+  swarmHosts: integer(1, 16)
+    .default(3)
+    .meta({
+      description:
+        'Swarm: nodes labelled wslab.host=0..N-1; Redis node i is pinned to host i mod N (platform swarm only)',
+      scope: 'docker',
+    } satisfies FieldMeta),
   proxy: z
     .enum(PROXY_CHOICES)
     .default('haproxy')
@@ -256,6 +279,7 @@ export const topologySpecFields = z.object({
   proxyCpuCores: cpuCores('proxy'),
   proxyMemoryMiB: memoryMiB('proxy'),
   loadCpuCores: cpuCores('load generator', 'lab'),
+  hostCpuCores: cpuCores('lab host, everything on it together (`hosts` > 1)', 'lab'),
   loadMemoryMiB: memoryMiB('load generator', 'lab'),
 });
 

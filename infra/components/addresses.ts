@@ -24,8 +24,13 @@ export interface StackAddressPlan {
   redisNode(index: number): string;
 }
 
+/** A byte (0..255) picked from a hash of the stack's prefix: stacks side by side get different subnets. */
+export function prefixHashByte(containerPrefix: string): number {
+  return createHash('sha256').update(containerPrefix).digest()[0]!;
+}
+
 export function stackAddressPlan(containerPrefix: string): StackAddressPlan {
-  const third = createHash('sha256').update(containerPrefix).digest()[0]!;
+  const third = prefixHashByte(containerPrefix);
   const base = `${STACK_ADDRESS_BLOCK.firstOctets}.${third}`;
   return {
     subnet: `${base}.0/24`,

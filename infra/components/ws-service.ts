@@ -50,6 +50,28 @@ export const HEALTHCHECK_COMMAND = [
  */
 export const HEALTHCHECK_TIMING = { interval: '5s', timeout: '5s', startPeriod: '60s', retries: 3 } as const;
 
+/** The service image, built from app/Dockerfile on the engine Pulumi talks to (never pushed). */
+export function appImage(
+  name: string,
+  args: Pick<WsServiceArgs, 'imageName' | 'buildContext' | 'dockerfile' | 'nodeImage'>,
+  opts: pulumi.CustomResourceOptions,
+): docker.Image {
+  return new docker.Image(
+    name,
+    {
+      imageName: args.imageName,
+      build: {
+        context: args.buildContext,
+        dockerfile: args.dockerfile,
+        args: { NODE_IMAGE: args.nodeImage },
+      },
+      // Built and used on this Docker host only (a Swarm's other nodes need it loaded: infra/README.md).
+      skipPush: true,
+    },
+    opts,
+  );
+}
+
 /**
  * N replicas of the WebSocket service, built from app/Dockerfile. Pass Redis in
  * `opts.dependsOn` so the replicas start after it is ready.
@@ -67,20 +89,7 @@ export class WsService extends pulumi.ComponentResource {
     if (!Number.isInteger(args.replicas) || args.replicas < 1) {
       throw new Error(`WsService ${name}: replicas must be an integer >= 1, got ${args.replicas}`);
     }
-    this.image = new docker.Image(
-      `${name}-image`,
-      {
-        imageName: args.imageName,
-        build: {
-          context: args.buildContext,
-          dockerfile: args.dockerfile,
-          args: { NODE_IMAGE: args.nodeImage },
-        },
-        // Built and used on this Docker host only.
-        skipPush: true,
-      },
-      { parent: this },
-    );
+    this.image = appImage(`${name}-image`, args, { parent: this });
     this.stopTimeoutS = Math.ceil(args.drainWindowMs / 1000) + STOP_MARGIN_S;
     this.backends = Array.from({ length: args.replicas }, (_, index) => ({
       id: `app-${index + 1}`,

@@ -25,6 +25,20 @@ export const TYPES = {
   remoteImage: 'docker:index/remoteImage:RemoteImage',
   image: 'docker:index/image:Image',
   password: 'random:index/randomPassword:RandomPassword',
+  service: 'docker:index/service:Service',
+  secret: 'docker:index/secret:Secret',
+  serviceConfig: 'docker:index/serviceConfig:ServiceConfig',
+} as const;
+
+/** The Kubernetes objects the program declares with platform kubernetes (infra/kubernetes/). */
+export const K8S_TYPES = {
+  configMap: 'kubernetes:core/v1:ConfigMap',
+  secret: 'kubernetes:core/v1:Secret',
+  service: 'kubernetes:core/v1:Service',
+  statefulSet: 'kubernetes:apps/v1:StatefulSet',
+  deployment: 'kubernetes:apps/v1:Deployment',
+  job: 'kubernetes:batch/v1:Job',
+  disruptionBudget: 'kubernetes:policy/v1:PodDisruptionBudget',
 } as const;
 
 /** What the mocked RandomPassword returns: tests look for it in every plain output. */

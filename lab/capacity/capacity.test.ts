@@ -309,6 +309,10 @@ describe('plan stack file', () => {
     expect(plan).toEqual(planCapacity(DEMAND, COSTS));
     expect(text).toContain(`unit costs from ${reportDir}`);
     expect(text).toContain('replicas (CPU): ');
+    // the costs' checks, said with the plan (this report has no held-out count with a bracket)
+    expect(text).toContain(
+      'checks of these costs:\n  not checked: the report has no held-out count with a bracket',
+    );
     expect(readStackFile(stackPath!).replicas).toBe(plan.replicas);
     expect(() => runPlan({ ...flags, from: join(dir, 'nope') }, projectDir)).toThrow(
       /no result.json with unit costs/,
@@ -351,8 +355,8 @@ describe('capacity tables of the scale report', () => {
     const [perCount, steps, costs] = capacityTables(capacity(true));
     expect(perCount!.title).not.toContain('UNCAPPED');
     expect(perCount!.rows).toEqual([
-      ['1', '2000', '100%', 'replica', 'fitted on this'],
-      ['3', '5000', '83%', 'replica', '5500 (+10%)'],
+      ['1', '2000', '–', '100%', 'replica', '–', 'fitted on this'],
+      ['3', '5000', '–', '83%', 'replica', '–', '5500 (+10%)'],
     ]);
     expect(steps!.rows[1]!.at(-1)).toBe('no: p99 300 ms > 250 ms');
     expect(costs!.rows).toContainEqual(['replica CPU-ms per 1000 deliveries', '50']);

@@ -110,6 +110,24 @@ export function stepOf(
   };
 }
 
+/** The step that counts at an offered rate: the repeat when a failed one was measured again. */
+export const countedSteps = (steps: readonly LoadStep[]) => steps.filter((step) => step.repeated !== true);
+
+/** Highest passing step, and the lowest failing one above it (after repeats). */
+export function bracketOf(steps: readonly LoadStep[]): {
+  passing: LoadStep | undefined;
+  failing: LoadStep | undefined;
+} {
+  const kept = countedSteps(steps);
+  const passing = kept
+    .filter((step) => step.sustainable)
+    .sort((a, b) => b.offeredDeliveriesPerS - a.offeredDeliveriesPerS)[0];
+  const failing = kept
+    .filter((step) => !step.sustainable && step.offeredDeliveriesPerS > (passing?.offeredDeliveriesPerS ?? 0))
+    .sort((a, b) => a.offeredDeliveriesPerS - b.offeredDeliveriesPerS)[0];
+  return { passing, failing };
+}
+
 /** Busy share of all cores at which the machine counts as saturated (the rest is scheduling slack). */
 const MACHINE_SATURATED = 0.9;
 

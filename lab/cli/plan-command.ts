@@ -8,6 +8,7 @@ import {
   planWithPlacement,
 } from '../capacity/deployment-plan.js';
 import { writePlanStack } from '../capacity/stack-file.js';
+import { capacityCounts } from '../experiments/check/validity.js';
 import type { UnitCosts } from '../report/capacity-schema.js';
 import { parseResult } from '../report/schema.js';
 
@@ -40,15 +41,33 @@ export function latestScaleReport(reportsDir: string): string {
   return chosen.dir;
 }
 
-function readCosts(dir: string): { mode: string; costs: UnitCosts; replicaCpuCores: number } | undefined {
+function readCosts(
+  dir: string,
+): { mode: string; costs: UnitCosts; replicaCpuCores: number; checks: string[] } | undefined {
   try {
     const result = parseResult(JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')));
     const costs = result.capacity?.unitCosts;
     if (!costs || !result.capacity) return undefined;
-    return { mode: result.mode, costs, replicaCpuCores: result.capacity.limits.replicaCpuCores };
+    return {
+      mode: result.mode,
+      costs,
+      replicaCpuCores: result.capacity.limits.replicaCpuCores,
+      checks: costChecks(result),
+    };
   } catch {
     return undefined;
   }
+}
+
+/** Which checks the costs passed: the model on its held-out count, and the counts it was fitted on. */
+function costChecks(result: ReturnType<typeof parseResult>): string[] {
+  const checks = (result.capacity?.modelChecks ?? []).map(
+    (check) => `${check.passed ? 'passed' : 'FAILED'}: ${check.name} (${check.detail})`,
+  );
+  if (checks.length === 0) checks.push('not checked: the report has no held-out count with a bracket');
+  for (const count of capacityCounts(result))
+    checks.push(`FAILED: ${count.run} cannot be trusted: ${count.reasons.join('; ')}`);
+  return checks;
 }
 
 /**
@@ -82,7 +101,8 @@ export function runPlan(
     replicaCpuCores: flags.replicaCpuCores ?? measured.replicaCpuCores,
     placement: plan.placement,
   };
-  const text = `unit costs from ${dir} (${measured.mode} mode)\n${formatPlan(plan)}`;
+  const checks = measured.checks.map((line) => `  ${line}`).join('\n');
+  const text = `unit costs from ${dir} (${measured.mode} mode)\nchecks of these costs:\n${checks}\n${formatPlan(plan)}`;
   out(text);
   if (flags.writeStack === undefined) return { text, plan };
   const written = writePlanStack(projectDir, flags.writeStack, plan, demand, dir);

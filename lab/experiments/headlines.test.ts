@@ -3,8 +3,11 @@ import { defaultHeadline } from '../report/default-headline.js';
 import { parseResult } from '../report/schema.js';
 import { renderSvg } from '../report/svg.js';
 import { syntheticResult } from '../report/synthetic.js';
+import { deadReplicaHeadline } from './dead-replica/headline.js';
 import { failoverReplicaHeadline } from './failover-replica/headline.js';
 import { EXPERIMENTS, interpretationOf } from './index.js';
+import { lossyLinkHeadline } from './lossy-link/headline.js';
+import { partitionHeadline } from './partition/headline.js';
 import { proxyCompareHeadline } from './proxy-compare/headline.js';
 import { scaleHeadline } from './scale/headline.js';
 
@@ -12,6 +15,9 @@ const HEADLINES = {
   'failover-replica': failoverReplicaHeadline,
   'proxy-compare': proxyCompareHeadline,
   scale: scaleHeadline,
+  'dead-replica': deadReplicaHeadline,
+  partition: partitionHeadline,
+  'lossy-link': lossyLinkHeadline,
 };
 
 function resultOf(experiment: string) {
@@ -19,7 +25,7 @@ function resultOf(experiment: string) {
 }
 
 describe('every experiment has a headline', () => {
-  it('gives the three headline experiments their own chart and the others the shared default', () => {
+  it('gives the headline and silent-fault experiments their own chart and the others the shared default', () => {
     for (const [name, experiment] of Object.entries(EXPERIMENTS))
       expect(experiment.headline, name).toBe(
         name in HEADLINES ? HEADLINES[name as keyof typeof HEADLINES] : defaultHeadline,
@@ -88,8 +94,18 @@ describe('scale headline', () => {
 });
 
 describe('scale headline of a capped run', () => {
-  it("plots each count's max sustainable rate, its efficiency and the held-out prediction", async () => {
-    const limits = { replicaCpuCores: 0.25, redisCpuCores: 1, proxyCpuCores: 1, machineCores: 2 };
+  it("plots each measured count's max with its bracket, the model's line and the held-out prediction", async () => {
+    const limits = { replicaCpuCores: 0.15, redisCpuCores: 1, proxyCpuCores: 1, machineCores: 2 };
+    const unitCosts = {
+      fanout: 25,
+      replicaCpuMsPer1kDeliveries: 14,
+      replicaCpuMsPer1kReceipts: 0,
+      redisCpuUsPerPublish: 10,
+      redisCpuUsPerReceipt: 2,
+      proxyCpuMsPer1kDeliveries: 4.6,
+      loadCpuMsPer1kDeliveries: 3,
+      sustainableFraction: 0.9,
+    };
     const result = parseResult({
       ...syntheticResult(),
       experiment: 'scale',
@@ -98,17 +114,46 @@ describe('scale headline of a capped run', () => {
         limits,
         boundP99Ms: 250,
         steps: [],
+        unitCosts,
         perReplicaCount: [
-          { replicas: 1, maxSustainedDeliveriesPerS: 2_000, efficiency: 1, limiting: 'replica' },
-          { replicas: 2, maxSustainedDeliveriesPerS: 3_600, efficiency: 0.9, limiting: 'replica' },
+          {
+            replicas: 1,
+            maxSustainedDeliveriesPerS: 9_900,
+            efficiency: 1,
+            limiting: 'replica',
+            bracket: { passingPerS: 10_000, failingPerS: 10_400 },
+          },
+          {
+            replicas: 2,
+            maxSustainedDeliveriesPerS: 18_800,
+            efficiency: 0.95,
+            limiting: 'replica',
+            bracket: { passingPerS: 19_000, failingPerS: 19_900 },
+          },
           {
             replicas: 3,
-            maxSustainedDeliveriesPerS: 4_800,
-            efficiency: 0.8,
+            maxSustainedDeliveriesPerS: 27_000,
+            efficiency: 0.91,
+            limiting: 'replica',
+            bracket: { passingPerS: 27_200, failingPerS: 28_300 },
+            predictedDeliveriesPerS: 28_000,
+          },
+          {
+            replicas: 4,
+            maxSustainedDeliveriesPerS: 0,
+            efficiency: null,
             limiting: 'machine',
-            predictedDeliveriesPerS: 5_100,
+            bracket: null,
+            notMeasured: 'machine-bound: not measured',
           },
         ],
+        heldOut: {
+          fittedOn: [1, 2],
+          replicas: 3,
+          predictedDeliveriesPerS: 28_000,
+          measuredDeliveriesPerS: 27_000,
+          errorPercent: 3.7,
+        },
       },
     });
     const verdict = HEADLINES.scale.verdict(result);
@@ -116,14 +161,23 @@ describe('scale headline of a capped run', () => {
     expect(verdict.rows.map((row) => row.key)).toEqual([
       '1 replica (limit: replica)',
       '2 replicas (limit: replica)',
-      '3 replicas (limit: machine)',
+      '3 replicas (limit: replica)',
+      '4 replicas (limit: machine)',
     ]);
-    expect(verdict.rows.map((row) => row.figures['delivered/s'])).toEqual([2_000, 3_600, 4_800]);
-    expect(verdict.rows.map((row) => row.figures['efficiency (%)'])).toEqual([100, 90, 80]);
-    expect(verdict.rows[2]!.figures['predicted/s']).toBe(5_100);
+    expect(verdict.rows.map((row) => row.figures['bracket failing/s'])).toEqual([
+      10_400,
+      19_900,
+      28_300,
+      undefined,
+    ]);
+    expect(verdict.rows[3]!.figures['efficiency (%)']).toBeUndefined();
     const svg = await renderSvg(HEADLINES.scale.chart(result)!.spec);
+    // the measured line and the model's line (over every count, the machine-bound one too)
     expect(svg.split('class="mark-line role-mark').length - 1).toBe(2);
-    // a point per count on each line, plus one square: the prediction held out for 3 replicas
-    expect(svg.split('aria-roledescription="point"').length - 1).toBe(3 + 3 + 1);
+    // one bar per bracketed count, none for the count not measured
+    expect(svg.split('class="mark-rule role-mark').length - 1).toBe(1);
+    expect(svg.split('aria-roledescription="rule mark"').length - 1).toBe(3);
+    // a point per measured count, plus one square: the prediction held out for 3 replicas
+    expect(svg.split('aria-roledescription="point"').length - 1).toBe(3 + 1);
   });
 });

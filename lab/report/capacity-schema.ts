@@ -51,6 +51,14 @@ export const loadStepSchema = z.object({
   /** CPU seconds in the publishing window, per component kind (for the unit costs). */
   cpuSeconds: z.object({ replica: nonNegative, redis: nonNegative, proxy: nonNegative, load: nonNegative }),
   windowS: nonNegative,
+  /** CFS throttling of the capped replicas over the step (cpu.stat deltas, summed over replicas). */
+  throttle: z
+    .object({ periods: nonNegative, throttledPeriods: nonNegative, throttledS: nonNegative })
+    .optional(),
+  /** A failed step measured again (it counts as the repeat says); absent on the step that counts. */
+  repeated: z.boolean().optional(),
+  /** The CFS period the replicas' quota was counted in during the step, µs. */
+  cpuPeriodUs: z.number().int().positive().optional(),
 });
 
 export const replicaCountResultSchema = z.object({
@@ -63,6 +71,18 @@ export const replicaCountResultSchema = z.object({
   limiting: z.enum(LIMITING_COMPONENTS),
   /** The model's prediction, fitted on other replica counts only (absent where not predicted). */
   predictedDeliveriesPerS: nonNegative.optional(),
+  /**
+   * Offered rates of the highest passing and the lowest failing step (after its repeat): the knee
+   * is between them. `failingPerS` null: no step failed within the offered range ("≥ X, not
+   * bracketed"); null: no step passed.
+   */
+  bracket: z.object({ passingPerS: nonNegative, failingPerS: nonNegative.nullable() }).nullable().optional(),
+  /** The load generator's CPU / the replicas' CPU at the passing step: its cost per delivery relative to theirs. */
+  loadToReplicaCpu: nonNegative.nullable().optional(),
+  /** Throttled CFS periods / periods of the replicas at the passing step (null: uncapped or unread). */
+  throttledShare: nonNegative.nullable().optional(),
+  /** Why this count has no efficiency, fit or verdict ("machine-bound: not measured", "not bracketed"). */
+  notMeasured: z.string().optional(),
 });
 
 /**
@@ -127,6 +147,47 @@ export const capacitySchema = z.object({
     })
     .optional(),
   idleConnections: idleConnectionsSchema.optional(),
+  /** The model checked on the held-out count (lab/capacity/model-checks.ts): what `wslab plan` quotes. */
+  modelChecks: z.array(z.object({ name: z.string(), passed: z.boolean(), detail: z.string() })).optional(),
+  /** The one-replica maximum of each of its two searches (the baseline every efficiency divides by). */
+  baselineRunsPerS: z.array(nonNegative).optional(),
+  /**
+   * The budget measured before the curve: CPU-ms per 1000 deliveries of each component (the
+   * slope between two calibration steps, the heavier at `calibrationOfferedPerS`), the cap it chose per replica, and the counts it left out (machine-bound).
+   */
+  budget: z
+    .object({
+      calibrationOfferedPerS: nonNegative,
+      cpuMsPer1kDeliveries: z.object({
+        replica: nonNegative,
+        redis: nonNegative,
+        proxy: nonNegative,
+        load: nonNegative,
+      }),
+      /** Cores each component used regardless of load (the calibration line's intercept). */
+      fixedCores: z
+        .object({ replica: nonNegative, redis: nonNegative, proxy: nonNegative, load: nonNegative })
+        .optional(),
+      machineShare: finite.positive(),
+      /** The cap first chosen, when the budget at the one-replica knee lowered it (that search set aside). */
+      recalibratedFromCores: finite.positive().optional(),
+      replicaCpuCores: finite.positive(),
+      machineBound: z.array(z.number().int().positive()),
+    })
+    .optional(),
+  /** p99 at one quota in two CFS periods: what a shorter period does to a capped replica's latency. */
+  cfsPeriods: z
+    .array(
+      z.object({
+        periodUs: z.number().int().positive(),
+        replicas: z.number().int().positive(),
+        offeredDeliveriesPerS: nonNegative,
+        p99Ms: nonNegative.nullable(),
+        throttledShare: nonNegative.nullable(),
+        throttledS: nonNegative,
+      }),
+    )
+    .optional(),
 });
 export type Capacity = z.infer<typeof capacitySchema>;
 export type LoadStep = z.infer<typeof loadStepSchema>;

@@ -21,15 +21,23 @@ export function capacityTables(capacity: Capacity | undefined): Table[] {
       header: [
         'replicas',
         'max sustainable deliveries/s',
+        'bracket (offered/s: passing – failing)',
         'efficiency',
         'limiting component',
+        'throttled periods',
         'model prediction',
       ],
       rows: capacity.perReplicaCount.map((row) => [
         String(row.replicas),
-        formatNumber(row.maxSustainedDeliveriesPerS),
+        row.notMeasured === undefined
+          ? formatNumber(row.maxSustainedDeliveriesPerS)
+          : `${formatNumber(row.maxSustainedDeliveriesPerS)} (${row.notMeasured})`,
+        row.bracket
+          ? `${formatNumber(row.bracket.passingPerS)} – ${row.bracket.failingPerS === null ? 'none failed' : formatNumber(row.bracket.failingPerS)}`
+          : '–',
         percent(row.efficiency),
         row.limiting,
+        percent(row.throttledShare),
         row.predictedDeliveriesPerS === undefined
           ? 'fitted on this'
           : `${formatNumber(row.predictedDeliveriesPerS)}${
@@ -54,6 +62,7 @@ export function capacityTables(capacity: Capacity | undefined): Table[] {
         'machine',
         'other processes',
         'limiting',
+        'throttled',
         'sustainable',
       ],
       rows: capacity.steps.map((step) => [
@@ -69,10 +78,59 @@ export function capacityTables(capacity: Capacity | undefined): Table[] {
         percent(step.utilization.machine),
         percent(step.utilization.others),
         step.limiting,
-        step.sustainable ? 'yes' : `no: ${step.failures.join(', ')}`,
+        step.throttle && step.throttle.periods > 0
+          ? `${percent(step.throttle.throttledPeriods / step.throttle.periods)} (${formatNumber(step.throttle.throttledS * 1000)} ms)`
+          : '–',
+        `${step.sustainable ? 'yes' : `no: ${step.failures.join(', ')}`}${step.repeated ? ' (repeated)' : ''}`,
       ]),
     },
   ];
+  if (capacity.budget) {
+    const { budget } = capacity;
+    const per1k = budget.cpuMsPer1kDeliveries;
+    tables.push({
+      title: `Budget: CPU-ms per 1000 deliveries at ${formatNumber(budget.calibrationOfferedPerS)}/s on one replica, and the cap it chose`,
+      header: [
+        'replica',
+        'Redis',
+        'HAProxy',
+        'load generator',
+        'cap per replica',
+        'machine-bound (not measured)',
+      ],
+      rows: [
+        [
+          formatNumber(per1k.replica),
+          formatNumber(per1k.redis),
+          formatNumber(per1k.proxy),
+          `${formatNumber(per1k.load)} (${per1k.replica > 0 ? (per1k.load / per1k.replica).toFixed(2) : '–'}× the replica)`,
+          `${budget.replicaCpuCores} CPU (all counts in ${percent(budget.machineShare)} of the machine)`,
+          budget.machineBound.length > 0 ? budget.machineBound.join(', ') : 'none',
+        ],
+      ],
+    });
+  }
+  if (capacity.cfsPeriods && capacity.cfsPeriods.length > 0) {
+    tables.push({
+      title: `The same quota (${capacity.limits.replicaCpuCores} CPU per replica) in two CFS periods`,
+      header: ['CFS period', 'replicas', 'offered/s', 'p99 (ms)', 'throttled periods', 'throttled time (ms)'],
+      rows: capacity.cfsPeriods.map((run) => [
+        `${formatNumber(run.periodUs / 1000)} ms`,
+        String(run.replicas),
+        formatNumber(run.offeredDeliveriesPerS),
+        formatNumber(run.p99Ms ?? undefined),
+        percent(run.throttledShare),
+        formatNumber(run.throttledS * 1000),
+      ]),
+    });
+  }
+  if (capacity.baselineRunsPerS && capacity.baselineRunsPerS.length > 1) {
+    tables.push({
+      title: 'The one-replica baseline, searched twice',
+      header: ['first search (deliveries/s)', 'second search (deliveries/s)'],
+      rows: [capacity.baselineRunsPerS.map((perS) => formatNumber(perS))],
+    });
+  }
   const costs = capacity.unitCosts;
   if (costs) {
     const rows: [string, number | undefined][] = [

@@ -98,3 +98,17 @@ describe('Topology on three lab hosts', () => {
     180_000,
   );
 });
+
+describe('Topology on lab hosts where namespaces cannot be made', () => {
+  it('fails with the exact reason (here: no `ip` on the PATH), it never falls back to loopback', async () => {
+    const path = process.env.PATH;
+    process.env.PATH = join(root, 'no-tools');
+    try {
+      await expect(Topology.start({ dir: join(root, 'no-ip'), hosts: 2, replicas: 1 })).rejects.toThrow(
+        'hosts 2: lab hosts need network namespaces (root, iproute2 `ip`, nftables `nft`), and making them failed: ip -o link show: not installed',
+      );
+    } finally {
+      process.env.PATH = path;
+    }
+  });
+});

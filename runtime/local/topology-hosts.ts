@@ -22,9 +22,22 @@ export class TopologyHosts {
     return `t${randomBytes(3).toString('hex')}`;
   }
 
-  static async create(name: string, placement: HostPlacement): Promise<TopologyHosts> {
-    const network = await LabNetwork.create({ name, hosts: placement.hosts.map((host) => ({ name: host })) });
-    return new TopologyHosts(network, placement);
+  /** `cpuCores`: each host's CPU budget (a cgroup parent of everything started on it); unset: none. */
+  static async create(name: string, placement: HostPlacement, cpuCores?: number): Promise<TopologyHosts> {
+    try {
+      const network = await LabNetwork.create({
+        name,
+        hosts: placement.hosts.map((host) => ({
+          name: host,
+          ...(cpuCores === undefined ? {} : { cpuCores }),
+        })),
+      });
+      return new TopologyHosts(network, placement);
+    } catch (error) {
+      throw new Error(
+        `hosts ${placement.hosts.length}: lab hosts need network namespaces (root, iproute2 \`ip\`, nftables \`nft\`), and making them failed: ${(error as Error).message}`,
+      );
+    }
   }
 
   get edge(): LabHost {

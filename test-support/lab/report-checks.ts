@@ -45,16 +45,46 @@ export async function expectValidReport(
   if (experiment === 'scale') expectCapacity(result, markdown);
 }
 
-/** Scale's capacity figures: a search per replica count, the caps applied (or marked), the idle ramp. */
+/**
+ * Scale's capacity figures: a bracketing search per replica count (a passing step below a failing
+ * one, each failed step repeated), the budget's cap, throttling read where capped, the idle ramp.
+ */
 function expectCapacity(result: ReturnType<typeof parseResult>, markdown: string): void {
   const capacity = result.capacity;
   expect(capacity).toBeDefined();
-  expect(capacity!.capped).toBe(cgroupSupport().kind !== 'none');
+  const capped = cgroupSupport().kind !== 'none';
+  expect(capacity!.capped).toBe(capped);
+  expect(capacity!.budget?.replicaCpuCores).toBe(capacity!.limits.replicaCpuCores);
   const counts = capacity!.perReplicaCount.map((row) => row.replicas);
   expect(counts.length).toBeGreaterThanOrEqual(2);
-  for (const count of counts) expect(capacity!.steps.some((step) => step.replicas === count)).toBe(true);
+  // the baseline is bracketed (a loaded CI machine may starve later counts: those say why)
+  expect(capacity!.perReplicaCount[0]!.bracket?.failingPerS ?? null).not.toBeNull();
+  for (const row of capacity!.perReplicaCount) {
+    if (
+      row.replicas !== 1 &&
+      (row.notMeasured === 'no step passed' || row.notMeasured?.startsWith('machine-bound'))
+    ) {
+      expect(row.efficiency).toBeNull();
+      continue;
+    }
+    const ofCount = capacity!.steps.filter((step) => step.replicas === row.replicas);
+    // the search brackets: a passing and a failing step, the failing one above
+    expect(row.bracket, `${row.replicas} replica(s): bracket`).toBeTruthy();
+    expect(row.bracket!.failingPerS, `${row.replicas} replica(s): a failing step`).not.toBeNull();
+    expect(row.bracket!.failingPerS!).toBeGreaterThan(row.bracket!.passingPerS);
+    expect(ofCount.some((s) => s.sustainable && s.offeredDeliveriesPerS === row.bracket!.passingPerS)).toBe(
+      true,
+    );
+    // every failed step was measured again before it counted
+    for (const failed of ofCount.filter((s) => !s.sustainable && !s.repeated))
+      expect(
+        ofCount.some((s) => s.repeated && s.offeredDeliveriesPerS === failed.offeredDeliveriesPerS),
+      ).toBe(true);
+    if (capped) expect(typeof row.throttledShare).toBe('number');
+  }
   expect(capacity!.idleConnections?.points.length).toBeGreaterThan(1);
   expect(markdown).toContain('## Max sustainable delivered rate per replica count');
+  expect(markdown).toContain('## Budget: CPU-ms per 1000 deliveries');
 }
 
 /**

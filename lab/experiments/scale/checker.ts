@@ -9,15 +9,47 @@ export const scaleChecker = findings((result) => {
   if (!capacity) return ['No capacity figures in this result (an older scale report).'];
   const conclusions: string[] = [];
   const mark = capacity.capped ? '' : ' (UNCAPPED)';
-  const rows = capacity.perReplicaCount.map(
-    (row) =>
-      `${row.replicas}r ${Math.round(row.maxSustainedDeliveriesPerS)}/s` +
-      (row.efficiency === null ? '' : ` (efficiency ${(row.efficiency * 100).toFixed(0)}%)`) +
-      `, limited by ${row.limiting}`,
+  const rows = capacity.perReplicaCount.map((row) =>
+    row.notMeasured?.startsWith('machine-bound') && row.bracket === null
+      ? `${row.replicas}r ${row.notMeasured}`
+      : `${row.replicas}r ${Math.round(row.maxSustainedDeliveriesPerS)}/s` +
+        (row.bracket
+          ? ` (knee between ${Math.round(row.bracket.passingPerS)} and ${row.bracket.failingPerS === null ? '?' : Math.round(row.bracket.failingPerS)}/s offered)`
+          : '') +
+        (row.efficiency === null ? '' : `, efficiency ${(row.efficiency * 100).toFixed(0)}%`) +
+        `, limited by ${row.limiting}` +
+        (typeof row.loadToReplicaCpu === 'number'
+          ? `, load generator ${row.loadToReplicaCpu.toFixed(2)}× the replicas' CPU`
+          : '') +
+        (row.throttledShare === null || row.throttledShare === undefined
+          ? ''
+          : `, ${(row.throttledShare * 100).toFixed(0)}% of CFS periods throttled`) +
+        (row.notMeasured ? ` — ${row.notMeasured}` : ''),
   );
   conclusions.push(
     `Max sustainable delivered rate${mark} with replicas capped at ${capacity.limits.replicaCpuCores} CPU: ${rows.join('; ')}.`,
   );
+  const budget = capacity.budget;
+  if (budget) {
+    const per1k = budget.cpuMsPer1kDeliveries;
+    conclusions.push(
+      `Budget (one replica at ${Math.round(budget.calibrationOfferedPerS)}/s): replica ${per1k.replica.toFixed(1)}, Redis ${per1k.redis.toFixed(1)}, ` +
+        `HAProxy ${per1k.proxy.toFixed(1)}, load generator ${per1k.load.toFixed(1)} CPU-ms per 1000 deliveries ` +
+        `(generator ${per1k.replica > 0 ? (per1k.load / per1k.replica).toFixed(2) : '?'}× the replica); cap ${budget.replicaCpuCores} CPU per replica so every count fits in ${Math.round(budget.machineShare * 100)}% of the machine` +
+        (budget.machineBound.length > 0
+          ? `; not measured (machine-bound): ${budget.machineBound.join(', ')} replicas.`
+          : '.'),
+    );
+  }
+  const periods = capacity.cfsPeriods ?? [];
+  if (periods.length === 2) {
+    const [a, b] = periods as [(typeof periods)[number], (typeof periods)[number]];
+    const p99 = (value: number | null) => (value === null ? '?' : `${Math.round(value)} ms`);
+    conclusions.push(
+      `Same quota (${capacity.limits.replicaCpuCores} CPU), ${a.replicas} replica(s) at ${Math.round(a.offeredDeliveriesPerS)}/s: p99 ${p99(a.p99Ms)} with a ${a.periodUs / 1000} ms CFS period, ` +
+        `${p99(b.p99Ms)} with ${b.periodUs / 1000} ms (throttled ${Math.round(a.throttledS * 1000)} ms vs ${Math.round(b.throttledS * 1000)} ms in total).`,
+    );
+  }
   const held = capacity.heldOut;
   if (held) {
     conclusions.push(
@@ -30,6 +62,8 @@ export const scaleChecker = findings((result) => {
       'The model could not be checked on a held-out replica count (no sustainable step to compare).',
     );
   }
+  for (const check of capacity.modelChecks ?? [])
+    conclusions.push(`Model check ${check.passed ? 'passed' : 'FAILED'}: ${check.name} (${check.detail}).`);
   const costs = capacity.unitCosts;
   if (costs) {
     conclusions.push(

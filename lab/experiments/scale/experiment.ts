@@ -3,7 +3,7 @@ import { MachineCpuMeter } from '../../../observe/machine-cpu.js';
 import { topologySampler } from '../../../observe/topology-sampler.js';
 import { cgroupSupport } from '../../../runtime/cgroup.js';
 import type { TopologySpecInput } from '../../../topology/spec.js';
-import type { CapacityLimits, LoadStep } from '../../report/capacity-schema.js';
+import type { CapacityLimits } from '../../report/capacity-schema.js';
 import type { RunResultInput } from '../../report/schema.js';
 import { compose } from '../check/checker.js';
 import { validityChecker } from '../check/validity.js';
@@ -12,11 +12,19 @@ import { streamLoad } from '../shared/load-sizes.js';
 import { withTopology } from '../shared/with-topology.js';
 import { analyse } from './analyse.js';
 import { scaleChecker } from './checker.js';
+import { type Curve, measureCurve } from './curve.js';
 import { scaleHeadline } from './headline.js';
 import { measureIdleConnections } from './idle.js';
 import { measureScaleOut } from './scale-out.js';
-import { bestSustainable, searchReplicaCount } from './search.js';
-import { CRITERIA, LOAD_LAG_BOUND_P99_MS, REPLICA_CPU_CORES, REPLICA_MEMORY_MIB, shapeOf } from './shape.js';
+import {
+  CRITERIA,
+  DEFAULT_CPU_PERIOD_US,
+  LOAD_LAG_BOUND_P99_MS,
+  MACHINE_BUDGET_SHARE,
+  REPLICA_CPU_CORES,
+  REPLICA_MEMORY_MIB,
+  shapeOf,
+} from './shape.js';
 
 /** One HAProxy in front of capped replicas (added between searches), one Redis. */
 const SPEC: TopologySpecInput = {
@@ -42,7 +50,7 @@ export const scale: Experiment = {
   name: 'scale',
   title: 'Scaling: capped replicas, max sustainable rate, and a capacity model',
   question:
-    'With each replica capped like a container (0.25 CPU), how much sustainable delivered throughput does each added replica buy, what limits it, and can a model of measured unit costs predict it?',
+    'With each replica capped like a container (a CPU quota sized so every count fits the machine), how much sustainable delivered throughput does each added replica buy, what limits it, and can a model of measured unit costs predict it?',
   async measure(context) {
     const shape = shapeOf(context);
     const capped = cgroupSupport().kind !== 'none';
@@ -57,24 +65,16 @@ export const scale: Experiment = {
     const baseLoad = streamLoad(context, { durationMs: shape.durationMs });
     const fanout = (baseLoad.subscribers ?? 1) / (baseLoad.rooms ?? 1);
     const runs: RunResultInput[] = [];
-    const steps: LoadStep[] = [];
     const meter = new MachineCpuMeter();
+    let curve: Curve | undefined;
     await withTopology(context, 'scale', SPEC, async (topology) => {
       // the machine's CPU from the run's one sampler (it reads /proc/stat with every pass)
       meter.follow(topologySampler(topology));
-      const search = { context, topology, shape, limits, baseLoad, fanout, meter, runs };
-      let firstOffered = shape.firstOfferedDeliveriesPerS;
-      for (const count of shape.replicaCounts) {
-        while (topology.replicas.length < count) {
-          context.progress.phase(`adding replica ${topology.replicas.length + 1}`);
-          await topology.addReplica();
-        }
-        const found = await searchReplicaCount(search, count, firstOffered);
-        steps.push(...found);
-        const best = bestSustainable(found);
-        // the next count starts near what this one sustained, scaled by the added replica
-        if (best) firstOffered = (best.deliveredPerS * (count + 1)) / count;
-      }
+      const search = {
+        ...{ context, topology, shape, limits, baseLoad, fanout, meter, runs },
+        cpuPeriodUs: DEFAULT_CPU_PERIOD_US,
+      };
+      curve = await measureCurve(search);
       runs.push(await measureScaleOut(context, topology));
     });
     meter.stop();
@@ -83,7 +83,7 @@ export const scale: Experiment = {
       parameters: {
         replicaCounts: shape.replicaCounts.join(','),
         proxy: 'haproxy',
-        replicaCpuCores: REPLICA_CPU_CORES,
+        replicaCpuCores: limits.replicaCpuCores,
         capped,
         boundP99Ms: CRITERIA.boundP99Ms,
         fanout,
@@ -91,12 +91,12 @@ export const scale: Experiment = {
       runs,
       notes: [
         capped
-          ? `Each replica ran in its own cgroup with a CFS quota of ${REPLICA_CPU_CORES} CPU (what \`docker run --cpus ${REPLICA_CPU_CORES}\` sets); Redis, HAProxy and the load generator ran uncapped and were measured.`
+          ? `Each replica ran in its own cgroup with a CFS quota of ${limits.replicaCpuCores} CPU per ${DEFAULT_CPU_PERIOD_US / 1000} ms period (what \`docker run --cpus ${limits.replicaCpuCores}\` sets), the cap chosen by the budget so every count fits in ${MACHINE_BUDGET_SHARE * 100}% of the machine; Redis, HAProxy and the load generator ran uncapped and were measured.`
           : 'UNCAPPED: no cgroup was usable on this machine, so every figure here is uncapped (the replicas shared the cores freely); the scaling and the model do not describe capped replicas.',
         `Sustainable: no message lost, the load generator on schedule (scheduling lag p99 ≤ ${LOAD_LAG_BOUND_P99_MS} ms), ≥ ${CRITERIA.minDeliveredFraction * 100}% of the offered rate delivered, p99 ≤ ${CRITERIA.boundP99Ms} ms.`,
         'Replicas are added to the running topology between searches (HAProxy reloaded with the new backend list).',
       ],
-      capacity: analyse(steps, shape, fanout, limits, capped, idle),
+      capacity: analyse(curve!, shape, fanout, limits, capped, idle),
     };
   },
   check: compose(validityChecker, scaleChecker),

@@ -1,3 +1,4 @@
+import { predictMaxRate } from '../../capacity/model.js';
 import {
   CHART_HEIGHT_PX,
   CHART_WIDTH_PX,
@@ -18,6 +19,9 @@ interface ScalePoint {
   p99: number | undefined;
   /** The capacity model's prediction for this count, fitted on the other counts (held out). */
   predictedPerS?: number | undefined;
+  /** Offered rates of the passing and failing steps around the knee (capped runs). */
+  passingPerS?: number | undefined;
+  failingPerS?: number | undefined;
 }
 
 /**
@@ -35,6 +39,8 @@ function capacityPoints(result: ExperimentResult): ScalePoint[] | undefined {
     replicas: count.replicas,
     deliveredPerS: count.maxSustainedDeliveriesPerS,
     efficiency: count.efficiency ?? undefined,
+    passingPerS: count.bracket?.passingPerS,
+    failingPerS: count.bracket?.failingPerS ?? undefined,
     p99: undefined,
     predictedPerS: count.predictedDeliveriesPerS,
   }));
@@ -67,8 +73,84 @@ export function scalePoints(result: ExperimentResult): ScalePoint[] {
   });
 }
 
+/**
+ * A capped run's answer: each measured count's max sustained deliveries/s with its bracket
+ * (passing to failing offered rate) as the error bar, the model's line over every count, and the
+ * held-out count's prediction (square). Counts not measured (machine-bound, not bracketed) have
+ * no point: their figures answer nothing.
+ */
+function capacityChart(result: ExperimentResult): ChartSpec | undefined {
+  const capacity = result.capacity;
+  if (!capacity || capacity.perReplicaCount.length === 0) return undefined;
+  const costs = capacity.unitCosts;
+  const values = capacity.perReplicaCount.map((row) => ({
+    replicas: row.replicas,
+    run: `${row.replicas} replica${row.replicas === 1 ? '' : 's'}${row.notMeasured ? ` (${row.notMeasured})` : ''}`,
+    measuredPerS: row.notMeasured === undefined ? row.maxSustainedDeliveriesPerS : undefined,
+    passingPerS: row.notMeasured === undefined ? row.bracket?.passingPerS : undefined,
+    failingPerS: row.notMeasured === undefined ? (row.bracket?.failingPerS ?? undefined) : undefined,
+    modelPerS: costs ? predictMaxRate(row.replicas, costs, capacity.limits).deliveriesPerS : undefined,
+    heldOutPerS:
+      capacity.heldOut?.replicas === row.replicas ? capacity.heldOut.predictedDeliveriesPerS : undefined,
+  }));
+  const x = { field: 'replicas', type: 'quantitative', title: 'replicas', axis: { tickMinStep: 1 } } as const;
+  const y = { type: 'quantitative', title: 'max sustained deliveries / s' } as const;
+  const cap = `${capacity.limits.replicaCpuCores} CPU per replica${capacity.capped ? '' : ' (UNCAPPED)'}`;
+  return {
+    file: 'headline-scaling.svg',
+    title: `Max sustained deliveries/s per replica count (${cap}): the bracket of the knee (bar), the model (dashed), its held-out prediction (square)`,
+    spec: {
+      $schema: VEGA_LITE_SCHEMA,
+      width: CHART_WIDTH_PX,
+      height: CHART_HEIGHT_PX,
+      data: { values },
+      layer: [
+        {
+          transform: [{ filter: 'isValid(datum.passingPerS) && isValid(datum.failingPerS)' }],
+          mark: { type: 'rule', strokeWidth: 2 },
+          encoding: { x, y: { ...y, field: 'passingPerS' }, y2: { field: 'failingPerS' } },
+        },
+        {
+          transform: [{ filter: 'isValid(datum.measuredPerS)' }],
+          mark: { type: 'line', point: true },
+          encoding: {
+            x,
+            y: { ...y, field: 'measuredPerS' },
+            tooltip: [
+              { field: 'run' },
+              { field: 'measuredPerS' },
+              { field: 'passingPerS' },
+              { field: 'failingPerS' },
+            ],
+          },
+        },
+        {
+          transform: [{ filter: 'isValid(datum.modelPerS)' }],
+          mark: { type: 'line', strokeDash: [5, 4], color: 'gray' },
+          encoding: {
+            x,
+            y: { ...y, field: 'modelPerS' },
+            tooltip: [{ field: 'modelPerS', title: 'model / s' }],
+          },
+        },
+        {
+          transform: [{ filter: 'isValid(datum.heldOutPerS)' }],
+          mark: { type: 'point', shape: 'square', filled: false, size: 140, color: 'firebrick' },
+          encoding: {
+            x,
+            y: { ...y, field: 'heldOutPerS' },
+            tooltip: [{ field: 'run' }, { field: 'heldOutPerS', title: 'predicted (held out) / s' }],
+          },
+        },
+      ],
+    },
+  };
+}
+
 /** Deliveries/s against replicas (solid, left axis) and scaling efficiency (dashed, right axis), per offered load. */
 function chart(result: ExperimentResult): ChartSpec | undefined {
+  const capped = capacityChart(result);
+  if (capped) return capped;
   const values = scalePoints(result);
   if (values.length === 0) return undefined;
   const x = { field: 'replicas', type: 'quantitative', title: 'replicas', axis: { tickMinStep: 1 } } as const;
@@ -142,6 +224,8 @@ export const scaleHeadline: Headline = {
       { name: 'efficiency (%)', better: 'higher' },
       { name: 'p99 (ms)', better: 'lower' },
       { name: 'predicted/s', better: 'higher' },
+      { name: 'bracket passing/s', better: 'higher' },
+      { name: 'bracket failing/s', better: 'higher' },
     ],
     rows: scalePoints(result).map((point) => ({
       key: point.run,
@@ -151,6 +235,8 @@ export const scaleHeadline: Headline = {
         'efficiency (%)': point.efficiency === undefined ? undefined : point.efficiency * 100,
         'p99 (ms)': point.p99,
         'predicted/s': point.predictedPerS,
+        'bracket passing/s': point.passingPerS,
+        'bracket failing/s': point.failingPerS,
       },
     })),
   }),
