@@ -37,11 +37,14 @@ describe('renderHaproxyConfig', () => {
     expect(renderHaproxyConfig(base)).toContain('maxconn 9900');
   });
 
-  it('serves Prometheus metrics and the stats page on the stats port', () => {
+  it('serves Prometheus metrics, the stats page, /api/* and /admin/* on the internal listener only', () => {
     const text = renderHaproxyConfig(base);
     expect(text).toContain('bind 127.0.0.1:8404');
     expect(text).toContain('http-request use-service prometheus-exporter if { path /metrics }');
-    expect(text).toContain('stats uri /');
+    // Not `stats uri /`: that would answer every path of the internal listener.
+    expect(text).toContain('stats uri /stats\n');
+    expect(text).toContain('use_backend replicas if { path_beg /api/ /admin/ }');
+    expect(text).toContain('use_backend not_public unless { path /ws /healthz }');
   });
 
   it.each([

@@ -1,8 +1,11 @@
 import {
   durationLiteral,
+  HAPROXY_STATS_PATH,
+  INTERNAL_PREFIXES,
   maxProxiedConnections,
   type ProxyOptions,
   type ProxyOptionsInput,
+  PUBLIC_PATHS,
   resolveProxyOptions,
 } from '../proxy/options.js';
 import { type HaproxyView, haproxyTemplate, RESOLVERS_NAME } from './template.js';
@@ -80,6 +83,9 @@ export function haproxyView(options: ProxyOptions): HaproxyView {
     },
     bind: `${options.listen.host}:${options.listen.port}${tlsBind}`,
     statsBind: `${options.stats.host}:${options.stats.port}`,
+    publicPaths: [PUBLIC_PATHS.websocket, PUBLIC_PATHS.health],
+    internalPrefixes: [...INTERNAL_PREFIXES],
+    statsPath: HAPROXY_STATS_PATH,
     balanceLines: haproxyBalanceLines(options),
     healthPath: health.path,
     resolverLines:

@@ -28,6 +28,11 @@ export interface HaproxyView {
   /** `bind` line arguments: address plus TLS settings when on. */
   bind: string;
   statsBind: string;
+  /** Paths the public frontend forwards (the WebSocket path, the health path). */
+  publicPaths: string[];
+  /** Path prefixes the internal listener forwards to the replicas (`/api/`, `/admin/`). */
+  internalPrefixes: string[];
+  statsPath: string;
   /** Balance and stickiness lines of the backend. */
   balanceLines: string[];
   healthPath: string;
@@ -79,17 +84,30 @@ frontend ws_in
     option forwardfor
     http-request set-header X-Forwarded-Proto https if { ssl_fc }
     http-request set-header X-Forwarded-Proto http if !{ ssl_fc }
+    # Only the WebSocket and health paths are public: /metrics, /api/*, /admin/* and anything
+    # else get 404 from not_public (counted in haproxy_backend_http_requests_total{proxy="not_public"}).
+    use_backend not_public unless { path ${view.publicPaths.join(' ')} }
     default_backend replicas
 
+# The internal listener (its own port, for Prometheus and operators): the proxy's own metrics and
+# stats page, the replicas' /api/* and /admin/*; 404 for anything else.
 frontend stats
     bind ${view.statsBind}
     http-request set-log-level silent
     http-request use-service prometheus-exporter if { path /metrics }
     stats enable
-    stats uri /
+    stats uri ${view.statsPath}
     stats refresh 5s
     stats show-legends
     stats hide-version
+    use_backend replicas if { path_beg ${view.internalPrefixes.join(' ')} }
+    default_backend not_found
+
+backend not_public
+    http-request return status 404 content-type text/plain string "not found"
+
+backend not_found
+    http-request return status 404 content-type text/plain string "not found"
 
 ${
   view.resolverLines.length === 0

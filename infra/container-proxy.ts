@@ -20,6 +20,8 @@ export const CONTAINER_PROXY = {
       pidFile: '/var/run/nginx.pid',
       errorLogPath: '/dev/stderr',
       accessLogPath: '/dev/stdout',
+      // The public listener's 404s for paths it does not serve, one line each (inside the container).
+      notPublicLogPath: '/var/cache/nginx/not-public.log',
     },
   },
 } as const;

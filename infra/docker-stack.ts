@@ -97,7 +97,7 @@ export function dockerStack(stack: StackConfig, prefix: string, secrets: StackSe
       networkName: network.name,
       containerName: `${prefix}-${stack.proxy}`,
       httpHostPort: stack.httpPort,
-      statsHostPort: stack.statsPort,
+      ...(stack.statsPort === undefined ? {} : { statsHostPort: stack.statsPort }),
       publishAddress: stack.publishAddress,
       resources: resourcesOf(stack, 'proxy'),
       replicaContainerIds: service.containers.map((container) => container.id),

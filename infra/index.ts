@@ -7,6 +7,7 @@
  */
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
+import { HAPROXY_STATS_PATH } from '../proxy/options.js';
 import {
   checkSecret,
   resolveStackConfig,
@@ -80,18 +81,20 @@ const host = stack.publishAddress === '0.0.0.0' ? '127.0.0.1' : stack.publishAdd
 
 /** WebSocket endpoint through the proxy (`?room=` picks the replica in room stickiness). */
 export const wsUrl = `ws://${host}:${stack.httpPort}/ws`;
-/** HTTP base through the proxy (POST /api/publish, GET /healthz of some replica). */
+/** HTTP base through the proxy's public listener: GET /healthz of some replica, and nothing else. */
 export const httpUrl = `http://${host}:${stack.httpPort}`;
-/** HAProxy stats page, or Nginx stub_status. */
+/** The internal listener on the host (POST /api/publish, /admin/*), when `statsPort` publishes it. */
+export const internalUrl = stack.statsPort === undefined ? undefined : `http://${host}:${stack.statsPort}`;
+/** HAProxy stats page, or Nginx stub_status (unpublished: undefined). */
 export const statsUrl =
-  stack.proxy === 'haproxy'
-    ? `http://${host}:${stack.statsPort}/`
-    : `http://${host}:${stack.statsPort}/stub_status`;
+  internalUrl === undefined
+    ? undefined
+    : `${internalUrl}${stack.proxy === 'haproxy' ? HAPROXY_STATS_PATH : '/stub_status'}`;
 /** Prometheus metrics of the proxy (HAProxy's exporter; Nginx OSS has stub_status only). */
 export const metricsUrl =
-  stack.proxy === 'haproxy'
-    ? `http://${host}:${stack.statsPort}/metrics`
-    : `http://${host}:${stack.statsPort}/stub_status`;
+  internalUrl === undefined
+    ? undefined
+    : `${internalUrl}${stack.proxy === 'haproxy' ? '/metrics' : '/stub_status'}`;
 /** The resolved topology spec this stack deploys (topology/README.md): every key, defaults merged. */
 export const deployedSpec = stack;
 export const proxyKind = stack.proxy;

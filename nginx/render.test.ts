@@ -47,6 +47,18 @@ describe('renderNginxConfig', () => {
     }
   });
 
+  it('serves /ws and /healthz publicly, everything else 404 in its own log; /api/ and /admin/ internally', () => {
+    const text = renderNginxConfig(base);
+    expect(text).toContain('location = /ws {');
+    expect(text).toContain('location = /healthz {');
+    expect(text).toMatch(
+      /location \/ \{\n {12}access_log \/run\/wslab\/not-public\.log wslab;\n {12}return 404;/,
+    );
+    const internal = text.slice(text.indexOf('listen 127.0.0.1:8404'));
+    expect(internal).toContain('location /api/ {');
+    expect(internal).toContain('location /admin/ {');
+  });
+
   it('marks servers failed passively and retries the next one on connect errors', () => {
     const text = renderNginxConfig(base);
     expect(text).toContain('server replica-1:8080 max_fails=1 fail_timeout=5s;');

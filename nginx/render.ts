@@ -1,8 +1,10 @@
 import {
   durationLiteral,
+  INTERNAL_PREFIXES,
   maxProxiedConnections,
   type ProxyOptions,
   type ProxyOptionsInput,
+  PUBLIC_PATHS,
   resolveProxyOptions,
 } from '../proxy/options.js';
 import { type NginxView, nginxTemplate } from './template.js';
@@ -101,6 +103,10 @@ export function nginxView(options: ProxyOptions): NginxView {
     locationExtras: balance.locationExtras,
     forwardedProto: '$scheme',
     statusListen: `${options.stats.host}:${options.stats.port}`,
+    websocketPath: PUBLIC_PATHS.websocket,
+    healthPath: PUBLIC_PATHS.health,
+    internalPrefixes: [...INTERNAL_PREFIXES],
+    notPublicLog: `${paths.notPublicLogPath} wslab`,
   };
 }
 

@@ -36,10 +36,24 @@ export interface NginxView {
   locationExtras: string[];
   forwardedProto: string;
   statusListen: string;
+  websocketPath: string;
+  healthPath: string;
+  /** Path prefixes the internal listener forwards to the replicas (`/api/`, `/admin/`). */
+  internalPrefixes: string[];
+  /** `access_log` of the public listener's 404s for paths it does not serve (the lab counts the lines). */
+  notPublicLog: string;
 }
 
 const indent = (lines: string[], spaces: number): string =>
   lines.map((line) => `${' '.repeat(spaces)}${line}`).join('\n');
+
+function forwardedHeaders(view: NginxView): string[] {
+  return [
+    'proxy_set_header Host $host;',
+    'proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
+    `proxy_set_header X-Forwarded-Proto ${view.forwardedProto};`,
+  ];
+}
 
 export function nginxTemplate(view: NginxView): string {
   const t = view.timeouts;
@@ -96,17 +110,16 @@ ${indent(view.serverLines, 8)}
     server {
         listen ${view.listen};
 ${indent(view.tlsLines, 8)}
-        location / {
-            limit_conn wslab_conn_per_address ${view.connectionsPerAddress};
-            # One second's worth of burst, without delay: a reconnect wave is served at once.
-            limit_req zone=wslab_connect_rate_per_address burst=${view.connectRatePerAddressPerS} nodelay;
+        limit_conn wslab_conn_per_address ${view.connectionsPerAddress};
+        # One second's worth of burst, without delay: a reconnect wave is served at once.
+        limit_req zone=wslab_connect_rate_per_address burst=${view.connectRatePerAddressPerS} nodelay;
+
+        location = ${view.websocketPath} {
             proxy_pass http://replicas;
             proxy_http_version 1.1;
             proxy_set_header Upgrade $http_upgrade;
             proxy_set_header Connection $connection_upgrade;
-            proxy_set_header Host $host;
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-            proxy_set_header X-Forwarded-Proto ${view.forwardedProto};
+${indent(forwardedHeaders(view), 12)}
             proxy_connect_timeout ${t.connect};
             # The tunnel's idle timeout and the wait for the upgrade response alike: derived from
             # the replicas' heartbeat (proxy/options.ts tunnelTimeoutMsFor).
@@ -121,13 +134,40 @@ ${indent(view.tlsLines, 8)}
             proxy_buffering off;
 ${indent(view.locationExtras, 12)}
         }
+
+        location = ${view.healthPath} {
+            proxy_pass http://replicas;
+${indent(forwardedHeaders(view), 12)}
+            proxy_connect_timeout ${t.connect};
+        }
+
+        # Only the WebSocket and health paths are public: /metrics, /api/*, /admin/* and anything
+        # else get 404, one line each in their own log (the lab counts them).
+        location / {
+            access_log ${view.notPublicLog};
+            return 404;
+        }
     }
 
+    # The internal listener (its own port, for Prometheus and operators): stub_status and the
+    # replicas' /api/* and /admin/*; 404 for anything else.
     server {
         listen ${view.statusListen};
         access_log off;
         location = /stub_status {
             stub_status;
+        }
+${view.internalPrefixes
+  .map(
+    (prefix) => `        location ${prefix} {
+            proxy_pass http://replicas;
+${indent(forwardedHeaders(view), 12)}
+            proxy_connect_timeout ${t.connect};
+        }`,
+  )
+  .join('\n')}
+        location / {
+            return 404;
         }
     }
 }

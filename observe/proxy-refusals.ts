@@ -29,3 +29,27 @@ export async function proxyRefusals(
   }
   return refused;
 }
+
+/** Where each proxy counts public-listener requests for a path it does not serve (404). */
+export const NOT_PUBLIC_SOURCE = {
+  haproxy: 'haproxy_backend_http_requests_total{proxy="not_public"} (use_backend not_public)',
+  nginx: "lines of paths.notPublicLogPath (the access_log of the public server's catch-all location)",
+} as const;
+
+/**
+ * Requests the public listener answered 404 because the path is not public (`/metrics`, `/api/*`,
+ * `/admin/*`, anything but the WebSocket and health paths). HAProxy: its `not_public` backend's
+ * request counter (the current workers' count: a reload starts it from 0). Nginx: one line each
+ * in its own log, which survives reloads.
+ */
+export async function notPublicRefusals(
+  proxy: Pick<RunningProxy, 'kind' | 'metricsUrl' | 'options'>,
+): Promise<number> {
+  if (proxy.kind === 'haproxy') {
+    const text = await fetchText(proxy.metricsUrl);
+    if (text === undefined) return 0;
+    return metricValue(text, 'haproxy_backend_http_requests_total', 'proxy="not_public"') ?? 0;
+  }
+  const log = await readFile(proxy.options.paths.notPublicLogPath, 'utf8').catch(() => '');
+  return log.split('\n').filter((line) => line.length > 0).length;
+}

@@ -113,11 +113,34 @@ export interface ProxyPaths {
   adminSocketPath: string;
   /** HAProxy master CLI socket (`-S`), used to reload and list workers. */
   masterSocketPath: string;
+  /**
+   * Nginx: one line per request of the public listener refused with 404 for a path it does not
+   * serve (Nginx OSS has no counter per location; the lab counts the lines). HAProxy counts them
+   * in its `not_public` backend instead.
+   */
+  notPublicLogPath: string;
 }
+
+/**
+ * What the public listener serves: the WebSocket path and one health path. Every other path gets
+ * 404 there, counted (HAProxy: the `not_public` backend; Nginx: `paths.notPublicLogPath`).
+ */
+export const PUBLIC_PATHS = { websocket: '/ws', health: '/healthz' } as const;
+/**
+ * Path prefixes the internal listener (`stats`: its own port) forwards to the replicas: the HTTP
+ * publish API and the operators' admin calls. Never reachable through the public listener.
+ */
+export const INTERNAL_PREFIXES = ['/api/', '/admin/'] as const;
+/** HAProxy's stats page on the internal listener (not `/`, which would catch every path). */
+export const HAPROXY_STATS_PATH = '/stats';
 
 export interface ProxyOptions {
   listen: ProxyListen;
-  /** HAProxy: stats page on `/` and Prometheus on `/metrics`; Nginx: `stub_status` on `/stub_status`. */
+  /**
+   * The internal listener, for Prometheus and operators: `/api/*` and `/admin/*` to the replicas;
+   * HAProxy's Prometheus exporter on `/metrics` and its stats page on `/stats`; Nginx's
+   * `stub_status` on `/stub_status`; 404 for anything else. Bind it where only operators reach.
+   */
   stats: ProxyListen;
   backends: ProxyBackend[];
   stickiness: Stickiness;
@@ -308,6 +331,7 @@ export function resolveProxyOptions(input: ProxyOptionsInput): ProxyOptions {
       accessLogPath: input.paths.accessLogPath === undefined ? null : input.paths.accessLogPath,
       adminSocketPath: input.paths.adminSocketPath ?? join(runDir, 'admin.sock'),
       masterSocketPath: input.paths.masterSocketPath ?? join(runDir, 'master.sock'),
+      notPublicLogPath: input.paths.notPublicLogPath ?? join(runDir, 'not-public.log'),
     },
   };
   validateProxyOptions(options);

@@ -68,6 +68,7 @@ async function startHaproxyOnce(start: StartProxyOptions): Promise<RunningProxy>
     port: options.listen.port,
     statsPort: options.stats.port,
     ...urls,
+    internalUrl: `http://${options.stats.host}:${options.stats.port}`,
     metricsUrl: `http://${options.stats.host}:${options.stats.port}/metrics`,
     get options() {
       return options;

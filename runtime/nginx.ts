@@ -94,6 +94,7 @@ async function startNginxOnce(start: StartProxyOptions): Promise<RunningProxy> {
     port: options.listen.port,
     statsPort: options.stats.port,
     ...proxyUrls(options),
+    internalUrl: `http://${options.stats.host}:${options.stats.port}`,
     metricsUrl: `http://${options.stats.host}:${options.stats.port}/stub_status`,
     get options() {
       return options;

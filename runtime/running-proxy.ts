@@ -32,8 +32,10 @@ export interface RunningProxy {
   kind: ProxyKind;
   /** Port clients connect to. */
   port: number;
-  /** HAProxy stats + /metrics, or Nginx /stub_status. */
+  /** The internal listener's port: HAProxy stats + /metrics, or Nginx /stub_status; /api/*, /admin/*. */
   statsPort: number;
+  /** `http://` base of the internal listener (operators' /api/* and /admin/* go here, never to httpUrl). */
+  internalUrl: string;
   /** `http://` or `https://` base URL. */
   httpUrl: string;
   /** `ws://` or `wss://` base URL (append `/ws?room=…`). */

@@ -246,9 +246,10 @@ export const topologySpecFields = z.object({
       scope: 'docker',
     } satisfies FieldMeta),
   statsPort: port()
-    .default(PROXY_DEFAULTS.statsPort)
+    .optional()
     .meta({
-      description: 'host port of the proxy stats/metrics listener',
+      description:
+        "host port of the proxy's internal listener (/metrics, stats, /api, /admin; unset: Docker network only)",
       scope: 'docker',
     } satisfies FieldMeta),
   publishAddress: z.string().regex(IPV4).default('127.0.0.1').meta({
@@ -291,7 +292,7 @@ export function combinationProblems(
   name: (key: TopologySpecKey) => string = (key) => key,
 ): string[] {
   const problems: string[] = [];
-  if (spec.httpPort === spec.statsPort) {
+  if (spec.statsPort !== undefined && spec.httpPort === spec.statsPort) {
     problems.push(`${name('statsPort')} must differ from ${name('httpPort')} (${spec.httpPort})`);
   }
   // What keeps an idle tunnel open: the heartbeat when on, else the WebSocket pings.

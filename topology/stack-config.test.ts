@@ -39,10 +39,11 @@ describe('readStackFile: the example stacks', () => {
       redisMode: 'cluster',
       history: true,
       httpPort: 8080,
-      statsPort: 8404,
       publishAddress: '127.0.0.1',
     });
     expect(stack.redisHostPort).toBeUndefined();
+    // The internal listener (/metrics, /api/*, /admin/*) is not published on the host.
+    expect(stack.statsPort).toBeUndefined();
   });
 
   it('reads Pulumi.nginx.yaml', () => {
@@ -185,9 +186,9 @@ describe('parseConfigMap', () => {
     ).toEqual([
       'wslab:heartbeatIntervalMs (5000) must be below wslab:proxyTunnelTimeoutMs (5000), or the proxy drops idle sockets between pings',
     ]);
-    expect(problemsOf({ 'wslab:proxy': 'haproxy', 'wslab:httpPort': '8404' })).toEqual([
-      'wslab:statsPort must differ from wslab:httpPort (8404)',
-    ]);
+    expect(
+      problemsOf({ 'wslab:proxy': 'haproxy', 'wslab:httpPort': '8404', 'wslab:statsPort': '8404' }),
+    ).toEqual(['wslab:statsPort must differ from wslab:httpPort (8404)']);
   });
 
   it('accepts a digest-pinned image from a private mirror', () => {

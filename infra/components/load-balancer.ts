@@ -20,8 +20,11 @@ export interface LoadBalancerArgs {
   containerName: string;
   /** Host port published for the WebSocket/HTTP listener. */
   httpHostPort: number;
-  /** Host port published for the stats/metrics listener. */
-  statsHostPort: number;
+  /**
+   * Host port published for the internal listener (/metrics, stats, /api/*, /admin/*); unset: not
+   * published, reachable only on the Docker network (Prometheus and operators' containers).
+   */
+  statsHostPort?: number;
   /** Host address both published ports bind to. */
   publishAddress: string;
   /** CPU and memory caps of the proxy container; unset = uncapped. */
@@ -87,7 +90,9 @@ export class LoadBalancer extends pulumi.ComponentResource {
         ...containerLimits(args.resources),
         ports: [
           { internal: this.listenPort, external: args.httpHostPort, ip: args.publishAddress },
-          { internal: this.statsPort, external: args.statsHostPort, ip: args.publishAddress },
+          ...(args.statsHostPort === undefined
+            ? []
+            : [{ internal: this.statsPort, external: args.statsHostPort, ip: args.publishAddress }]),
         ],
         // Neither image ships curl; bash's /dev/tcp checks that the listener accepts connections.
         healthcheck: {

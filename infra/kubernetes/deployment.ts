@@ -119,7 +119,8 @@ export function kubernetesDeployment(stack: StackConfig, stackName: string, secr
       }),
       prefix,
       httpPort: stack.httpPort,
-      statsPort: stack.statsPort,
+      // A cluster-internal Service either way: the stack's port when set, else the container's.
+      statsPort: stack.statsPort ?? CONTAINER_PROXY.statsPort,
       clusterDns: CLUSTER_DNS,
       resources: resourcesOf(stack, 'proxy'),
     },

@@ -25,7 +25,8 @@ export interface SwarmProxyArgs {
   options: ProxyOptionsInput;
   networkId: pulumi.Input<string>;
   httpPort: number;
-  statsPort: number;
+  /** Host port of the internal listener (/metrics, /api/*, /admin/*); unset: not published. */
+  statsPort?: number;
   resources?: ComponentResources;
   /**
    * Anything that changes when the app service's task set is replaced (its spec: image, env,
@@ -96,12 +97,16 @@ export class SwarmProxy extends pulumi.ComponentResource {
               publishMode: 'host',
               protocol: 'tcp',
             },
-            {
-              targetPort: resolved.stats.port,
-              publishedPort: args.statsPort,
-              publishMode: 'host',
-              protocol: 'tcp',
-            },
+            ...(args.statsPort === undefined
+              ? []
+              : [
+                  {
+                    targetPort: resolved.stats.port,
+                    publishedPort: args.statsPort,
+                    publishMode: 'host',
+                    protocol: 'tcp',
+                  },
+                ]),
           ],
         },
         convergeConfig: { delay: '2s', timeout: '3m' },

@@ -134,7 +134,7 @@ export function swarmStack(
       }),
       networkId: network.id,
       httpPort: stack.httpPort,
-      statsPort: stack.statsPort,
+      ...(stack.statsPort === undefined ? {} : { statsPort: stack.statsPort }),
       resources: resourcesOf(stack, 'proxy'),
       // What replaces the app's tasks: its image, its env and secrets, its replica count.
       appSpecVersion: pulumi

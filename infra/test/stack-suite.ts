@@ -279,9 +279,12 @@ export function stackSuite(
     });
 
     it('publishes the WebSocket and stats ports on the configured host address only', () => {
+      // The internal listener (/metrics, /api/*, /admin/*) only when the stack names a host port.
       expect(proxy().inputs.ports).toEqual([
         { internal: 8080, external: stack.httpPort, ip: stack.publishAddress },
-        { internal: 8404, external: stack.statsPort, ip: stack.publishAddress },
+        ...(stack.statsPort === undefined
+          ? []
+          : [{ internal: 8404, external: stack.statsPort, ip: stack.publishAddress }]),
       ]);
       const published = containers().filter(
         (c) => ((c.inputs.ports as unknown[] | undefined) ?? []).length > 0,
@@ -299,9 +302,11 @@ export function stackSuite(
     it('exports the WebSocket and stats URLs', () => {
       expect(run.outputs.wsUrl).toBe(`ws://127.0.0.1:${stack.httpPort}/ws`);
       expect(run.outputs.statsUrl).toBe(
-        expected.proxy === 'haproxy'
-          ? `http://127.0.0.1:${stack.statsPort}/`
-          : `http://127.0.0.1:${stack.statsPort}/stub_status`,
+        stack.statsPort === undefined
+          ? undefined
+          : expected.proxy === 'haproxy'
+            ? `http://127.0.0.1:${stack.statsPort}/stats`
+            : `http://127.0.0.1:${stack.statsPort}/stub_status`,
       );
     });
 

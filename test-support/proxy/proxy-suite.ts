@@ -9,7 +9,8 @@ import { CookieJar, ProbeClient } from '../../loadtests/probe/probe-client.js';
 import { DEFAULT_BACKOFF, reconnectWithBackoff } from '../../loadtests/probe/reconnect.js';
 import { ResilientClient } from '../../loadtests/runner/client.js';
 import { nowMs } from '../../loadtests/runner/clock.js';
-import { proxyRefusals } from '../../observe/proxy-refusals.js';
+import { notPublicRefusals, proxyRefusals } from '../../observe/proxy-refusals.js';
+import { HAPROXY_STATS_PATH } from '../../proxy/options.js';
 import { backendsOf, type ReplicaSet, startReplicaSet } from '../../runtime/local/replica-set.js';
 import type { LocalProxyOptions, RunningProxy, StartProxyOptions } from '../../runtime/running-proxy.js';
 import { waitFor } from '../../runtime/wait-for.js';
@@ -310,6 +311,47 @@ export function proxySuite(
       for (const client of fresh) client.close();
     });
 
+    it('serves the WebSocket and health paths publicly; /metrics, /api/*, /admin/* only on the internal listener, each public 404 counted', async () => {
+      const running = await proxy({ stickiness: 'none' });
+      const before = await notPublicRefusals(running);
+      const internalOnly = [
+        ['GET', '/metrics'],
+        ['POST', '/api/publish'],
+        ['POST', '/admin/rebalance'],
+        ['GET', '/readyz'],
+        ['GET', '/'],
+      ] as const;
+      for (const [method, path] of internalOnly) {
+        const response = await fetch(`${running.httpUrl}${path}`, {
+          method,
+          body: method === 'POST' ? '{}' : null,
+        });
+        const body = await response.text();
+        expect(response.status, `${method} ${path} through the public port`).toBe(404);
+        // The proxy answered, not a replica (whose errors are JSON with a code).
+        expect(body).not.toContain('"error"');
+      }
+      const health = await fetch(`${running.httpUrl}/healthz`);
+      expect(health.status).toBe(200);
+      expect(((await health.json()) as { instance: string }).instance).toMatch(/^r[123]$/);
+      await waitFor(async () => (await notPublicRefusals(running)) === before + internalOnly.length, {
+        description: `${internalOnly.length} public 404s counted`,
+      });
+
+      // The internal listener forwards /api/* and /admin/* to a replica (no key set: its own
+      // JSON answer), serves the proxy's own figures, and nothing else.
+      for (const path of ['/api/publish', '/admin/rebalance']) {
+        const response = await fetch(`${running.internalUrl}${path}`, { method: 'POST', body: '{}' });
+        expect(await response.json()).toMatchObject({ error: 'disabled' });
+      }
+      const figures = await fetch(running.metricsUrl);
+      expect(figures.status).toBe(200);
+      expect(await figures.text()).toMatch(kind === 'haproxy' ? /haproxy_process_/ : /Active connections/);
+      for (const path of ['/', '/ws', '/healthz']) {
+        expect((await fetch(`${running.internalUrl}${path}`)).status, `internal ${path}`).toBe(404);
+      }
+    });
+
     describe('per-address limits and version hiding', () => {
       it('past connectionsPerAddress an address gets 429, counted; another address still connects', async () => {
         const running = await proxy({ stickiness: 'none', limits: { workers: 2, connectionsPerAddress: 3 } });
@@ -357,7 +399,8 @@ export function proxySuite(
           running.port,
           'GET /nothing-here HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
         );
-        const stats = await (await fetch(`http://127.0.0.1:${running.statsPort}/`)).text();
+        const statsPage = kind === 'haproxy' ? HAPROXY_STATS_PATH : '/stub_status';
+        const stats = await (await fetch(`${running.internalUrl}${statsPage}`)).text();
         for (const text of [garbage, notFound, stats]) {
           expect(text).not.toMatch(/nginx\/\d|HAProxy version|\b2\.\d+\.\d+/i);
         }
