@@ -1,15 +1,12 @@
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
-import { ProbeClient } from '../loadtests/probe/probe-client.js';
-import { DEFAULT_BACKOFF } from '../loadtests/probe/reconnect.js';
-import { ResilientClient } from '../loadtests/runner/client.js';
 import { nowMs } from '../loadtests/runner/clock.js';
+import { RoomWatch } from '../loadtests/runner/room-watch.js';
 import { startHaproxy } from '../runtime/haproxy.js';
 import { LocalRedis } from '../runtime/local/local-redis.js';
 import { LocalWsService } from '../runtime/local/local-ws-service.js';
 import { startNginx } from '../runtime/nginx.js';
 import { startTcpRelay } from '../runtime/tcp-relay.js';
-import { waitFor } from '../runtime/wait-for.js';
 import { resolveTopologySpec } from '../topology/spec.js';
 import { parseProxies, saveBench, table } from './save.js';
 
@@ -43,13 +40,6 @@ const cutMs = Number(flags.cutMs);
 const freezeMaxMs = Number(flags.freezeMaxMs);
 const ROOM = 'silent';
 
-interface Member {
-  client: ResilientClient;
-  seen: Set<number>;
-  /** First message received after the fault (ms since the epoch). */
-  firstAfterFaultMs: number | null;
-}
-
 async function measure(kind: 'haproxy' | 'nginx', fault: 'freeze' | 'cut') {
   const dir = resolve('.lab', 'bench', `silent-${kind}-${fault}-${Date.now()}`);
   const spec = resolveTopologySpec({
@@ -68,9 +58,7 @@ async function measure(kind: 'haproxy' | 'nginx', fault: 'freeze' | 'cut') {
     placement: { redisUrl: `redis://127.0.0.1:${relay.port}` },
     firstNumber: 2,
   });
-  const members: Member[] = [];
-  let publisher: ProbeClient | undefined;
-  let timer: NodeJS.Timeout | undefined;
+  let watch: RoomWatch | undefined;
   let proxyStop: (() => Promise<void>) | undefined;
   try {
     const [r1] = await healthy.start(1);
@@ -88,50 +76,18 @@ async function measure(kind: 'haproxy' | 'nginx', fault: 'freeze' | 'cut') {
       },
     });
     proxyStop = () => proxy.stop();
-    let faultAtMs = Number.POSITIVE_INFINITY;
-    for (let index = 0; index < clientCount; index += 1) {
-      const member: Member = {
-        client: undefined as unknown as ResilientClient,
-        seen: new Set(),
-        firstAfterFaultMs: null,
-      };
-      member.client = new ResilientClient({
-        urls: [`${proxy.wsUrl}/ws`],
-        urlIndex: 0,
-        backoff: DEFAULT_BACKOFF,
-        handshakeTimeoutMs: 10_000,
-        reconnect: true,
-        listener: {
-          onMessage: (frame, _replayed, receivedAtMs) => {
-            member.seen.add((frame.data as { n: number }).n);
-            if (member.firstAfterFaultMs === null && receivedAtMs > faultAtMs)
-              member.firstAfterFaultMs = receivedAtMs;
-          },
-        },
-      });
-      await member.client.start();
-      await member.client.join(ROOM);
-      members.push(member);
-    }
-    const acked = new Set<number>();
-    publisher = await ProbeClient.connect(r1!.wsUrl);
-    publisher.onFrame((frame) => {
-      if (frame.op === 'ack' && frame.id !== undefined) acked.add(Number(frame.id));
+    watch = await RoomWatch.start({
+      clientUrl: `${proxy.wsUrl}/ws`,
+      publisherUrl: r1!.wsUrl,
+      clients: clientCount,
+      room: ROOM,
     });
-    let n = 0;
-    timer = setInterval(() => {
-      n += 1;
-      publisher!.send({ op: 'pub', room: ROOM, data: { n }, id: String(n) });
-    }, 100);
-    await waitFor(() => acked.size >= 10, { description: 'publishing' });
-
-    const victims = members.filter((member) => member.client.replica === r2!.id);
+    const victims = watch.clientsOn(r2!.id);
     const readyz: string[] = [];
-    faultAtMs = nowMs();
-    const allBack = () => victims.every((member) => member.firstAfterFaultMs !== null);
+    const faultAtMs = watch.markFault();
     if (fault === 'freeze') {
       r2!.handle!.process.killNow('SIGSTOP');
-      await waitFor(allBack, { timeoutMs: freezeMaxMs, intervalMs: 100 }).catch(() => undefined);
+      await watch.waitBack(victims, freezeMaxMs);
       r2!.handle!.process.killNow('SIGCONT');
     } else {
       relay.cut();
@@ -146,38 +102,26 @@ async function measure(kind: 'haproxy' | 'nginx', fault: 'freeze' | 'cut') {
       }
       relay.heal();
     }
-    await waitFor(allBack, { timeoutMs: 30_000, intervalMs: 100 }).catch(() => undefined);
-    clearInterval(timer);
-    timer = undefined;
-    await new Promise((wait) => setTimeout(wait, 500));
-    const lostOf = (member: Member) => [...acked].filter((value) => !member.seen.has(value)).length;
-    await waitFor(() => members.every((member) => lostOf(member) === 0), { timeoutMs: 15_000 }).catch(
-      () => undefined,
-    );
-    const backS = victims.map((member) =>
-      member.firstAfterFaultMs === null ? null : (member.firstAfterFaultMs - faultAtMs) / 1000,
-    );
-    const known = backS.filter((value): value is number => value !== null).sort((a, b) => a - b);
+    await watch.waitBack(victims, 30_000);
+    await watch.finish(15_000);
+    const back = watch.backFigures(victims, r2!.id);
+    const known = back.backS.filter((value): value is number => value !== null);
     return {
       proxy: kind,
       fault,
       clients: clientCount,
-      victims: victims.length,
-      backS,
-      minS: known[0] ?? null,
-      maxS: known.at(-1) ?? null,
-      neverBack: backS.length - known.length,
-      reconnectedOntoVictim: victims.filter((member) =>
-        member.client.outages.some((outage) => outage.replica === r2!.id),
-      ).length,
-      ackedLost: members.reduce((sum, member) => sum + lostOf(member), 0),
-      acked: acked.size,
+      victims: back.struck,
+      backS: back.backS,
+      minS: known.length === 0 ? null : Math.min(...known),
+      maxS: back.maxBackS,
+      neverBack: back.neverBack,
+      reconnectedOntoVictim: back.reconnectedOntoStruck,
+      ackedLost: watch.ackedLost(),
+      acked: watch.acked.size,
       readyz,
     };
   } finally {
-    if (timer) clearInterval(timer);
-    for (const member of members) member.client.stop();
-    publisher?.close();
+    watch?.stop();
     relay.heal();
     for (const slot of victimService.slots) slot.handle?.process.killNow('SIGCONT');
     await proxyStop?.();

@@ -2,7 +2,7 @@
  * The wslab topology on Docker: Redis (single or a 6-node cluster), N replicas of the WebSocket
  * service built from app/Dockerfile, and HAProxy or Nginx in front with the config from the
  * shared renderer; as containers on one engine (docker-stack.ts) or as services on a Docker
- * Swarm (swarm/stack.ts), by the spec's `platform`. The only file that reads stack config and
+ * Swarm (swarm/stack.ts) or as Kubernetes objects (kubernetes/deployment.ts), by the spec's `platform`. The only file that reads stack config and
  * exports stack outputs; see infra/README.md.
  */
 import * as pulumi from '@pulumi/pulumi';
@@ -15,6 +15,7 @@ import {
 } from '../topology/stack-config.js';
 import { appImage } from './components/ws-service.js';
 import { dockerStack, fromCwd, repoRoot } from './docker-stack.js';
+import { kubernetesDeployment } from './kubernetes/deployment.js';
 import { swarmStack } from './swarm/stack.js';
 
 const config = new pulumi.Config();
@@ -70,6 +71,10 @@ const swarm =
       )
     : undefined;
 
+// The same stack as Kubernetes objects (infra/kubernetes/): the same env and proxy config mappings.
+const kube =
+  stack.platform === 'kubernetes' ? kubernetesDeployment(stack, pulumi.getStack(), secrets) : undefined;
+
 // 127.0.0.1 rather than localhost: Node may try ::1 first, where nothing is published.
 const host = stack.publishAddress === '0.0.0.0' ? '127.0.0.1' : stack.publishAddress;
 
@@ -92,16 +97,23 @@ export const deployedSpec = stack;
 export const proxyKind = stack.proxy;
 export const stickiness = stack.stickiness;
 export const platform = stack.platform;
-/** Docker: the replica containers; Swarm: none (the tasks of `swarmServices.app`). */
-export const replicaContainers = docker?.service.backends.map((backend) => backend.host) ?? [];
+/** Docker: the replica containers; Kubernetes: the replica pods' DNS names; Swarm: none (the tasks of `swarmServices.app`). */
+export const replicaContainers =
+  (docker?.service ?? kube?.service)?.backends.map((backend) => backend.host) ?? [];
 export const proxyContainer = docker?.proxy.container.name ?? null;
 /** Swarm: the stack's services by role (`docker service ps <name>`). */
 export const swarmServices = swarm?.serviceNames ?? null;
 export const redisMode = stack.redisMode;
-export const redisSeeds = docker?.redis.seeds ?? swarm!.redis.seeds;
+export const redisSeeds = docker?.redis.seeds ?? kube?.redis.seeds ?? swarm!.redis.seeds;
 /** Docker: resolves once the cluster is created; Swarm: the one-shot service retries until it is. */
 export const redisReady = docker?.redis.ready ?? pulumi.output(true);
-export const networkName = docker?.network.name ?? swarm!.network.name;
+export const networkName = docker?.network.name ?? swarm?.network.name ?? null;
+/** Kubernetes: the proxy's LoadBalancer address once the cloud has given it one. */
+export const loadBalancerAddress =
+  kube?.proxy.service.status.apply(
+    (status) =>
+      status?.loadBalancer?.ingress?.[0]?.ip ?? status?.loadBalancer?.ingress?.[0]?.hostname ?? null,
+  ) ?? null;
 /** `pulumi stack output redisPassword --show-secrets`; stored encrypted in the state. */
 export const redisPasswordSecret = pulumi.secret(redisPassword);
 /** The token signing secret (`wslab token` mints with it); absent with `auth: none`. */

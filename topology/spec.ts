@@ -48,11 +48,12 @@ export type FanoutMode = (typeof FANOUT_MODES)[number];
  */
 export const AUTH_MODES = ['jwt', 'none'] as const;
 /**
- * Where the Pulumi program deploys: containers on one Docker engine, or services on a Docker
- * Swarm (infra/swarm/; the engine this runs against is a Swarm manager). One enum for every
- * orchestrator the program knows.
+ * Where the Pulumi program deploys: containers on one Docker engine, services on a Docker Swarm
+ * (infra/swarm/; the engine this runs against is a Swarm manager), or Kubernetes objects
+ * (infra/kubernetes/: verified by mocks, a strict schema and config identity; no cluster runs on
+ * these machines). One enum for every orchestrator the program knows.
  */
-export const PLATFORMS = ['docker', 'swarm'] as const;
+export const PLATFORMS = ['docker', 'swarm', 'kubernetes'] as const;
 export type Platform = (typeof PLATFORMS)[number];
 export type AuthMode = (typeof AUTH_MODES)[number];
 export { LOG_LEVELS, STICKINESS_MODES, type Stickiness };
@@ -122,7 +123,8 @@ export const topologySpecFields = z.object({
     .enum(PLATFORMS)
     .default('docker')
     .meta({
-      description: 'what the Pulumi program deploys to: one Docker engine, or a Docker Swarm (services)',
+      description:
+        'what the Pulumi program deploys to: one Docker engine, a Docker Swarm (services), or Kubernetes (objects)',
       scope: 'docker',
     } satisfies FieldMeta),
   swarmHosts: integer(1, 16)
@@ -276,6 +278,7 @@ export const topologySpecFields = z.object({
   proxyCpuCores: cpuCores('proxy'),
   proxyMemoryMiB: memoryMiB('proxy'),
   loadCpuCores: cpuCores('load generator', 'lab'),
+  hostCpuCores: cpuCores('lab host, everything on it together (`hosts` > 1)', 'lab'),
   loadMemoryMiB: memoryMiB('load generator', 'lab'),
 });
 

@@ -60,7 +60,7 @@ describe('readStackFile: the example stacks', () => {
   it('lists the stacks when the named one does not exist', () => {
     const path = stackFilePath(repoRoot, 'haproxyy');
     expect(() => readStackFile(path)).toThrow(
-      `invalid stack config in ${path}:\n  no such stack file; stacks here: haproxy, nginx, single-redis`,
+      `invalid stack config in ${path}:\n  no such stack file; stacks here: haproxy, k8s-haproxy, k8s-nginx, nginx, single-redis, swarm-haproxy, swarm-nginx`,
     );
   });
 

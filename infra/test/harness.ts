@@ -30,6 +30,17 @@ export const TYPES = {
   serviceConfig: 'docker:index/serviceConfig:ServiceConfig',
 } as const;
 
+/** The Kubernetes objects the program declares with platform kubernetes (infra/kubernetes/). */
+export const K8S_TYPES = {
+  configMap: 'kubernetes:core/v1:ConfigMap',
+  secret: 'kubernetes:core/v1:Secret',
+  service: 'kubernetes:core/v1:Service',
+  statefulSet: 'kubernetes:apps/v1:StatefulSet',
+  deployment: 'kubernetes:apps/v1:Deployment',
+  job: 'kubernetes:batch/v1:Job',
+  disruptionBudget: 'kubernetes:policy/v1:PodDisruptionBudget',
+} as const;
+
 /** What the mocked RandomPassword returns: tests look for it in every plain output. */
 export const MOCK_REDIS_PASSWORD = 'mock-redis-password-7f3a9c1e5b';
 /** What the mocked RandomPassword of the token signing secret returns. */

@@ -10,6 +10,7 @@ import { planLocalStart } from '../../runtime/local/start-plan.js';
 import { specField } from '../../topology/fields.js';
 import { proxyInput } from '../../topology/proxy-input.js';
 import { STACK_CONFIG_KEYS, type StackConfigKey } from '../../topology/stack-config.js';
+import { NOT_ON_KUBERNETES } from '../kubernetes/deployment.js';
 import { runProgram, stackFileConfig, TYPES } from './harness.js';
 
 /**
@@ -207,6 +208,24 @@ describe(`round trip of every stack key (base Pulumi.${BASE_STACK}.yaml)`, () =>
       expect(await pulumiError('bad', config)).toEqual(fromLab);
     },
   );
+});
+
+describe('round trip on Kubernetes: every key changes the objects or is documented as not applying', () => {
+  const kubeBase = { ...base, 'wslab:platform': 'kubernetes' };
+  let basePlan: string;
+  beforeAll(async () => {
+    basePlan = await pulumiPlanOf('kube', kubeBase);
+  });
+
+  it.each(STACK_CONFIG_KEYS.filter((key) => key !== 'platform'))('%s', async (key) => {
+    // A context's platform (swarmHosts: swarm) is overridden: this is the Kubernetes program.
+    const context = CONTEXT[key];
+    const before = { ...kubeBase, ...context, 'wslab:platform': 'kubernetes' };
+    const planBefore = context === undefined ? basePlan : await pulumiPlanOf('kube', before);
+    const plan = await pulumiPlanOf('kube', { ...before, [`wslab:${key}`]: CHANGED[key]! });
+    if (key in NOT_ON_KUBERNETES) expect(plan, NOT_ON_KUBERNETES[key]).toBe(planBefore);
+    else expect(plan, 'Kubernetes objects').not.toBe(planBefore);
+  });
 });
 
 describe('resources become container limits', () => {

@@ -13,7 +13,7 @@ import { proxySettings } from '../../topology/proxy-input.js';
 import { tunnelTimeoutMsOf } from '../../topology/spec.js';
 import type { StackConfig } from '../../topology/stack-config.js';
 import { CONTAINER_PROXY } from '../container-proxy.js';
-import { REPO_ROOT, runProgram, stackFileConfig, TYPES } from './harness.js';
+import { K8S_TYPES, type ProgramRun, REPO_ROOT, runProgram, stackFileConfig, TYPES } from './harness.js';
 
 /**
  * The same stack file gives the same proxy config in the lab (`wslab up --stack`) and in Pulumi:
@@ -67,68 +67,97 @@ function placementOf(options: ProxyOptions, backendIds: string[]): Placement {
   return placement;
 }
 
-describe.each(['haproxy', 'nginx', 'single-redis'])(
-  'stack %s: one proxy config in the lab and in Pulumi',
-  (name) => {
-    it('has the same spec, the same renderer input and the same rendered text', async () => {
-      // The lab: what `wslab up --stack <name>` plans and hands its proxy launcher.
-      const labSpec = stackSpec(REPO_ROOT, name);
-      const plan = planLocalStart(labSpec);
-      const [kind] = plan.proxies;
-      expect(plan.proxies).toEqual([labSpec.proxy]);
-      const labBackends = Array.from({ length: plan.replicas }, (_, i) => ({
-        id: `r${i + 1}`,
-        host: '127.0.0.1',
-        port: 41_001 + i,
-      }));
-      const labDir = join(scratch, name);
-      const labOptions = await prepareProxyOptions(
-        join(labDir, kind!),
-        localProxyOptions(plan.proxy, labBackends, join(labDir, 'sockets')),
-      );
-      const labText = kind === 'haproxy' ? renderHaproxyConfig(labOptions) : renderNginxConfig(labOptions);
-
-      // Pulumi: the program under mocks with the same stack file.
-      vi.resetModules();
-      const run = await runProgram(name, stackFileConfig(name));
-      const deployed = run.outputs.deployedSpec as StackConfig;
-      expect(deployed).toEqual(labSpec);
-      expect(proxySettings(deployed)).toEqual(plan.proxy);
+/** Where Pulumi puts the rendered config and names the replicas, per platform. */
+const CARRIERS = {
+  docker: {
+    text: (run: ProgramRun, name: string, kind: string) => {
       const container = run.byType(TYPES.container).find((c) => c.inputs.name === `wslab-${name}-${kind}`)!;
-      const pulumiText = (container.inputs.uploads as { content: string }[])[0]!.content;
-      const pulumiOptions = {
-        ...labOptions,
-        listen: { host: '0.0.0.0', port: CONTAINER_PROXY.listenPort },
-        stats: { host: '0.0.0.0', port: CONTAINER_PROXY.statsPort },
-        backends: labBackends.map((_, i) => ({
-          id: `app-${i + 1}`,
-          host: `wslab-${name}-app-${i + 1}`,
-          port: 8080,
-        })),
-        paths: { ...labOptions.paths, ...CONTAINER_PROXY[kind!].paths },
-      } as ProxyOptions;
-
-      const labTokens = substitute(
-        labText,
-        placementOf(
-          labOptions,
-          labBackends.map((b) => b.id),
-        ),
-      );
-      const pulumiTokens = substitute(
-        pulumiText,
-        placementOf(
-          pulumiOptions,
-          pulumiOptions.backends.map((b) => b.id),
-        ),
-      );
-      expect(pulumiTokens).toBe(labTokens);
-      // Docker's HAProxy re-resolves replica names (a replaced replica changes address); the lab's does not.
-      expect(pulumiText.includes('nameserver')).toBe(kind === 'haproxy');
-      expect(labText).not.toContain('nameserver');
-      // Not vacuous: the shared text carries the stack's stickiness and timeouts.
-      expect(labTokens).toContain(String(tunnelTimeoutMsOf(labSpec) / 1000));
-      expect(labTokens).not.toContain('127.0.0.1:41001');
-    });
+      return (container.inputs.uploads as { content: string }[])[0]!.content;
+    },
+    backend: (name: string, i: number) => ({
+      id: `app-${i + 1}`,
+      host: `wslab-${name}-app-${i + 1}`,
+      port: 8080,
+    }),
   },
-);
+  // The ConfigMap the proxy Deployment mounts; replicas are StatefulSet pods behind a headless Service.
+  kubernetes: {
+    text: (run: ProgramRun, name: string, kind: string) => {
+      const map = run.byType(K8S_TYPES.configMap).find((c) => c.name === 'proxy-config')!;
+      const data = map.inputs.data as Record<string, string>;
+      expect((map.inputs.metadata as { name: string }).name).toBe(`wslab-${name}-${kind}-config`);
+      return Object.values(data)[0]!;
+    },
+    backend: (name: string, i: number) => ({
+      id: `app-${i}`,
+      host: `wslab-${name}-app-${i}.wslab-${name}-app`,
+      port: 8080,
+    }),
+  },
+} as const;
+
+describe.each([
+  ['haproxy', 'docker'],
+  ['nginx', 'docker'],
+  ['single-redis', 'docker'],
+  ['k8s-haproxy', 'kubernetes'],
+  ['k8s-nginx', 'kubernetes'],
+] as const)('stack %s (%s): one proxy config in the lab and in Pulumi', (name, platform) => {
+  it('has the same spec, the same renderer input and the same rendered text', async () => {
+    // The lab: what `wslab up --stack <name>` plans and hands its proxy launcher.
+    const labSpec = stackSpec(REPO_ROOT, name);
+    const plan = planLocalStart(labSpec);
+    const [kind] = plan.proxies;
+    expect(plan.proxies).toEqual([labSpec.proxy]);
+    const labBackends = Array.from({ length: plan.replicas }, (_, i) => ({
+      id: `r${i + 1}`,
+      host: '127.0.0.1',
+      port: 41_001 + i,
+    }));
+    const labDir = join(scratch, name);
+    const labOptions = await prepareProxyOptions(
+      join(labDir, kind!),
+      localProxyOptions(plan.proxy, labBackends, join(labDir, 'sockets')),
+    );
+    const labText = kind === 'haproxy' ? renderHaproxyConfig(labOptions) : renderNginxConfig(labOptions);
+
+    // Pulumi: the program under mocks with the same stack file.
+    vi.resetModules();
+    const run = await runProgram(name, stackFileConfig(name));
+    const deployed = run.outputs.deployedSpec as StackConfig;
+    expect(deployed).toEqual(labSpec);
+    expect(proxySettings(deployed)).toEqual(plan.proxy);
+    expect(deployed.platform).toBe(platform);
+    const pulumiText = CARRIERS[platform].text(run, name, kind!);
+    const pulumiOptions = {
+      ...labOptions,
+      listen: { host: '0.0.0.0', port: CONTAINER_PROXY.listenPort },
+      stats: { host: '0.0.0.0', port: CONTAINER_PROXY.statsPort },
+      backends: labBackends.map((_, i) => CARRIERS[platform].backend(name, i)),
+      paths: { ...labOptions.paths, ...CONTAINER_PROXY[kind!].paths },
+    } as ProxyOptions;
+
+    const labTokens = substitute(
+      labText,
+      placementOf(
+        labOptions,
+        labBackends.map((b) => b.id),
+      ),
+    );
+    const pulumiTokens = substitute(
+      pulumiText,
+      placementOf(
+        pulumiOptions,
+        pulumiOptions.backends.map((b) => b.id),
+      ),
+    );
+    expect(pulumiTokens).toBe(labTokens);
+    // HAProxy re-resolves replica names under Docker and Kubernetes (a replaced replica changes
+    // address); the lab's does not.
+    expect(pulumiText.includes('nameserver')).toBe(kind === 'haproxy');
+    expect(labText).not.toContain('nameserver');
+    // Not vacuous: the shared text carries the stack's stickiness and timeouts.
+    expect(labTokens).toContain(String(tunnelTimeoutMsOf(labSpec) / 1000));
+    expect(labTokens).not.toContain('127.0.0.1:41001');
+  });
+});

@@ -53,7 +53,7 @@ describe('stack config secrets (mocks)', () => {
       expect(leaks.map((resource) => resource.name)).toEqual([]);
       for (const [name, output] of Object.entries(run.outputs)) {
         if (pulumi.Output.isInstance(output) && (await pulumi.isSecret(output))) continue;
-        expect(JSON.stringify(output), name).not.toContain(value);
+        expect(JSON.stringify(output) ?? '', name).not.toContain(value);
       }
     }
   });

@@ -2,6 +2,7 @@
  * wslab: the local topology (up/status/down), experiments (run) and reports.
  * `npm run wslab -- <command>`; `npm start` runs the headline experiments.
  */
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ARRIVAL_MODELS, type ArrivalModel } from '../../loadtests/scenarios/arrivals.js';
@@ -23,6 +24,9 @@ import { readLabState } from './state.js';
 import { formatStatus, statusOf } from './status.js';
 import { type TokenFlags, tokenFor } from './token.js';
 import { describeUp, stackSpec, upDetached, upForeground } from './up.js';
+
+/** The Kubernetes renderer (infra/kubernetes/render-yaml.ts), run as its own process. */
+const RENDER_SCRIPT = fileURLToPath(new URL('../../infra/kubernetes/render-yaml.ts', import.meta.url));
 
 export interface UpFlags extends Record<string, unknown> {
   stack?: string;
@@ -192,6 +196,28 @@ export function buildProgram(): Command {
         }
       },
     );
+
+  program
+    .command('render')
+    .description(
+      'print the Kubernetes objects of a stack (wslab:platform kubernetes) as YAML for kubectl apply',
+    )
+    .argument('<target>', 'what to render: kubernetes')
+    .requiredOption('--stack <name>', 'the stack file Pulumi.<name>.yaml')
+    .action((target: string, flags: { stack: string }) => {
+      if (target !== 'kubernetes') {
+        process.stderr.write(`wslab render: unknown target "${target}"; use kubernetes\n`);
+        process.exitCode = 2;
+        return;
+      }
+      // A child process, not an import: the lab never imports infra/ (the program runs under mocks there).
+      const child = spawn(process.execPath, ['--import', 'tsx', RENDER_SCRIPT, '--stack', flags.stack], {
+        stdio: 'inherit',
+      });
+      child.on('exit', (code) => {
+        process.exitCode = code ?? 1;
+      });
+    });
 
   program
     .command('plan')

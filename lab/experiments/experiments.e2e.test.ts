@@ -114,4 +114,55 @@ describe('experiments in short mode', () => {
     expect(run!.metrics['growthPer10Min.redisMemMiB.redis']).toBeTypeOf('number');
     expect(run!.messages?.lost).toBe(0);
   });
+
+  it('dead-replica: every client of a killed, frozen or blackholed replica back within 10 s through both proxies, 0 acked lost', async () => {
+    const result = await resultOf('dead-replica');
+    expect(result.runs.map((run) => run.label).sort()).toEqual([
+      'haproxy blackhole',
+      'haproxy freeze',
+      'haproxy kill',
+      'nginx blackhole',
+      'nginx freeze',
+      'nginx kill',
+    ]);
+    for (const run of result.runs) {
+      expect(run.metrics.struckClients, run.label).toBeGreaterThan(0);
+      expect(run.metrics.neverBack, run.label).toBe(0);
+      expect(run.metrics.backMsMax, run.label).toBeLessThan(10_000);
+      expect(run.metrics.ackedLost, run.label).toBe(0);
+      expect(run.metrics.acked, run.label).toBeGreaterThan(10);
+    }
+    expect(EXPERIMENTS['dead-replica']!.check(result).valid).toBe(true);
+  });
+
+  it('partition: the replica cut off from Redis turns unready and its clients receive again within 10 s, 0 lost', async () => {
+    const result = await resultOf('partition');
+    expect(result.runs).toHaveLength(2);
+    for (const run of result.runs) {
+      expect(run.events.map((event) => event.kind)).toEqual(
+        expect.arrayContaining(['partition', 'heal-partition', 'unready']),
+      );
+      expect(run.metrics.droppedPackets, run.label).toBeGreaterThan(0);
+      expect(run.metrics.unreadyAfterMs, run.label).toBeLessThan(10_000);
+      expect(run.metrics.struckClients, run.label).toBeGreaterThan(0);
+      expect(run.metrics.backMsMax, run.label).toBeLessThan(10_000);
+      expect(run.metrics.ackedLost, run.label).toBe(0);
+    }
+    expect(EXPERIMENTS.partition!.check(result).valid).toBe(true);
+  });
+
+  it('lossy-link: loss costs the tail and loses nothing; a thin link closes slow consumers with 1013, resumed without loss', async () => {
+    const result = await resultOf('lossy-link');
+    expect(result.runs).toHaveLength(4);
+    for (const run of result.runs) {
+      expect(run.latencyMs?.count, run.label).toBeGreaterThan(0);
+      expect(run.metrics.ackedLost, run.label).toBe(0);
+      if (run.parameters.kind === 'loss') expect(run.metrics.droppedPackets, run.label).toBeGreaterThan(0);
+      if (run.parameters.kind === 'bandwidth') {
+        expect(run.metrics['closes.1013'], run.label).toBeGreaterThan(0);
+        expect(run.metrics.slowConsumersDropped, run.label).toBeGreaterThan(0);
+      }
+    }
+    expect(EXPERIMENTS['lossy-link']!.check(result).valid).toBe(true);
+  });
 });

@@ -3,8 +3,11 @@ import { defaultHeadline } from '../report/default-headline.js';
 import { parseResult } from '../report/schema.js';
 import { renderSvg } from '../report/svg.js';
 import { syntheticResult } from '../report/synthetic.js';
+import { deadReplicaHeadline } from './dead-replica/headline.js';
 import { failoverReplicaHeadline } from './failover-replica/headline.js';
 import { EXPERIMENTS, interpretationOf } from './index.js';
+import { lossyLinkHeadline } from './lossy-link/headline.js';
+import { partitionHeadline } from './partition/headline.js';
 import { proxyCompareHeadline } from './proxy-compare/headline.js';
 import { scaleHeadline } from './scale/headline.js';
 
@@ -12,6 +15,9 @@ const HEADLINES = {
   'failover-replica': failoverReplicaHeadline,
   'proxy-compare': proxyCompareHeadline,
   scale: scaleHeadline,
+  'dead-replica': deadReplicaHeadline,
+  partition: partitionHeadline,
+  'lossy-link': lossyLinkHeadline,
 };
 
 function resultOf(experiment: string) {
@@ -19,7 +25,7 @@ function resultOf(experiment: string) {
 }
 
 describe('every experiment has a headline', () => {
-  it('gives the three headline experiments their own chart and the others the shared default', () => {
+  it('gives the headline and silent-fault experiments their own chart and the others the shared default', () => {
     for (const [name, experiment] of Object.entries(EXPERIMENTS))
       expect(experiment.headline, name).toBe(
         name in HEADLINES ? HEADLINES[name as keyof typeof HEADLINES] : defaultHeadline,

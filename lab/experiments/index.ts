@@ -2,10 +2,13 @@ import { defaultHeadline } from '../report/default-headline.js';
 import type { WrittenReport } from '../report/write.js';
 import { abuse } from './abuse/experiment.js';
 import { validityChecker } from './check/validity.js';
+import { deadReplica } from './dead-replica/experiment.js';
 import type { Experiment } from './experiment.js';
 import { failoverRedis } from './failover-redis/experiment.js';
 import { failoverReplica } from './failover-replica/experiment.js';
 import { fanoutMode } from './fanout-mode/experiment.js';
+import { lossyLink } from './lossy-link/experiment.js';
+import { partitionExperiment } from './partition/experiment.js';
 import { proxyCompare } from './proxy-compare/experiment.js';
 import { redisOutage } from './redis-outage/experiment.js';
 import { type RunExperimentOptions, runExperiment } from './run-experiment.js';
@@ -26,6 +29,9 @@ export const EXPERIMENTS: Record<string, Experiment> = {
   [abuse.name]: abuse,
   [redisOutage.name]: redisOutage,
   [soak.name]: soak,
+  [deadReplica.name]: deadReplica,
+  [partitionExperiment.name]: partitionExperiment,
+  [lossyLink.name]: lossyLink,
 };
 
 export const EXPERIMENT_NAMES = Object.keys(EXPERIMENTS);

@@ -9,6 +9,7 @@
 import type { LabHost } from '../../runtime/hosts/host.js';
 import type { LabNetwork } from '../../runtime/hosts/lab-network.js';
 import { GATEWAY_PORT_NAME } from '../../runtime/hosts/names.js';
+import { capLinkEgress, uncapLinkEgress } from '../../runtime/hosts/shaping.js';
 import type { ManagedProcess } from '../../runtime/managed-process.js';
 import type { FaultOutcome } from './faults.js';
 
@@ -139,6 +140,53 @@ export function lossyLink(network: LabNetwork, endpoint: Endpoint, lossPercent: 
     `iifname ${port} ${NOT_ARP} numgen random mod 10000 < ${below} counter drop`,
     `oifname ${port} ${NOT_ARP} numgen random mod 10000 < ${below} counter drop`,
   ]);
+}
+
+/**
+ * Random loss of `lossPercent` of the frames between two groups, each direction (the frames of
+ * `left` to `right` and back; every other path stays clean): loss between a proxy and its
+ * replicas without touching what the replicas say to Redis.
+ */
+export function lossyPath(
+  network: LabNetwork,
+  left: readonly Endpoint[],
+  right: readonly Endpoint[],
+  lossPercent: number,
+): Nemesis {
+  if (!(lossPercent > 0 && lossPercent <= 100))
+    throw new Error(`loss must be in (0, 100] %, got ${lossPercent}`);
+  if (left.length === 0 || right.length === 0) throw new Error('a lossy path needs a host on each side');
+  const below = Math.round(lossPercent * 100);
+  const target = `{${left.map(nameOf).join(', ')}} ~ {${right.map(nameOf).join(', ')}} ${lossPercent}%`;
+  return dropRules(network, 'loss', target, [
+    `iifname ${portSet(left)} oifname ${portSet(right)} ${NOT_ARP} numgen random mod 10000 < ${below} counter drop`,
+    `iifname ${portSet(right)} oifname ${portSet(left)} ${NOT_ARP} numgen random mod 10000 < ${below} counter drop`,
+  ]);
+}
+
+/**
+ * What the lab network sends to this machine (the lab's own clients: the gateway) capped to
+ * `rateMbitPerS` (tbf on the bridge's gateway port): a thin link towards the clients. Healed by
+ * removing the tbf.
+ */
+export function bandwidthCapTowardsGateway(network: LabNetwork, rateMbitPerS: number): Nemesis {
+  return {
+    fault: 'bandwidth',
+    target: `link towards the gateway at ${rateMbitPerS} Mbit/s`,
+    heal: 'tbf removed',
+    async inject() {
+      await capLinkEgress(network.switchNetnsPath, GATEWAY_PORT_NAME, rateMbitPerS);
+      return {
+        kind: 'bandwidth',
+        detail: `what the lab network sends to the gateway capped at ${rateMbitPerS} Mbit/s (tbf)`,
+        figures: {},
+      };
+    },
+    async undo() {
+      await uncapLinkEgress(network.switchNetnsPath, GATEWAY_PORT_NAME);
+      return { kind: 'heal-bandwidth', detail: 'link towards the gateway uncapped', figures: {} };
+    },
+  };
 }
 
 /** A host's link capped to `rateMbitPerS` each direction (tbf); healed back to its declared cap, or none. */

@@ -77,6 +77,8 @@ export const replicaCountResultSchema = z.object({
    * bracketed"); null: no step passed.
    */
   bracket: z.object({ passingPerS: nonNegative, failingPerS: nonNegative.nullable() }).nullable().optional(),
+  /** The load generator's CPU / the replicas' CPU at the passing step: its cost per delivery relative to theirs. */
+  loadToReplicaCpu: nonNegative.nullable().optional(),
   /** Throttled CFS periods / periods of the replicas at the passing step (null: uncapped or unread). */
   throttledShare: nonNegative.nullable().optional(),
   /** Why this count has no efficiency, fit or verdict ("machine-bound: not measured", "not bracketed"). */
@@ -167,6 +169,8 @@ export const capacitySchema = z.object({
         .object({ replica: nonNegative, redis: nonNegative, proxy: nonNegative, load: nonNegative })
         .optional(),
       machineShare: finite.positive(),
+      /** The cap first chosen, when the budget at the one-replica knee lowered it (that search set aside). */
+      recalibratedFromCores: finite.positive().optional(),
       replicaCpuCores: finite.positive(),
       machineBound: z.array(z.number().int().positive()),
     })

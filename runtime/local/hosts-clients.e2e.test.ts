@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,6 +38,7 @@ describe('lab clients from distinct source addresses', () => {
       logLevel: 'warn',
       drainWindowMs: 500,
       proxyConnectionsPerAddress: PER_ADDRESS,
+      hostCpuCores: 1.5,
     });
     token = await topology.clientToken();
   }, 120_000);
@@ -45,6 +46,21 @@ describe('lab clients from distinct source addresses', () => {
     await topology?.stop();
     await stopAll();
     rmSync(root, { recursive: true, force: true });
+  });
+
+  it('gives each host its CPU budget (spec hostCpuCores): a cgroup parent its processes run under', () => {
+    for (const host of topology.network!.hosts) {
+      if (!host.cgroup)
+        throw new Error('no usable cgroups on this machine: a lab host needs them for its CPU budget');
+      const dir = host.cgroup.dirs[0]!;
+      const quota =
+        host.cgroup.support.kind === 'v2'
+          ? readFileSync(join(dir, 'cpu.max'), 'utf8')
+          : readFileSync(join(dir, 'cpu.cfs_quota_us'), 'utf8');
+      expect(quota).toMatch(/^150000\b/);
+    }
+    const edgeLeaf = topology.network!.host('h1').cgroup!.dirs[0]!.split('/').at(-1)!;
+    expect(readFileSync(`/proc/${topology.proxy('haproxy').pid}/cgroup`, 'utf8')).toContain(`/${edgeLeaf}/`);
   });
 
   it('gives distinct lab addresses beside the gateway, the same ones on a second ask', async () => {

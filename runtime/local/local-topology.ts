@@ -129,7 +129,9 @@ export class Topology {
 
   private async startAll(): Promise<void> {
     mkdirSync(this.logDir, { recursive: true });
-    if (this.placement) this.labHosts = await TopologyHosts.create(this.networkName, this.placement);
+    if (this.placement) {
+      this.labHosts = await TopologyHosts.create(this.networkName, this.placement, this.spec.hostCpuCores);
+    }
     const hosts = this.labHosts;
     this.redis = await LocalRedis.start({
       ...(hosts ? { hosts: hosts.redisHosts() } : {}),

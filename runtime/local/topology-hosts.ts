@@ -22,11 +22,15 @@ export class TopologyHosts {
     return `t${randomBytes(3).toString('hex')}`;
   }
 
-  static async create(name: string, placement: HostPlacement): Promise<TopologyHosts> {
+  /** `cpuCores`: each host's CPU budget (a cgroup parent of everything started on it); unset: none. */
+  static async create(name: string, placement: HostPlacement, cpuCores?: number): Promise<TopologyHosts> {
     try {
       const network = await LabNetwork.create({
         name,
-        hosts: placement.hosts.map((host) => ({ name: host })),
+        hosts: placement.hosts.map((host) => ({
+          name: host,
+          ...(cpuCores === undefined ? {} : { cpuCores }),
+        })),
       });
       return new TopologyHosts(network, placement);
     } catch (error) {

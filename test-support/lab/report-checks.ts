@@ -57,8 +57,13 @@ function expectCapacity(result: ReturnType<typeof parseResult>, markdown: string
   expect(capacity!.budget?.replicaCpuCores).toBe(capacity!.limits.replicaCpuCores);
   const counts = capacity!.perReplicaCount.map((row) => row.replicas);
   expect(counts.length).toBeGreaterThanOrEqual(2);
+  // the baseline is bracketed (a loaded CI machine may starve later counts: those say why)
+  expect(capacity!.perReplicaCount[0]!.bracket?.failingPerS ?? null).not.toBeNull();
   for (const row of capacity!.perReplicaCount) {
-    if (row.notMeasured?.startsWith('machine-bound')) {
+    if (
+      row.replicas !== 1 &&
+      (row.notMeasured === 'no step passed' || row.notMeasured?.startsWith('machine-bound'))
+    ) {
       expect(row.efficiency).toBeNull();
       continue;
     }

@@ -36,6 +36,8 @@ export function countRow(count: number, steps: readonly LoadStep[], machineBound
       ? { passingPerS: passing.offeredDeliveriesPerS, failingPerS: failing?.offeredDeliveriesPerS ?? null }
       : null,
     throttledShare: throttledShareOf(passing?.throttle),
+    loadToReplicaCpu:
+      passing && passing.cpuSeconds.replica > 0 ? passing.cpuSeconds.load / passing.cpuSeconds.replica : null,
   };
   if (!passing) return { ...row, notMeasured: 'no step passed' };
   if (!failing)

@@ -18,6 +18,9 @@ export const scaleChecker = findings((result) => {
           : '') +
         (row.efficiency === null ? '' : `, efficiency ${(row.efficiency * 100).toFixed(0)}%`) +
         `, limited by ${row.limiting}` +
+        (typeof row.loadToReplicaCpu === 'number'
+          ? `, load generator ${row.loadToReplicaCpu.toFixed(2)}× the replicas' CPU`
+          : '') +
         (row.throttledShare === null || row.throttledShare === undefined
           ? ''
           : `, ${(row.throttledShare * 100).toFixed(0)}% of CFS periods throttled`) +

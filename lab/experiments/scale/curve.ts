@@ -42,7 +42,7 @@ export async function measureCurve(search: CountSearch): Promise<Curve> {
   context.progress.phase('calibration');
   const light = await measureStep(search, 1, lightPerS, `1r calibration ${lightPerS}/s`);
   const heavy = await measureStep(search, 1, heavyPerS, `1r calibration ${heavyPerS}/s`);
-  const budget = chooseBudget(
+  let budget = chooseBudget(
     [light, heavy],
     shape.replicaCounts,
     shape.capCandidatesCores,
@@ -58,12 +58,34 @@ export async function measureCurve(search: CountSearch): Promise<Curve> {
   for (const count of shape.replicaCounts) {
     if (budget.machineBound.includes(count)) continue;
     await growTo(search, count);
-    const outcome = await searchReplicaCount(
+    let outcome = await searchReplicaCount(
       search,
       count,
       firstOffered,
       count === 1 ? shape.search : shape.seededSearch,
     );
+    if (count === 1 && outcome.passing) {
+      // The replica's cost per delivery falls with the rate (more frames per write): the light
+      // calibration overstates it, so more deliveries — and more generator, proxy and Redis CPU —
+      // fit under a cap than it said. Budget again from the light step to the knee; when that
+      // lowers the cap, search one replica again at the new cap (once; its first steps set aside).
+      const again = chooseBudget(
+        [light, outcome.passing],
+        shape.replicaCounts,
+        shape.capCandidatesCores.filter((cap) => cap <= limits.replicaCpuCores),
+        limits.machineCores,
+        MACHINE_BUDGET_SHARE,
+      );
+      if (again.replicaCpuCores < limits.replicaCpuCores) {
+        const scaled =
+          (outcome.passing.offeredDeliveriesPerS * again.replicaCpuCores) / limits.replicaCpuCores;
+        budget = { ...again, recalibratedFromCores: limits.replicaCpuCores };
+        limits.replicaCpuCores = again.replicaCpuCores;
+        setReplicaCpu(topology, limits.replicaCpuCores, search.cpuPeriodUs);
+        context.progress.phase(`budget at the knee: cap ${limits.replicaCpuCores} CPU, one replica again`);
+        outcome = await searchReplicaCount(search, 1, scaled, shape.seededSearch);
+      }
+    }
     steps.push(...outcome.steps);
     if (!outcome.passing) continue;
     if (count === 1 && shape.repeatBaseline) {

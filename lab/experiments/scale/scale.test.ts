@@ -48,7 +48,13 @@ function confirmed(measure: (offered: number) => LoadStep) {
   return { offered, measureAt };
 }
 
-const FULL = { climbFactor: 1.6, bracketTolerance: 0.05, maxSteps: 10, maxOfferedPerS: 200_000 };
+const FULL = {
+  climbFactor: 1.6,
+  bracketTolerance: 0.05,
+  maxSteps: 10,
+  maxOfferedPerS: 200_000,
+  minOfferedPerS: 500,
+};
 
 describe('searchBracket', () => {
   it('climbs, then bisects to a passing and a failing step within 5%', async () => {
@@ -93,6 +99,12 @@ describe('searchBracket', () => {
     expect(top.failing).toBeUndefined();
     expect(top.passing!.offeredDeliveriesPerS).toBe(20_000);
     expect(countRow(1, top.steps, false).notMeasured).toBe('≥ 20000/s, not bracketed');
+    // a count failing everywhere stops at the floor: no step passed, nothing below it judged
+    const { offered, measureAt } = confirmed((rate) => stepAt(rate, 10));
+    const none = await searchBracket(measureAt, 3_000, FULL);
+    expect(none.passing).toBeUndefined();
+    expect(Math.min(...offered)).toBe(500);
+    expect(countRow(1, none.steps, false)).toMatchObject({ notMeasured: 'no step passed', efficiency: null });
   });
 });
 

@@ -31,8 +31,11 @@ export async function searchBracket(
   while (countedSteps(steps).length < plan.maxSteps) {
     steps.push(...(await measureAt(Math.round(offered))));
     const { passing, failing } = bracketOf(steps);
-    if (passing === undefined) offered = (failing?.offeredDeliveriesPerS ?? offered) / plan.climbFactor;
-    else if (failing === undefined) {
+    if (passing === undefined) {
+      // failing at the floor: nothing lower would be judged
+      if ((failing?.offeredDeliveriesPerS ?? offered) <= plan.minOfferedPerS) break;
+      offered = Math.max(plan.minOfferedPerS, (failing?.offeredDeliveriesPerS ?? offered) / plan.climbFactor);
+    } else if (failing === undefined) {
       // passing at the top of the range: "≥ X, not bracketed"
       if (passing.offeredDeliveriesPerS >= plan.maxOfferedPerS) break;
       offered = Math.min(passing.offeredDeliveriesPerS * plan.climbFactor, plan.maxOfferedPerS);
@@ -144,13 +147,16 @@ export async function warmUp(search: CountSearch, count: number, offeredPerS: nu
   });
 }
 
-/** One replica count: (full mode) a warm-up, then the bracketing search from `firstOffered`. */
+/**
+ * One replica count: (full mode) a warm-up of the replica just added — the first one warmed up
+ * before the calibration — then the bracketing search from `firstOffered`.
+ */
 export async function searchReplicaCount(
   search: CountSearch,
   count: number,
   firstOffered: number,
   plan: SearchPlan = search.shape.search,
 ): Promise<SearchOutcome> {
-  if (search.context.mode !== 'short') await warmUp(search, count, firstOffered / 2);
+  if (search.context.mode !== 'short' && count > 1) await warmUp(search, count, firstOffered / 2);
   return searchBracket((offered) => measureConfirmed(search, count, offered), firstOffered, plan);
 }

@@ -36,6 +36,11 @@ export interface SearchPlan {
   maxSteps: number;
   /** No step offers more than this (the load generator's range): a count passing here is not bracketed. */
   maxOfferedPerS: number;
+  /**
+   * No step offers less: below it a step sends too few messages to judge (a 3 s step at 12/s
+   * over 8 publishers is a handful), so a count failing here is "no step passed".
+   */
+  minOfferedPerS: number;
 }
 
 export interface Shape {
@@ -64,8 +69,20 @@ export function shapeOf(context: Pick<ExperimentContext, 'mode'>): Shape {
         firstOfferedDeliveriesPerS: 1_500,
         // short mode checks every path (CI): a bracket of any width, in few steps, at a cap low
         // enough that a loaded CI machine still fails a step well inside the generator's range
-        search: { climbFactor: 4, bracketTolerance: 3, maxSteps: 4, maxOfferedPerS: 60_000 },
-        seededSearch: { climbFactor: 4, bracketTolerance: 3, maxSteps: 4, maxOfferedPerS: 60_000 },
+        search: {
+          climbFactor: 4,
+          bracketTolerance: 3,
+          maxSteps: 4,
+          maxOfferedPerS: 60_000,
+          minOfferedPerS: 200,
+        },
+        seededSearch: {
+          climbFactor: 4,
+          bracketTolerance: 3,
+          maxSteps: 4,
+          maxOfferedPerS: 60_000,
+          minOfferedPerS: 200,
+        },
         capCandidatesCores: [0.1],
         repeatBaseline: false,
         comparePeriods: false,
@@ -76,8 +93,20 @@ export function shapeOf(context: Pick<ExperimentContext, 'mode'>): Shape {
         replicaCounts: [1, 2, 3],
         fitOn: [1, 2],
         firstOfferedDeliveriesPerS: 3_000,
-        search: { climbFactor: 1.6, bracketTolerance: 0.05, maxSteps: 10, maxOfferedPerS: 200_000 },
-        seededSearch: { climbFactor: 1.25, bracketTolerance: 0.05, maxSteps: 8, maxOfferedPerS: 200_000 },
+        search: {
+          climbFactor: 1.6,
+          bracketTolerance: 0.05,
+          maxSteps: 10,
+          maxOfferedPerS: 200_000,
+          minOfferedPerS: 500,
+        },
+        seededSearch: {
+          climbFactor: 1.25,
+          bracketTolerance: 0.05,
+          maxSteps: 8,
+          maxOfferedPerS: 200_000,
+          minOfferedPerS: 500,
+        },
         capCandidatesCores: [0.25, 0.2, 0.15, 0.1, 0.05],
         repeatBaseline: true,
         comparePeriods: true,
