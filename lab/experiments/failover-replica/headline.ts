@@ -1,9 +1,4 @@
-import {
-  CHART_HEIGHT_PX,
-  CHART_WIDTH_PX,
-  type ChartSpec,
-  VEGA_LITE_SCHEMA,
-} from '../../report/chart-spec.js';
+import { type ChartSpec, perProxyColumns } from '../../report/chart-spec.js';
 import type { Headline } from '../../report/headline.js';
 import type { ExperimentResult, RunResult } from '../../report/schema.js';
 import { summarize } from '../../report/stats.js';
@@ -62,39 +57,29 @@ function chart(result: ExperimentResult): ChartSpec | undefined {
     { field: 'duplicated' },
     { field: 'recovered' },
   ];
-  const proxies = new Set(values.map((value) => value.proxy)).size;
   return {
     file: 'headline-reconnect.svg',
     title:
       'Reconnect time after SIGKILL per proxy × stickiness: bar p99, black tick p50; lost and duplicated above',
-    spec: {
-      $schema: VEGA_LITE_SCHEMA,
-      data: { values },
-      facet: { column: { field: 'proxy', type: 'nominal', title: null, header: { labelFontSize: 13 } } },
-      spec: {
-        width: Math.floor((CHART_WIDTH_PX - 40 * (proxies - 1)) / Math.max(1, proxies)),
-        height: CHART_HEIGHT_PX,
-        layer: [
-          {
-            mark: { type: 'bar', opacity: 0.75 },
-            encoding: {
-              x,
-              y: { field: 'p99', type: 'quantitative', title: 'reconnect time (ms)' },
-              color: { field: 'proxy', type: 'nominal', legend: null },
-              tooltip,
-            },
-          },
-          {
-            mark: { type: 'tick', color: 'black', thickness: 3 },
-            encoding: { x, y: { field: 'p50', type: 'quantitative' }, tooltip },
-          },
-          {
-            mark: { type: 'text', dy: -8, fontSize: 11 },
-            encoding: { x, y: { field: 'p99', type: 'quantitative' }, text: { field: 'note' } },
-          },
-        ],
+    spec: perProxyColumns(values, [
+      {
+        mark: { type: 'bar', opacity: 0.75 },
+        encoding: {
+          x,
+          y: { field: 'p99', type: 'quantitative', title: 'reconnect time (ms)' },
+          color: { field: 'proxy', type: 'nominal', legend: null },
+          tooltip,
+        },
       },
-    },
+      {
+        mark: { type: 'tick', color: 'black', thickness: 3 },
+        encoding: { x, y: { field: 'p50', type: 'quantitative' }, tooltip },
+      },
+      {
+        mark: { type: 'text', dy: -8, fontSize: 11 },
+        encoding: { x, y: { field: 'p99', type: 'quantitative' }, text: { field: 'note' } },
+      },
+    ]),
   };
 }
 

@@ -1,9 +1,4 @@
-import {
-  CHART_HEIGHT_PX,
-  CHART_WIDTH_PX,
-  type ChartSpec,
-  VEGA_LITE_SCHEMA,
-} from '../../report/chart-spec.js';
+import { type ChartSpec, perProxyColumns } from '../../report/chart-spec.js';
 import type { Headline } from '../../report/headline.js';
 import type { ExperimentResult, RunResult } from '../../report/schema.js';
 
@@ -28,7 +23,6 @@ function chart(result: ExperimentResult): ChartSpec | undefined {
     .filter((row) => row.p99 !== undefined)
     .map((row) => ({ ...row, note: `1013 ×${row.closes1013} · lost ${row.lost ?? 0}` }));
   if (values.length === 0) return undefined;
-  const proxies = new Set(values.map((value) => value.proxy)).size;
   const x = { field: 'link', type: 'nominal', title: 'link', axis: { labelAngle: 0 }, sort: null } as const;
   const y = { type: 'quantitative', scale: { type: 'log' } } as const;
   const tooltip = [
@@ -43,34 +37,25 @@ function chart(result: ExperimentResult): ChartSpec | undefined {
     file: 'headline-lossy-link.svg',
     title:
       'Lossy and thin links: delivery latency p99 (bar) and p50 (tick) while the fault holds; 1013 closes and lost above',
-    spec: {
-      $schema: VEGA_LITE_SCHEMA,
-      data: { values },
-      facet: { column: { field: 'proxy', type: 'nominal', title: null, header: { labelFontSize: 13 } } },
-      spec: {
-        width: Math.floor((CHART_WIDTH_PX - 40 * (proxies - 1)) / Math.max(1, proxies)),
-        height: CHART_HEIGHT_PX,
-        layer: [
-          {
-            mark: { type: 'bar', opacity: 0.8 },
-            encoding: {
-              x,
-              y: { ...y, field: 'p99', title: 'publish → receive (ms, log)' },
-              color: { field: 'proxy', type: 'nominal', legend: null },
-              tooltip,
-            },
-          },
-          {
-            mark: { type: 'tick', color: 'black', thickness: 2 },
-            encoding: { x, y: { ...y, field: 'p50' }, tooltip },
-          },
-          {
-            mark: { type: 'text', dy: -8, fontSize: 10 },
-            encoding: { x, y: { ...y, field: 'p99' }, text: { field: 'note' } },
-          },
-        ],
+    spec: perProxyColumns(values, [
+      {
+        mark: { type: 'bar', opacity: 0.8 },
+        encoding: {
+          x,
+          y: { ...y, field: 'p99', title: 'publish → receive (ms, log)' },
+          color: { field: 'proxy', type: 'nominal', legend: null },
+          tooltip,
+        },
       },
-    },
+      {
+        mark: { type: 'tick', color: 'black', thickness: 2 },
+        encoding: { x, y: { ...y, field: 'p50' }, tooltip },
+      },
+      {
+        mark: { type: 'text', dy: -8, fontSize: 10 },
+        encoding: { x, y: { ...y, field: 'p99' }, text: { field: 'note' } },
+      },
+    ]),
   };
 }
 

@@ -1,9 +1,4 @@
-import {
-  CHART_HEIGHT_PX,
-  CHART_WIDTH_PX,
-  type ChartSpec,
-  VEGA_LITE_SCHEMA,
-} from '../../report/chart-spec.js';
+import { type ChartSpec, perProxyColumns } from '../../report/chart-spec.js';
 import type { Headline } from '../../report/headline.js';
 import type { ExperimentResult, RunResult } from '../../report/schema.js';
 import { BACK_WITHIN_MS } from './silent-run.js';
@@ -57,7 +52,6 @@ export function silentHeadline(options: SilentHeadlineOptions): Headline {
         note: `${(row.neverBack ?? 0) > 0 ? `${row.neverBack} never back · ` : ''}lost ${row.lost ?? 0}`,
       }));
     if (values.length === 0) return undefined;
-    const proxies = new Set(values.map((value) => value.proxy)).size;
     const x = {
       field: 'x',
       type: 'nominal',
@@ -77,48 +71,39 @@ export function silentHeadline(options: SilentHeadlineOptions): Headline {
     return {
       file: options.file,
       title: options.title,
-      spec: {
-        $schema: VEGA_LITE_SCHEMA,
-        data: { values },
-        facet: { column: { field: 'proxy', type: 'nominal', title: null, header: { labelFontSize: 13 } } },
-        spec: {
-          width: Math.floor((CHART_WIDTH_PX - 40 * (proxies - 1)) / Math.max(1, proxies)),
-          height: CHART_HEIGHT_PX,
-          layer: [
-            {
-              mark: { type: 'bar', opacity: 0.8 },
-              encoding: {
-                x,
-                ...xOffset,
-                y: {
-                  field: 'backMaxS',
-                  type: 'quantitative',
-                  title: 'seconds until the last client receives again',
-                },
-                color: { field: 'color', type: 'nominal', title: options.colorField ?? 'proxy' },
-                tooltip,
-              },
+      spec: perProxyColumns(values, [
+        {
+          mark: { type: 'bar', opacity: 0.8 },
+          encoding: {
+            x,
+            ...xOffset,
+            y: {
+              field: 'backMaxS',
+              type: 'quantitative',
+              title: 'seconds until the last client receives again',
             },
-            {
-              mark: { type: 'tick', color: 'black', thickness: 2 },
-              encoding: { x, ...xOffset, y: { field: 'backP50S', type: 'quantitative' }, tooltip },
-            },
-            {
-              mark: { type: 'text', dy: -8, fontSize: 10 },
-              encoding: {
-                x,
-                ...xOffset,
-                y: { field: 'backMaxS', type: 'quantitative' },
-                text: { field: 'note' },
-              },
-            },
-            {
-              mark: { type: 'rule', color: 'red', strokeDash: [4, 3] },
-              encoding: { y: { datum: BACK_WITHIN_MS / 1000 } },
-            },
-          ],
+            color: { field: 'color', type: 'nominal', title: options.colorField ?? 'proxy' },
+            tooltip,
+          },
         },
-      },
+        {
+          mark: { type: 'tick', color: 'black', thickness: 2 },
+          encoding: { x, ...xOffset, y: { field: 'backP50S', type: 'quantitative' }, tooltip },
+        },
+        {
+          mark: { type: 'text', dy: -8, fontSize: 10 },
+          encoding: {
+            x,
+            ...xOffset,
+            y: { field: 'backMaxS', type: 'quantitative' },
+            text: { field: 'note' },
+          },
+        },
+        {
+          mark: { type: 'rule', color: 'red', strokeDash: [4, 3] },
+          encoding: { y: { datum: BACK_WITHIN_MS / 1000 } },
+        },
+      ]),
     };
   };
   return {
