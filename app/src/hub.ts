@@ -8,6 +8,8 @@ import type { Sender } from './sender.js';
 
 /** A joining socket that collects more live entries than this while its history is read is dropped (1013). */
 export const PENDING_MAX_ENTRIES = 10_000;
+/** Without a heartbeat (interval 0): how long a replay waits for a peer that reads nothing. */
+export const REPLAY_STALL_MS = 10_000;
 
 /**
  * Local rooms and their members. Subscribes the bus to a room when its first
@@ -26,6 +28,8 @@ export class Hub {
     private readonly metrics: Metrics,
     private readonly logger: Logger,
     private readonly instanceId: string,
+    /** A resume's replay to a peer that reads nothing for this long ends with 1013. */
+    private readonly replayStallMs: number = REPLAY_STALL_MS,
   ) {
     bus.onMessage((entry) => this.fanOut(entry));
   }
@@ -83,19 +87,35 @@ export class Hub {
       }
       this.sender.send(client, encodeFrame(joined));
       let delivered = 0;
-      for (const entry of history) if (this.sender.send(client, encodeMsg(entry))) delivered += 1;
-      const held = membership.pending ?? [];
-      membership.pending = null;
-      for (const entry of held) {
-        if (entry.ephemeral) continue;
-        if (lastSent !== null && entry.epoch === lastSent.epoch && entry.offset <= lastSent.offset) continue;
-        if (this.sender.send(client, encodeMsg(entry))) delivered += 1;
-        if (lastSent !== null && entry.epoch === lastSent.epoch)
-          lastSent = { offset: entry.offset, epoch: entry.epoch };
+      try {
+        // Paced by what the peer reads: a backlog larger than the send buffer is replayed whole
+        // instead of tripping the slow-consumer cap on every resume (the client could never catch up).
+        for (const entry of history) {
+          const room = this.sender.whenRoom(client, this.replayStallMs);
+          if (room !== true && !(await room)) return false;
+          if (!stillJoining()) return false;
+          if (this.sender.send(client, encodeMsg(entry))) delivered += 1;
+        }
+        // Live entries stay held (in order, behind the replay) until the last held one is sent.
+        const held = membership.pending ?? [];
+        for (let index = 0; index < held.length; index += 1) {
+          const entry = held[index]!;
+          if (entry.ephemeral) continue;
+          if (lastSent !== null && entry.epoch === lastSent.epoch && entry.offset <= lastSent.offset)
+            continue;
+          const room = this.sender.whenRoom(client, this.replayStallMs);
+          if (room !== true && !(await room)) return false;
+          if (!stillJoining()) return false;
+          if (this.sender.send(client, encodeMsg(entry))) delivered += 1;
+          if (lastSent !== null && entry.epoch === lastSent.epoch)
+            lastSent = { offset: entry.offset, epoch: entry.epoch };
+        }
+        membership.pending = null;
+      } finally {
+        if (delivered > 0) this.metrics.messagesDelivered.inc(delivered);
       }
       // The bus can still deliver entries the history read returned: skip those (see fanOut).
       membership.resumedUpTo = lastSent;
-      if (delivered > 0) this.metrics.messagesDelivered.inc(delivered);
       return true;
     } catch (error) {
       if (client.rooms.get(room) === membership) {

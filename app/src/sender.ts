@@ -8,6 +8,8 @@ import type { Metrics } from './metrics.js';
 export const CLOSE_GRACE_MS = 5_000;
 
 const OPEN = 1; // WebSocket.OPEN
+/** How often a paced replay re-checks a socket that has not drained (progress, stall bound). */
+const REPLAY_RECHECK_MS = 50;
 const ABNORMAL_CLOSURE_LABEL = String(CLOSE_CODES.abnormalClosure);
 
 /** ws's frame builder (exported by ws, not declared by @types/ws): header + payload, unmasked. */
@@ -78,6 +80,50 @@ export class Sender {
       setImmediate(this.flushAll);
     }
     return true;
+  }
+
+  /**
+   * For a resume's replay, which may hold far more than the cap: true at once when `client` holds
+   * less than half the cap unsent; otherwise what is queued is written now and this resolves once
+   * the peer has read enough, or false when it closed or read nothing for `stallMs` (then it is a
+   * slow consumer: closed with 1013 and counted). A replay paced by this never trips the cap by itself.
+   */
+  whenRoom(client: Client, stallMs: number): true | Promise<boolean> {
+    const lowWaterBytes = this.sendBufferMaxBytes / 2;
+    const hasRoom = () => client.socket.bufferedAmount + client.outboxBytes < lowWaterBytes;
+    if (hasRoom()) return true;
+    this.flush(client);
+    return this.waitForRoom(client, hasRoom, stallMs);
+  }
+
+  private async waitForRoom(client: Client, hasRoom: () => boolean, stallMs: number): Promise<boolean> {
+    const raw = rawSocket(client);
+    let lastUnsent = client.socket.bufferedAmount;
+    let lastProgressAt = Date.now();
+    while (!hasRoom()) {
+      if (client.closing || client.socket.readyState !== OPEN) return false;
+      const unsent = client.socket.bufferedAmount;
+      if (unsent < lastUnsent) lastProgressAt = Date.now();
+      lastUnsent = unsent;
+      if (Date.now() - lastProgressAt >= stallMs) {
+        this.metrics.slowConsumersDropped.inc();
+        this.close(client, CLOSES.slowConsumer);
+        return false;
+      }
+      // 'drain' when the kernel took the buffer; the timer re-checks progress and the stall bound.
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          raw.off('drain', done);
+          raw.off('close', done);
+          resolve();
+        };
+        const timer = setTimeout(done, REPLAY_RECHECK_MS);
+        raw.once('drain', done);
+        raw.once('close', done);
+      });
+    }
+    return !client.closing && client.socket.readyState === OPEN;
   }
 
   /** Sends without counting frames out. False when dropped. */

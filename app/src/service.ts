@@ -5,11 +5,11 @@ import type { Bus } from './bus/bus.js';
 import { BusLossGuard } from './bus-loss.js';
 import type { Client } from './client.js';
 import type { Config } from './config.js';
-import { CLOSES } from './contracts/protocol.js';
+import { CLOSES, heartbeatTimeoutMs } from './contracts/protocol.js';
 import { closeSpread, pickFraction } from './drain.js';
 import { startAppHeartbeat, startHeartbeat } from './heartbeat.js';
 import { type RoutesContext, serverOnRequest } from './http/routes.js';
-import { Hub } from './hub.js';
+import { Hub, REPLAY_STALL_MS } from './hub.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics, recordBusState } from './metrics.js';
 import { Publisher } from './publish.js';
@@ -44,7 +44,9 @@ export function createService(options: ServiceOptions): Service {
   const { config, bus, logger } = options;
   const metrics = createMetrics(config.instanceId);
   const sender = new Sender(metrics, config.sendBufferMaxBytes);
-  const hub = new Hub(bus, sender, metrics, logger, config.instanceId);
+  // A peer that reads nothing of its replay for as long as a client waits for a heartbeat is gone.
+  const replayStallMs = heartbeatTimeoutMs(config.heartbeatIntervalMs) || REPLAY_STALL_MS;
+  const hub = new Hub(bus, sender, metrics, logger, config.instanceId, replayStallMs);
   const publisher = new Publisher(bus, metrics, config.instanceId);
   const clients = new Set<Client>();
   let draining = false;

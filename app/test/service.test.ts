@@ -218,6 +218,82 @@ describe('service over real sockets (memory bus)', () => {
     expect(received).toEqual([...Array(received.length).keys()]);
   });
 
+  it('replays a backlog 12× its send buffer whole on resume, then live entries, in order, with no 1013', async () => {
+    const sendBufferMaxBytes = 64 * 1024;
+    let bus: Bus | undefined;
+    const replica = await startInProcess(
+      { SEND_BUFFER_MAX_BYTES: String(sendBufferMaxBytes) },
+      undefined,
+      (inner) => (bus = inner),
+    );
+    replicas.push(replica);
+    const pad = 'b'.repeat(4 * 1024);
+    const publish = (n: number) =>
+      bus!.publish({ room: 'backlog', dataJson: JSON.stringify({ n, pad }), ts: Date.now(), origin: 'test' });
+    // ~800 KiB of history the client missed (200 × 4 KiB), before it resumes from the start.
+    for (let n = 0; n < 200; n += 1) await publish(n);
+    const late = await connect(replica.wsUrl);
+    const joined = await late.join('backlog', { offset: 0, epoch: (await bus!.position('backlog')).epoch });
+    expect(joined).toMatchObject({ recovered: true, missed: false });
+    // Live entries published while the replay is paced come after it (a turn apart: 20 × 4 KiB in
+    // one turn would itself be more than the cap, a slow consumer by the live rule).
+    for (let n = 200; n < 220; n += 1) {
+      await publish(n);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    const received = (await late.waitForMessages('backlog', 220)).map(
+      (frame) => (frame.data as { n: number }).n,
+    );
+    expect(received).toEqual([...Array(220).keys()]);
+    expect(await metric(replica, 'wslab_slow_consumers_dropped_total')).toBe(0);
+  });
+
+  it('closes with 1013 a resuming client that reads nothing of its replay for the heartbeat timeout', async () => {
+    const sendBufferMaxBytes = 64 * 1024;
+    let bus: Bus | undefined;
+    const replica = await startInProcess(
+      // heartbeat 200 ms: the replay gives a peer that reads nothing 1.2 s (heartbeatTimeoutMs)
+      { SEND_BUFFER_MAX_BYTES: String(sendBufferMaxBytes), HEARTBEAT_INTERVAL_MS: '200' },
+      undefined,
+      (inner) => (bus = inner),
+    );
+    replicas.push(replica);
+    const pad = 'c'.repeat(8 * 1024);
+    // 4 MiB of history: more than the kernel's socket buffers can hide.
+    for (let n = 0; n < 512; n += 1)
+      await bus!.publish({
+        room: 'stall',
+        dataJson: JSON.stringify({ n, pad }),
+        ts: Date.now(),
+        origin: 'test',
+      });
+    const stalled = await connect(replica.wsUrl);
+    const raw = (stalled.socket as unknown as { _socket: Socket })._socket;
+    raw.pause(); // reads nothing from now on
+    stalled.send({
+      op: 'join',
+      room: 'stall',
+      since: { offset: 0, epoch: (await bus!.position('stall')).epoch },
+    });
+    const serverSide = await waitFor(
+      () => [...replica.service.clients].find((client) => client.rooms.has('stall')),
+      { timeoutMs: 5_000, description: 'the joining client' },
+    );
+    let peakUnsent = 0;
+    await waitFor(
+      async () => {
+        peakUnsent = Math.max(peakUnsent, serverSide.socket.bufferedAmount + serverSide.outboxBytes);
+        return (await metric(replica, 'wslab_slow_consumers_dropped_total')) > 0 ? true : undefined;
+      },
+      { timeoutMs: 15_000, intervalMs: 20, description: 'the stalled replay closed' },
+    );
+    // Paced: never more than the cap (plus one frame) held for it.
+    expect(peakUnsent).toBeLessThanOrEqual(sendBufferMaxBytes + 9 * 1024);
+    raw.resume();
+    expect((await stalled.closed).code).toBe(1013);
+    expect(await metric(replica, 'wslab_close_codes_sent_total', { code: '1013' })).toBe(1);
+  });
+
   it('POST /api/publish reaches subscribers through the bus and history; needs the key', async () => {
     const replica = await start({ PUBLISH_API_KEY: API_KEY });
     const subscriber = await connect(replica.wsUrl);
