@@ -98,9 +98,10 @@ describe('cgroup caps on real processes', () => {
     const processes = topology.processes();
     try {
       const [redis, replica, proxy] = processes.map((managed) => managed.cgroup!);
-      expect(replica!.caps).toEqual({ cpuCores: 0.5, memoryMiB: 256 });
-      expect(redis!.caps).toEqual({ cpuCores: 0.5, memoryMiB: undefined });
-      expect(proxy!.caps).toEqual({ cpuCores: 0.25, memoryMiB: undefined });
+      // the spec's CFS period (default Docker's 100 ms) with every CPU cap
+      expect(replica!.caps).toMatchObject({ cpuCores: 0.5, memoryMiB: 256, cpuPeriodUs: 100_000 });
+      expect(redis!.caps).toMatchObject({ cpuCores: 0.5, memoryMiB: undefined, cpuPeriodUs: 100_000 });
+      expect(proxy!.caps).toMatchObject({ cpuCores: 0.25, memoryMiB: undefined, cpuPeriodUs: 100_000 });
       const paths = processes.map((managed) => cgroupOf(managed.pid, 'cpu'));
       expect(new Set(paths).size).toBe(3);
       for (const path of paths) expect(path).toContain('wslab-');
