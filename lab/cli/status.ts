@@ -10,7 +10,7 @@ export interface ComponentStatus {
   kind: string;
   pid: number;
   port: number;
-  /** Lab host name (`hosts` > 1) and address, as `h2 10.214.7.11`; `127.0.0.1` on one host. */
+  /** Lab host name (`hosts` > 1) and address, as `h2` and its address in LAB_HOST_BLOCK (topology/subnets.ts); `127.0.0.1` on one host. */
   where: string;
   alive: boolean;
   listening: boolean;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { LAB_HOST_BLOCK, STACK_ADDRESS_BLOCK } from '../../topology/subnets.js';
 import { runScenario } from './index.js';
 import {
   checkTargetsForSourceAddresses,
@@ -19,10 +20,8 @@ describe('source addresses', () => {
     expect(sourceAddressFor([], 5)).toBeUndefined();
     expect(resolveSourceAddresses(['127.1.2.3', '127.0.0.9'])).toEqual(['127.1.2.3', '127.0.0.9']);
     // the lab network's client addresses (topology.clientAddresses with hosts > 1)
-    expect(resolveSourceAddresses(['10.214.3.100', '10.214.3.101'])).toEqual([
-      '10.214.3.100',
-      '10.214.3.101',
-    ]);
+    const labClients = [`${LAB_HOST_BLOCK.firstOctets}.3.100`, `${LAB_HOST_BLOCK.firstOctets}.3.101`];
+    expect(resolveSourceAddresses(labClients)).toEqual(labClients);
   });
 
   it.each([
@@ -32,7 +31,8 @@ describe('source addresses', () => {
     -3,
     [],
     ['192.0.2.1'],
-    ['10.213.0.5'],
+    // a private address outside the lab's block (the Docker stacks' block)
+    [`${STACK_ADDRESS_BLOCK.firstOctets}.0.5`],
     ['127.0.0.1', '198.51.100.10'],
     ['::1'],
     ['127.0.0.256'],
