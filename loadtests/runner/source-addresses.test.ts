@@ -42,21 +42,23 @@ describe('source addresses', () => {
   });
 
   it('rejects non-loopback-v4 targets only when addresses are bound', () => {
+    const labHost = `${LAB_HOST_BLOCK.firstOctets}.3.10`;
+    const labClient = `${LAB_HOST_BLOCK.firstOctets}.3.100`;
     expect(() => checkTargetsForSourceAddresses(['ws://[::1]:8080/ws'], [])).not.toThrow();
     expect(() => checkTargetsForSourceAddresses(['ws://127.0.0.1:8080/ws'], ['127.0.0.2'])).not.toThrow();
     expect(() => checkTargetsForSourceAddresses(['ws://localhost:8080/ws'], ['127.0.0.2'])).toThrow(
       /not a 127\.x\.y\.z address/,
     );
-    expect(() => checkTargetsForSourceAddresses(['ws://10.214.3.10:80/ws'], ['10.214.3.100'])).not.toThrow();
-    expect(() => checkTargetsForSourceAddresses(['ws://127.0.0.1:80/ws'], ['10.214.3.100'])).toThrow(
+    expect(() => checkTargetsForSourceAddresses([`ws://${labHost}:80/ws`], [labClient])).not.toThrow();
+    expect(() => checkTargetsForSourceAddresses(['ws://127.0.0.1:80/ws'], [labClient])).toThrow(
       /not a lab host/,
     );
-    expect(() => checkTargetsForSourceAddresses(['ws://10.214.3.10:80/ws'], ['127.0.0.2'])).toThrow(
+    expect(() => checkTargetsForSourceAddresses([`ws://${labHost}:80/ws`], ['127.0.0.2'])).toThrow(
       /not a 127\.x\.y\.z address/,
     );
-    expect(() =>
-      checkTargetsForSourceAddresses(['ws://10.214.3.10:80/ws'], ['127.0.0.2', '10.214.3.100']),
-    ).toThrow(/mixes loopback and lab/);
+    expect(() => checkTargetsForSourceAddresses([`ws://${labHost}:80/ws`], ['127.0.0.2', labClient])).toThrow(
+      /mixes loopback and lab/,
+    );
   });
 
   it('runScenario rejects an invalid setting before any client connects', async () => {
