@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cgroupSupport } from './cgroup.js';
+import { cgroupSupport } from './cgroup-support.js';
 import { Topology } from './local/local-topology.js';
 import { ManagedProcess, stopAll } from './managed-process.js';
 

@@ -2,14 +2,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import {
-  CFS_PERIOD_US,
-  cgroupSupport,
-  detectCgroups,
-  ProcessCgroup,
-  parseCpuThrottle,
-  setCgroupSupportForTests,
-} from './cgroup.js';
+import { CFS_PERIOD_US, ProcessCgroup, parseCpuThrottle } from './cgroup.js';
+import { cgroupSupport, detectCgroups, setCgroupSupportForTests } from './cgroup-support.js';
 import { ManagedProcess } from './managed-process.js';
 
 const dirs: string[] = [];

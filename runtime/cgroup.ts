@@ -8,7 +8,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpuQuotaUs } from '../topology/spec.js';
-import { isAlive, PROC_SELF_CGROUP } from './proc.js';
+import { CGROUP_NAME_PREFIX, type CgroupSupport, cgroupSupport } from './cgroup-support.js';
+import { isAlive } from './proc.js';
 
 /** What a process may use (unset = no cap on that resource). */
 export interface ResourceCaps {
@@ -25,100 +26,11 @@ export interface CpuThrottle {
   throttledS: number;
 }
 
-export type CgroupSupport =
-  | { kind: 'v2'; dir: string }
-  | { kind: 'v1'; dirs: { cpu: string; cpuacct: string; memory: string } }
-  | { kind: 'none'; reason: string };
-
 /** CFS period: the kernel's default, and Docker's for `--cpus`. */
 export const CFS_PERIOD_US = 100_000;
-const NAME_PREFIX = 'wslab-';
 
 export function hasCaps(caps: ResourceCaps | undefined): caps is ResourceCaps {
   return caps !== undefined && (caps.cpuCores !== undefined || caps.memoryMiB !== undefined);
-}
-
-/** This process's cgroup path per v1 controller (and `''` for v2), from /proc/self/cgroup. */
-function ownCgroupPaths(procSelfCgroup: string): Map<string, string> {
-  const paths = new Map<string, string>();
-  for (const line of readFileSync(procSelfCgroup, 'utf8').split('\n')) {
-    const [, controllers, path] = line.split(':');
-    if (controllers === undefined || path === undefined) continue;
-    for (const controller of controllers.split(',')) paths.set(controller, path);
-  }
-  return paths;
-}
-
-/** True when a child cgroup can be made (and removed) under `dir`. */
-function canCreateUnder(dir: string): boolean {
-  const probe = join(dir, `${NAME_PREFIX}probe-${process.pid}`);
-  try {
-    mkdirSync(probe);
-    rmdirSync(probe);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Which cgroup interface this process can use. Cgroups are made under the cgroup this process
- * is already in (a sandbox's memory accounting keeps covering them), per controller.
- */
-export function detectCgroups(fsRoot = '/sys/fs/cgroup', procSelfCgroup = PROC_SELF_CGROUP): CgroupSupport {
-  let own: Map<string, string>;
-  try {
-    own = ownCgroupPaths(procSelfCgroup);
-  } catch (error) {
-    return { kind: 'none', reason: `cannot read ${procSelfCgroup}: ${(error as Error).message}` };
-  }
-  const v2Root = existsSync(join(fsRoot, 'cgroup.controllers')) ? fsRoot : join(fsRoot, 'unified');
-  try {
-    const controllers = readFileSync(join(v2Root, 'cgroup.controllers'), 'utf8').trim().split(/\s+/);
-    const dir = join(v2Root, own.get('') ?? '', '.');
-    const delegated = readFileSync(join(dir, 'cgroup.subtree_control'), 'utf8');
-    if (
-      controllers.includes('cpu') &&
-      controllers.includes('memory') &&
-      delegated.includes('cpu') &&
-      delegated.includes('memory') &&
-      canCreateUnder(dir)
-    ) {
-      return { kind: 'v2', dir };
-    }
-  } catch {
-    // no v2 hierarchy here: try v1
-  }
-  const dirs = {
-    cpu: join(fsRoot, 'cpu', own.get('cpu') ?? '', '.'),
-    cpuacct: join(fsRoot, 'cpuacct', own.get('cpuacct') ?? '', '.'),
-    memory: join(fsRoot, 'memory', own.get('memory') ?? '', '.'),
-  };
-  const missing = Object.entries(dirs).filter(([, dir]) => !canCreateUnder(dir));
-  if (missing.length === 0) return { kind: 'v1', dirs };
-  return {
-    kind: 'none',
-    reason: `no usable cgroup v2 cpu+memory controllers, and cannot create v1 cgroups under ${missing.map(([, dir]) => dir).join(', ')} (root needed)`,
-  };
-}
-
-let detected: CgroupSupport | undefined;
-let warned = false;
-
-/** The machine's cgroup support, detected once; the uncapped fallback is announced once. */
-export function cgroupSupport(): CgroupSupport {
-  detected ??= detectCgroups();
-  if (detected.kind === 'none' && !warned) {
-    warned = true;
-    process.stderr.write(`wslab: CPU/memory caps not applied, processes run uncapped: ${detected.reason}\n`);
-  }
-  return detected;
-}
-
-/** For tests: detect again (from another root) on the next cgroupSupport(). */
-export function setCgroupSupportForTests(support: CgroupSupport | undefined): void {
-  detected = support;
-  warned = false;
 }
 
 let sequence = 0;
@@ -150,7 +62,7 @@ export class ProcessCgroup {
       removeStaleCgroups(support);
     }
     sequence += 1;
-    const leaf = `${NAME_PREFIX}${process.pid}-${sequence}-${name.replace(/[^A-Za-z0-9_.-]/g, '_')}`;
+    const leaf = `${CGROUP_NAME_PREFIX}${process.pid}-${sequence}-${name.replace(/[^A-Za-z0-9_.-]/g, '_')}`;
     const parents =
       parent?.dirs ??
       (support.kind === 'v2' ? [support.dir] : [support.dirs.cpu, support.dirs.cpuacct, support.dirs.memory]);
@@ -339,12 +251,12 @@ export function removeStaleCgroups(support = cgroupSupport()): number {
   for (const parent of parents) {
     let names: string[];
     try {
-      names = readdirSync(parent).filter((name) => name.startsWith(NAME_PREFIX));
+      names = readdirSync(parent).filter((name) => name.startsWith(CGROUP_NAME_PREFIX));
     } catch {
       continue;
     }
     for (const name of names) {
-      const ownerPid = Number(name.slice(NAME_PREFIX.length).split('-')[0]);
+      const ownerPid = Number(name.slice(CGROUP_NAME_PREFIX.length).split('-')[0]);
       if (!Number.isInteger(ownerPid) || ownerPid <= 0 || isAlive(ownerPid)) continue;
       removed += removeTree(join(parent, name));
     }
@@ -357,7 +269,7 @@ function removeTree(dir: string): number {
   let removed = 0;
   try {
     for (const child of readdirSync(dir, { withFileTypes: true })) {
-      if (child.isDirectory() && child.name.startsWith(NAME_PREFIX))
+      if (child.isDirectory() && child.name.startsWith(CGROUP_NAME_PREFIX))
         removed += removeTree(join(dir, child.name));
     }
     rmdirSync(dir);

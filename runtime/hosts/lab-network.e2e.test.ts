@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logOf, startTool } from '../../test-support/hosts/tools.js';
 import { LAB_HOST_BLOCK, labSubnet } from '../../topology/subnets.js';
-import { cgroupSupport } from '../cgroup.js';
+import { cgroupSupport } from '../cgroup-support.js';
 import { ManagedProcess, stopAll } from '../managed-process.js';
 import { waitFor } from '../wait-for.js';
 import { runNetworkCommand } from './command.js';

@@ -5,7 +5,7 @@ import { EXPERIMENTS } from '../../lab/experiments/index.js';
 import { defaultHeadline } from '../../lab/report/default-headline.js';
 import { parseResult } from '../../lab/report/schema.js';
 import { connectedSteps } from '../../lab/report/timeline.js';
-import { cgroupSupport } from '../../runtime/cgroup.js';
+import { cgroupSupport } from '../../runtime/cgroup-support.js';
 
 /** Checks a report directory: valid result.json, report.md with the figures, SVG charts with marks. */
 export async function expectValidReport(

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { MachineCpuMeter } from '../../../observe/machine-cpu.js';
 import { topologySampler } from '../../../observe/topology-sampler.js';
-import { cgroupSupport } from '../../../runtime/cgroup.js';
+import { cgroupSupport } from '../../../runtime/cgroup-support.js';
 import type { TopologySpecInput } from '../../../topology/spec.js';
 import type { CapacityLimits } from '../../report/capacity-schema.js';
 import type { RunResultInput } from '../../report/schema.js';
