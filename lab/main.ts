@@ -32,7 +32,7 @@ const mode = flags.short ? 'short' : 'full';
 stopEverythingOnSignals();
 process.stdout.write(
   `wslab: running ${names.join(', ')} (${mode} mode) on local processes; ` +
-    `${mode === 'full' ? 'about 5 minutes' : 'about a minute'} on 2 cores.\n`,
+    `${mode === 'full' ? 'about 12 minutes' : 'about a minute'} on 2 cores.\n`,
 );
 try {
   const written = await runExperiments(names, { mode, arrivals: flags.arrivals, reportsDir: flags.out });
