@@ -1,3 +1,6 @@
+import { type ProxyPlacement, proxyInput } from '../topology/proxy-input.js';
+import type { StackConfig } from '../topology/stack-config.js';
+
 /** Container-side ports and paths (fixed inside the container; host ports come from the stack). */
 export const CONTAINER_PROXY = {
   listenPort: 8080,
@@ -25,3 +28,16 @@ export const CONTAINER_PROXY = {
     },
   },
 } as const;
+
+/**
+ * The proxy's options inside its container, on every platform (Docker, Swarm, Kubernetes): the
+ * stack's settings, the container's fixed ports and paths, and where the replicas are.
+ */
+export function containerProxyInput(stack: StackConfig, backends: ProxyPlacement['backends']) {
+  return proxyInput(stack, {
+    backends,
+    listen: { host: '0.0.0.0', port: CONTAINER_PROXY.listenPort },
+    stats: { host: '0.0.0.0', port: CONTAINER_PROXY.statsPort },
+    paths: CONTAINER_PROXY[stack.proxy].paths,
+  });
+}

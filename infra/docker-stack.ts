@@ -2,7 +2,6 @@ import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as docker from '@pulumi/docker';
 import * as pulumi from '@pulumi/pulumi';
-import { proxyInput } from '../topology/proxy-input.js';
 import { replicaEnv } from '../topology/replica-env.js';
 import { resourcesOf } from '../topology/spec.js';
 import type { StackConfig } from '../topology/stack-config.js';
@@ -10,7 +9,7 @@ import { stackAddressPlan } from './components/addresses.js';
 import { LoadBalancer } from './components/load-balancer.js';
 import { RedisCluster } from './components/redis-cluster.js';
 import { SERVICE_PORT, WsService } from './components/ws-service.js';
-import { CONTAINER_PROXY } from './container-proxy.js';
+import { containerProxyInput } from './container-proxy.js';
 import type { StackSecrets } from './swarm/stack.js';
 
 /** The repository root (the image's build context) wherever `pulumi` runs the program from. */
@@ -88,12 +87,7 @@ export function dockerStack(stack: StackConfig, prefix: string, secrets: StackSe
     {
       kind: stack.proxy,
       image: stack.proxy === 'haproxy' ? stack.haproxyImage : stack.nginxImage,
-      options: proxyInput(stack, {
-        backends: service.backends,
-        listen: { host: '0.0.0.0', port: CONTAINER_PROXY.listenPort },
-        stats: { host: '0.0.0.0', port: CONTAINER_PROXY.statsPort },
-        paths: CONTAINER_PROXY[stack.proxy].paths,
-      }),
+      options: containerProxyInput(stack, service.backends),
       networkName: network.name,
       containerName: `${prefix}-${stack.proxy}`,
       httpHostPort: stack.httpPort,

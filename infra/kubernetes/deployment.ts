@@ -1,11 +1,10 @@
 import * as k8s from '@pulumi/kubernetes';
 import type * as pulumi from '@pulumi/pulumi';
-import { proxyInput } from '../../topology/proxy-input.js';
 import { replicaEnv } from '../../topology/replica-env.js';
 import { resourcesOf } from '../../topology/spec.js';
 import type { StackConfig, StackConfigKey } from '../../topology/stack-config.js';
 import { SERVICE_PORT } from '../components/ws-service.js';
-import { CONTAINER_PROXY } from '../container-proxy.js';
+import { CONTAINER_PROXY, containerProxyInput } from '../container-proxy.js';
 import { dashboardJson } from '../grafana/export.js';
 import { labelsOf } from './labels.js';
 import { KubeLoadBalancer } from './load-balancer.js';
@@ -111,12 +110,7 @@ export function kubernetesDeployment(stack: StackConfig, stackName: string, secr
     {
       kind: stack.proxy,
       image: stack.proxy === 'haproxy' ? stack.haproxyImage : stack.nginxImage,
-      options: proxyInput(stack, {
-        backends: service.backends,
-        listen: { host: '0.0.0.0', port: CONTAINER_PROXY.listenPort },
-        stats: { host: '0.0.0.0', port: CONTAINER_PROXY.statsPort },
-        paths: CONTAINER_PROXY[stack.proxy].paths,
-      }),
+      options: containerProxyInput(stack, service.backends),
       prefix,
       httpPort: stack.httpPort,
       // A cluster-internal Service either way: the stack's port when set, else the container's.

@@ -1,14 +1,13 @@
 import { createHash } from 'node:crypto';
 import * as docker from '@pulumi/docker';
 import * as pulumi from '@pulumi/pulumi';
-import { proxyInput } from '../../topology/proxy-input.js';
 import { replicaEnv } from '../../topology/replica-env.js';
 import { resourcesOf } from '../../topology/spec.js';
 import type { StackConfig } from '../../topology/stack-config.js';
 import { swarmOverlaySubnet } from '../../topology/subnets.js';
 import { prefixHashByte } from '../components/addresses.js';
 import { SERVICE_PORT } from '../components/ws-service.js';
-import { CONTAINER_PROXY } from '../container-proxy.js';
+import { containerProxyInput } from '../container-proxy.js';
 import { SwarmAppService } from './app-service.js';
 import { SwarmProxy } from './proxy-service.js';
 import { SwarmRedis } from './redis-services.js';
@@ -126,12 +125,7 @@ export function swarmStack(
       kind: stack.proxy,
       serviceName: proxyName,
       image: stack.proxy === 'haproxy' ? stack.haproxyImage : stack.nginxImage,
-      options: proxyInput(stack, {
-        backends: [{ id: 'app', host: app.tasksName, port: SERVICE_PORT }],
-        listen: { host: '0.0.0.0', port: CONTAINER_PROXY.listenPort },
-        stats: { host: '0.0.0.0', port: CONTAINER_PROXY.statsPort },
-        paths: CONTAINER_PROXY[stack.proxy].paths,
-      }),
+      options: containerProxyInput(stack, [{ id: 'app', host: app.tasksName, port: SERVICE_PORT }]),
       networkId: network.id,
       httpPort: stack.httpPort,
       ...(stack.statsPort === undefined ? {} : { statsPort: stack.statsPort }),
